@@ -1,0 +1,1 @@
+"""iseg-navigator user-facing layer: the ``iseg`` command line and the Streamlit app."""

@@ -1,0 +1,1 @@
+"""reference_impl.robot_users."""
