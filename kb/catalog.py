@@ -15,6 +15,7 @@ pydantic models (``extra="forbid"``) and re-raises every failure as a
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
@@ -35,27 +36,48 @@ __all__ = [
     "DatasetEntry",
     "DatasetTable",
     "Catalog",
+    "WINNER_FACTORS",
     "load_catalog",
 ]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+_Value = bool | int | float | str
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 InteractionKind = Literal["clicks", "scribbles", "bounding-box", "polygons", "any"]
 RobotUserKind = Literal["iterative", "non-iterative", "eligibility-mask", "challenge-protocol"]
 FactorId = Literal["F1", "F2", "F3", "F4"]
+#: The nine modality spellings of thesis Table 20 (kept verbatim).
+DatasetModality = Literal[
+    "CT", "MRI", "Fundus", "Microscopy", "Ultrasound", "Endoscopy", "X-Ray", "Dermoscopy", "OCT"
+]
+
+
+#: The winners' factors of thesis §7.4 (l.2154): definition as named in the thesis.
+WINNER_FACTORS: dict[str, str] = {
+    "F1": "iterative interactive training",
+    "F2": "small heatmaps (sigma < 5) or positional encoding (PE) as guidance signals",
+    "F3": "non-interactive pre-training",
+    "F4": "local inference for corrective clicks",
+}
 
 
 class Parameter(BaseModel):
-    """One hyperparameter of a guidance signal or robot user with the thesis value."""
+    """One hyperparameter (or reported value) of a guidance signal or robot user."""
 
     model_config = _STRICT
 
     name: str
     symbol: str | None = None
-    value: float | int | str | bool | list[float] | None = None
+    value: _Value | list[_Value] | dict[str, _Value] | None = None
     unit: str | None = None
     description: str
     source: Source
+
+
+def _check_dotted(path: str | None) -> None:
+    if path is not None and not _DOTTED.match(path):
+        raise ValueError(f"implementation must be a dotted path like 'pkg.module.func', got {path!r}")
 
 
 class GuidanceSignalEntry(BaseModel):
@@ -67,13 +89,22 @@ class GuidanceSignalEntry(BaseModel):
     name: str
     interaction_types: list[InteractionKind] = Field(min_length=1)
     explicit: bool
-    equations: list[int] = Field(min_length=1)
+    equations: list[int] = Field(default_factory=list)
+    section: str
     formula: str
+    dimensions: list[Literal[2, 3]] = Field(default_factory=lambda: [2, 3])
     parameters: list[Parameter] = Field(default_factory=list)
     table_names: list[str] = Field(default_factory=list)
     implementation: str | None = None
     notes: str | None = None
     source: Source
+
+    @model_validator(mode="after")
+    def _check_explicit_has_equation(self) -> GuidanceSignalEntry:
+        if self.explicit and not self.equations:
+            raise ValueError("an explicit guidance signal needs at least one equation number")
+        _check_dotted(self.implementation)
+        return self
 
 
 class RobotUserEntry(BaseModel):
@@ -84,23 +115,32 @@ class RobotUserEntry(BaseModel):
     id: str
     name: str
     kind: RobotUserKind
+    strategy: Literal["sampling-based", "rule-based", "mixed"]
     interaction_types: list[InteractionKind] = Field(min_length=1)
     equations: list[int] = Field(default_factory=list)
     algorithm: str | None = None
+    section: str
     description: str
+    variants: list[str] = Field(default_factory=list)
     parameters: list[Parameter] = Field(default_factory=list)
+    reported: list[Parameter] = Field(default_factory=list)
     implementation: str | None = None
+    notes: str | None = None
     source: Source
 
     @model_validator(mode="after")
     def _check_has_formal_reference(self) -> RobotUserEntry:
-        if not self.equations and self.algorithm is None and self.source.kind != "thesis-text":
-            raise ValueError("a robot user needs 'equations', 'algorithm' or a thesis-text source")
+        if not self.equations and self.algorithm is None and self.kind not in (
+            "eligibility-mask",
+            "challenge-protocol",
+        ):
+            raise ValueError(f"a {self.kind} robot user needs 'equations' or 'algorithm'")
+        _check_dotted(self.implementation)
         return self
 
 
 class ChallengeResult(BaseModel):
-    """One row of thesis Table 18 (Dice in %)."""
+    """One row of thesis Table 18 (final Dice in %)."""
 
     model_config = _STRICT
 
@@ -108,6 +148,18 @@ class ChallengeResult(BaseModel):
     best_non_interactive_dice: float | None
     improvement: float | None
     source: Source
+
+    @model_validator(mode="after")
+    def _check_improvement(self) -> ChallengeResult:
+        if (self.best_non_interactive_dice is None) != (self.improvement is None):
+            raise ValueError("improvement must be given exactly when the non-interactive Dice is")
+        if self.improvement is not None and self.best_non_interactive_dice is not None:
+            diff = self.best_interactive_dice - self.best_non_interactive_dice
+            if abs(diff - self.improvement) > 0.051:
+                raise ValueError(
+                    f"improvement {self.improvement} != interactive - non-interactive = {diff:.2f}"
+                )
+        return self
 
 
 class WinnerFactor(BaseModel):
@@ -134,30 +186,40 @@ class ChallengeEntry(BaseModel):
     organizers: list[str] = Field(min_length=1)
     robot_user: str | None = None
     result: ChallengeResult
-    winner: str | None = None
+    winner: str
+    winner_reference: str | None = None
     winner_factors: list[WinnerFactor] = Field(default_factory=list)
     source: Source
 
+    @model_validator(mode="after")
+    def _check_factors_unique(self) -> ChallengeEntry:
+        fs = [f.factor for f in self.winner_factors]
+        if len(fs) != len(set(fs)):
+            raise ValueError(f"winner_factors lists a factor twice: {fs}")
+        return self
+
 
 class DatasetEntry(BaseModel):
-    """One row of thesis Table 20 (OmniMedSeg)."""
+    """One row of thesis Table 20 (OmniMedSeg); ``line`` is the thesis text line."""
 
     model_config = _STRICT
 
     name: str
-    modality: str
+    modality: DatasetModality
+    line: int
     multi_modality: bool = False
-    note: str | None = None
 
 
 class DatasetTable(BaseModel):
-    """The list file ``datasets/omnimedseg.yaml``."""
+    """The list file ``datasets/omnimedseg.yaml`` (thesis Table 20)."""
 
     model_config = _STRICT
 
     id: str
     expected_total: int
     expected_per_modality: dict[str, int]
+    stated_in_text: dict[str, int] = Field(default_factory=dict)
+    stated_in_text_source: Source | None = None
     datasets: list[DatasetEntry]
     source: Source
 
@@ -288,6 +350,15 @@ def load_catalog(data_dir: Path) -> Catalog:
     if table_path.exists():
         data = _read_yaml(table_path)
         table = _validate(DatasetTable, data, table_path, "omnimedseg")
+    user_ids = {u.id for u in users}
+    for ch in challenges:
+        if ch.robot_user is not None and ch.robot_user not in user_ids:
+            raise KBValidationError(
+                data_dir / "challenges" / f"{ch.id}.yaml",
+                ch.id,
+                "robot_user",
+                f"unknown robot user {ch.robot_user!r}; known: {', '.join(sorted(user_ids))}",
+            )
     return Catalog(
         guidance_signals=signals,
         robot_users=users,
