@@ -1,0 +1,192 @@
+"""Small presentation helpers shared by the app's pages (no domain logic here).
+
+Badges, table shaping for benchmark JSON files, list-column filtering of the method table,
+value counts for the distribution charts and BibTeX/CSV export helpers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "CONFIDENCE_COLORS",
+    "PROVENANCE_COLORS",
+    "confidence_badge",
+    "provenance_badge",
+    "review_numbers",
+    "bench_tables",
+    "filter_methods",
+    "explode_counts",
+    "to_bibtex",
+    "df_to_csv",
+]
+
+CONFIDENCE_COLORS = {
+    "high": "green",
+    "medium-high": "green",
+    "medium": "orange",
+    "medium-low": "orange",
+    "low-medium": "orange",
+    "low": "red",
+    "none": "gray",
+}
+PROVENANCE_COLORS = {
+    "thesis-text": "green",
+    "thesis-text+inferred": "blue",
+    "inferred": "orange",
+    "unknown": "gray",
+}
+
+
+def confidence_badge(confidence: str | None) -> str:
+    """Markdown badge ``:color-badge[confidence: …]`` for a leaf-assignment confidence."""
+    value = str(confidence or "none")
+    return f":{CONFIDENCE_COLORS.get(value, 'gray')}-badge[confidence: {value}]"
+
+
+def provenance_badge(provenance: str | None) -> str:
+    """Markdown badge for the provenance of a leaf assignment."""
+    value = str(provenance or "unknown")
+    return f":{PROVENANCE_COLORS.get(value, 'gray')}-badge[{value}]"
+
+
+def review_numbers() -> dict[str, str]:
+    """Headline numbers of the review, counted from the knowledge base."""
+    from app.state import methods_df
+
+    df = methods_df()
+    n = len(df)
+    years = pd.to_numeric(df["year"], errors="coerce").dropna()
+    no_code = int(df["code_url"].isna().sum()) if "code_url" in df else 0
+    out = {
+        "Reviewed methods": str(n),
+        "Years": f"{int(years.min())}–{int(years.max())}" if len(years) else "–",
+        "Taxonomy leaves used": str(df["leaf"].nunique()),
+        "With public code": f"{n - no_code} / {n}",
+    }
+    if "compared_to" in df:
+        none = int((df["compared_to"].map(len) == 0).sum())
+        out["Compare to nothing"] = f"{none} / {n}"
+    return out
+
+
+def _as_table(value: Any) -> pd.DataFrame | None:
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return pd.json_normalize(value)
+    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        inner = list(value.values())
+        if all(not any(isinstance(x, (dict, list)) for x in v.values()) for v in inner):
+            return pd.DataFrame(inner, index=list(value.keys())).reset_index(names="name")
+    return None
+
+
+def bench_tables(data: Any, *, _prefix: str = "") -> list[tuple[str, pd.DataFrame]]:
+    """Every table-shaped part of a benchmark JSON document as ``(title, DataFrame)``.
+
+    A list of records or a dict of flat records is a table; scalars at one level form a
+    one-row "summary" table; nested dicts are searched recursively.
+    """
+    tables: list[tuple[str, pd.DataFrame]] = []
+    direct = _as_table(data)
+    if direct is not None:
+        return [(_prefix or "results", direct)]
+    if not isinstance(data, dict):
+        return tables
+    scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
+    scalar_lists = {k: ", ".join(map(str, v)) for k, v in data.items()
+                    if isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v)}
+    if scalars or scalar_lists:
+        summary = {**scalars, **scalar_lists}
+        tables.append(((_prefix + " " if _prefix else "") + "summary",
+                       pd.DataFrame({"field": list(summary), "value": [str(v) for v in summary.values()]})))
+    for key, value in data.items():
+        if isinstance(value, (dict, list)) and key not in scalar_lists:
+            tables.extend(bench_tables(value, _prefix=f"{_prefix}/{key}" if _prefix else str(key)))
+    return tables
+
+
+def _has_any(values: Any, wanted: set[str]) -> bool:
+    if values is None:
+        return False
+    if isinstance(values, str):
+        return values in wanted
+    return bool(set(map(str, values)) & wanted)
+
+
+def filter_methods(
+    df: pd.DataFrame,
+    *,
+    text: str = "",
+    years: tuple[int, int] | None = None,
+    list_filters: dict[str, Sequence[str]] | None = None,
+    equals: dict[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """Filter the method table.
+
+    ``list_filters`` keeps rows whose list column shares any value with the selection;
+    ``equals`` keeps rows whose scalar column is in the selection; empty selections are
+    ignored.  ``text`` is a case-insensitive substring of name, id or citation title.
+    """
+    mask = pd.Series(True, index=df.index)
+    if text.strip():
+        pat = re.escape(text.strip())
+        hay = df["name"].astype(str) + " " + df["id"].astype(str)
+        if "title" in df:
+            hay = hay + " " + df["title"].astype(str)
+        mask &= hay.str.contains(pat, case=False, regex=True)
+    if years is not None:
+        y = pd.to_numeric(df["year"], errors="coerce")
+        mask &= y.between(years[0], years[1])
+    for col, sel in (list_filters or {}).items():
+        if sel:
+            wanted = set(map(str, sel))
+            mask &= df[col].map(lambda v, w=wanted: _has_any(v, w))
+    for col, sel in (equals or {}).items():
+        if sel:
+            mask &= df[col].astype(str).isin(set(map(str, sel)))
+    return df[mask]
+
+
+def explode_counts(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Counts of each value of ``column`` (list columns are exploded), as ``value, methods``."""
+    s = df[column]
+    if s.map(lambda v: isinstance(v, (list, tuple, set))).any():
+        s = s.explode()
+    counts = s.dropna().astype(str).value_counts().sort_index()
+    return counts.rename_axis(column).reset_index(name="methods")
+
+
+def _bib_escape(text: Any) -> str:
+    return re.sub(r"([{}&%$#_])", r"\\\1", str(text))
+
+
+def to_bibtex(entries: Iterable[dict[str, Any]]) -> str:
+    """BibTeX ``@article`` entries from dicts with id, ref, title, authors, venue, year."""
+    blocks = []
+    for e in entries:
+        fields = {
+            "title": e.get("title"),
+            "author": e.get("authors"),
+            "journal": e.get("venue"),
+            "year": e.get("year"),
+            "note": f"Reviewed method [{e.get('ref')}] in Marinov, PhD thesis, Ch. 6",
+        }
+        body = ",\n".join(f"  {k} = {{{_bib_escape(v)}}}" for k, v in fields.items()
+                          if v not in (None, "", []))
+        key = re.sub(r"[^A-Za-z0-9_-]", "", str(e.get("id", "method")))
+        blocks.append(f"@article{{{key},\n{body}\n}}")
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def df_to_csv(df: pd.DataFrame) -> str:
+    """CSV text with list columns joined by ``;``."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].map(lambda v: isinstance(v, (list, tuple, set))).any():
+            out[col] = out[col].map(
+                lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+    return out.to_csv(index=False)

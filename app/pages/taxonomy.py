@@ -1,0 +1,6 @@
+"""taxonomy page (in progress)."""
+
+import streamlit as st
+
+st.title("taxonomy")
+st.info("This page is being built.")

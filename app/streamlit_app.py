@@ -1,0 +1,38 @@
+"""Entry point of the iseg-navigator Streamlit app (``iseg app``).
+
+Pages are declared with ``st.navigation``/``st.Page``; each page file is short and reads
+the knowledge base, taxonomy and reference implementations through cached helpers in
+:mod:`app.state`.  Any error in a page is shown as a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# ``streamlit run app/streamlit_app.py`` puts app/ (not the repository root) on sys.path.
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+from app.state import guard  # noqa: E402
+
+_PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="iseg-navigator", page_icon="🧭", layout="wide")
+
+pages = [
+    st.Page(str(_PAGES / "home.py"), title="Home", icon="🏠", default=True),
+    st.Page(str(_PAGES / "wizard.py"), title="Find my method", icon="🧭"),
+    st.Page(str(_PAGES / "database.py"), title="Method database", icon="📚"),
+    st.Page(str(_PAGES / "taxonomy.py"), title="Taxonomy", icon="🌳"),
+    st.Page(str(_PAGES / "graph.py"), title="Comparison graph", icon="🕸️"),
+    st.Page(str(_PAGES / "run_pipeline.py"), title="Run a pipeline", icon="▶️"),
+    st.Page(str(_PAGES / "benchmarks.py"), title="Benchmarks", icon="📊"),
+]
+
+page = st.navigation(pages)
+with guard(page.title):
+    page.run()

@@ -1,0 +1,166 @@
+"""End-to-end test of ``iseg app`` in a real (headless Debian) chromium.
+
+Starts ``iseg app --headless`` on a free localhost port, walks the wizard to a leaf, runs
+a small pipeline from the result, checks the rendered text and saves screenshots under
+``docs/screenshots/``.  ``.ci/run`` installs ``chromium`` + ``chromium-driver``; where they
+are missing this test fails (it is not skipped) unless ``ISEG_SKIP_BROWSER=1`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROME_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1400,1000",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_health(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise RuntimeError(f"iseg app exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not healthy after {timeout} s")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """A running ``iseg app`` on localhost; torn down (whole process group) afterwards."""
+    if os.environ.get("ISEG_SKIP_BROWSER") == "1":
+        pytest.skip("ISEG_SKIP_BROWSER=1")
+    port = _free_port()
+    iseg = shutil.which("iseg")
+    cmd = ([iseg] if iseg else [sys.executable, "-m", "app.cli"])
+    cmd += ["app", "--headless", "--port", str(port), "--address", "127.0.0.1"]
+    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    try:
+        _wait_health(f"http://127.0.0.1:{port}/_stcore/health", proc)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.seek(0)
+        tail = log.read()[-3000:]
+        log.close()
+        os.unlink(log.name)
+        if "Traceback" in tail:
+            print(tail)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    """Headless chromium through Debian's chromedriver, with a fresh profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not Path(CHROMEDRIVER).exists():
+        pytest.fail(f"{CHROMEDRIVER} missing: apt-get install chromium chromium-driver")
+    profile = tempfile.mkdtemp(prefix="iseg-chrome-")
+    opts = webdriver.ChromeOptions()
+    for a in CHROME_ARGS:
+        opts.add_argument(a)
+    opts.add_argument(f"--user-data-dir={profile}")
+    if Path("/usr/bin/chromium").exists():
+        opts.binary_location = "/usr/bin/chromium"
+    drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    drv.set_page_load_timeout(60)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- helpers
+def _body(drv) -> str:
+    return drv.find_element("tag name", "body").text
+
+
+def _wait_text(drv, text: str, timeout: float = 60) -> None:
+    """Wait until ``text`` is rendered and the app is not running a script."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if text in _body(drv) and not _running(drv):
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"{text!r} not rendered after {timeout} s; page shows:\n{_body(drv)[:2000]}")
+
+
+def _running(drv) -> bool:
+    return bool(drv.find_elements("css selector", '[data-testid="stStatusWidget"] *'))
+
+
+def _click_key(drv, key: str, timeout: float = 30) -> None:
+    """Click the button (or first clickable element) of the widget with ``key=``."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        els = drv.find_elements("css selector", f".st-key-{key} button")
+        if els and els[0].is_enabled():
+            drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", els[0])
+            els[0].click()
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"no enabled button with key {key!r}; page shows:\n{_body(drv)[:2000]}")
+
+
+def _goto(drv, url: str, text: str) -> None:
+    drv.get(url)
+    _wait_text(drv, text)
+
+
+def _shot(drv, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    time.sleep(0.5)
+    drv.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def _no_traceback(drv) -> None:
+    body = _body(drv)
+    assert "Traceback" not in body, body[:2000]
+    assert not drv.find_elements("css selector", '[data-testid="stException"]')
+
+
+# ---------------------------------------------------------------- tests
+def test_home_and_benchmarks(app_url, driver):
+    _goto(driver, app_url + "/", "The review at a glance")
+    assert "Reviewed methods" in _body(driver)
+    _no_traceback(driver)
+    _shot(driver, "home")
+    _goto(driver, app_url + "/benchmarks", "Benchmarks")
+    _no_traceback(driver)
