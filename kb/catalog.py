@@ -42,6 +42,8 @@ __all__ = [
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _Value = bool | int | float | str
+#: ``yaml.safe_load``'s loader, in C when libyaml is available (about 5x faster).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 InteractionKind = Literal["clicks", "scribbles", "bounding-box", "polygons", "any"]
@@ -115,7 +117,7 @@ class RobotUserEntry(BaseModel):
     id: str
     name: str
     kind: RobotUserKind
-    strategy: Literal["sampling-based", "rule-based", "mixed"]
+    strategy: Literal["sampling-based", "rule-based", "mixed", "unspecified"]
     interaction_types: list[InteractionKind] = Field(min_length=1)
     equations: list[int] = Field(default_factory=list)
     algorithm: str | None = None
@@ -284,7 +286,7 @@ def _by_id(items: list[Any], id_: str, what: str) -> Any:
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
+            return yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as exc:
         raise KBValidationError(path, None, None, f"invalid YAML: {exc}") from exc
 
