@@ -1,0 +1,90 @@
+"""The validated taxonomy bundle: tree + questions + Figure 32 table, loaded once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import networkx as nx
+
+from taxonomy.questions import (
+    Figure32Cell,
+    Question,
+    load_figure32,
+    load_questions,
+    validate_questions,
+)
+from taxonomy.tree import Node, leaves_under, load_tree, tree_leaves
+
+__all__ = ["Taxonomy", "load_taxonomy"]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Tree (networkx DiGraph, parent -> child), questions Q1-Q12 and the Figure 32 cells."""
+
+    graph: nx.DiGraph
+    questions: dict[str, Question]
+    figure32: tuple[Figure32Cell, ...]
+
+    @property
+    def leaves(self) -> tuple[str, ...]:
+        """The 13 leaf ids in thesis order."""
+        return tree_leaves(self.graph)
+
+    def node(self, node_id: str) -> Node:
+        """Return one node; raises ``ValueError`` listing the known ids."""
+        if node_id not in self.graph:
+            raise ValueError(f"unknown taxonomy node {node_id!r}; known: {sorted(self.graph)}")
+        return self.graph.nodes[node_id]["node"]
+
+    def question(self, question_id: str) -> Question:
+        """Return one question; raises ``ValueError`` listing Q1-Q12."""
+        if question_id not in self.questions:
+            raise ValueError(f"unknown question {question_id!r}; valid questions: {list(self.questions)}")
+        return self.questions[question_id]
+
+    def leaves_under(self, node_id: str) -> tuple[str, ...]:
+        """Leaf ids below ``node_id``."""
+        return leaves_under(self.graph, node_id)
+
+    def path_to(self, node_id: str) -> tuple[str, ...]:
+        """Node ids from the root to ``node_id``."""
+        self.node(node_id)
+        return tuple(nx.shortest_path(self.graph, "ROOT", node_id))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dump of nodes, questions and the Figure 32 table."""
+        nodes = [vars(self.graph.nodes[n]["node"]) | {"children": sorted(self.graph.successors(n))}
+                 for n in nx.topological_sort(self.graph)]
+        questions = []
+        for q in self.questions.values():
+            d = {k: v for k, v in vars(q).items() if k != "options"}
+            d["options"] = [{k: v for k, v in vars(o).items() if v is not None} for o in q.options]
+            d["options"].append({"id": "not-sure", "text": "Not sure (keep all branches)"})
+            questions.append(d)
+        return {"nodes": nodes, "leaves": list(self.leaves), "questions": questions,
+                "figure32": [vars(c) for c in self.figure32]}
+
+
+@lru_cache(maxsize=1)
+def load_taxonomy() -> Taxonomy:
+    """Load and validate the packaged taxonomy (cached).
+
+    Raises
+    ------
+    ValueError
+        If any data file is malformed or the questions do not navigate the tree (see
+        :func:`taxonomy.questions.validate_questions`).
+
+    Examples
+    --------
+    >>> tax = load_taxonomy()
+    >>> len(tax.leaves), tax.question("Q9").asked_at
+    (13, ('T2.1.2.1',))
+    """
+    graph = load_tree()
+    questions = load_questions()
+    fig32 = load_figure32()
+    validate_questions(graph, questions, fig32)
+    return Taxonomy(graph, questions, fig32)
