@@ -1,0 +1,326 @@
+"""Load, validate and cross-check the knowledge base; pandas views for queries.
+
+:func:`load_kb` reads ``kb/data/methods/*.yaml`` (one reviewed method per file, file stem
+== ``id``), the optional ``comparisons.yaml`` and ``code_links.yaml`` and engineer B's
+catalog (:func:`kb.catalog.load_catalog`), validates everything with the pydantic models
+of :mod:`kb.models` and cross-checks ids.  Every failure is a
+:class:`~kb.errors.KBValidationError` naming file, entry id and field path.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from kb.errors import KBValidationError
+from kb.models import CodeLink, ComparisonEdge, ComparisonsFile, CoverageRow, ExternalNode, Method
+
+__all__ = ["KnowledgeBase", "load_kb", "default_data_dir", "N_METHODS"]
+
+N_METHODS = 121
+
+
+def default_data_dir() -> Path:
+    """The packaged data folder ``kb/data``."""
+    return Path(__file__).resolve().parent / "data"
+
+
+class KnowledgeBase:
+    """The validated, cross-checked knowledge base (treat as read-only; it is cached)."""
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        methods: list[Method],
+        comparisons: ComparisonsFile,
+        code_links: list[CodeLink],
+        catalog: Any,
+        comparisons_present: bool,
+    ):
+        self.data_dir = data_dir
+        self.methods = methods
+        self.external_nodes: list[ExternalNode] = comparisons.external_nodes
+        self.comparisons: list[ComparisonEdge] = comparisons.edges
+        self.coverage: list[CoverageRow] = comparisons.coverage
+        self.comparisons_present = comparisons_present
+        self.code_links = code_links
+        self.catalog = catalog
+        self._by_id = {m.id: m for m in methods}
+        self._by_ref = {m.ref: m for m in methods}
+
+    def method(self, id_or_ref: str | int) -> Method:
+        """Return a method by id (``"deepedit"``), ref (``67``, ``"67"``, ``"[67]"``) or name.
+
+        Raises
+        ------
+        ValueError
+            When nothing matches; the message names the query and a few known ids.
+        """
+        key = str(id_or_ref).strip()
+        if key.strip("[]").isdigit() and int(key.strip("[]")) in self._by_ref:
+            return self._by_ref[int(key.strip("[]"))]
+        if key.lower() in self._by_id:
+            return self._by_id[key.lower()]
+        by_name = [m for m in self.methods if m.name.lower() == key.lower()]
+        if len(by_name) == 1:
+            return by_name[0]
+        hint = ", ".join(m.id for m in by_name) or ", ".join(sorted(self._by_id)[:8]) + ", ..."
+        raise ValueError(
+            f"no method {id_or_ref!r}; use an id, a ref 1..{len(self.methods)} or a unique "
+            f"name (e.g. {hint})"
+        )
+
+    def methods_df(self):
+        """One row per method (pandas DataFrame), columns as documented in docs/kb.md."""
+        import pandas as pd
+
+        rows = [_method_row(m) for m in self.methods]
+        return pd.DataFrame(rows).sort_values("ref", ignore_index=True)
+
+
+def _method_row(m: Method) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "ref": m.ref,
+        "name": m.name,
+        "year": m.year,
+        "interactions": list(dict.fromkeys(str(i.type) for i in m.interactions)),
+        "guidance_signals": list(dict.fromkeys(str(g.signal) for g in m.guidance)),
+        "guidance_explicit": m.guidance_explicit,
+        "guidance_implicit": any(not g.explicit for g in m.guidance),
+        "modalities": [str(x.modality) for x in m.modalities],
+        "targets": [t.name for t in m.targets],
+        "target_categories": list(dict.fromkeys(str(t.category) for t in m.targets)),
+        "leaf": m.leaf.id,
+        "leaf_branch": m.leaf.branch,
+        "leaf_provenance": m.leaf.provenance,
+        "leaf_confidence": m.leaf.confidence,
+        "code_url": m.code_url,
+        "compared_to": list(m.compared_to),
+        "comparison_status": m.comparison_status,
+        "venue": m.citation.venue,
+        "title": m.citation.title,
+    }
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    return "/".join(str(p) for p in loc) if loc else "<root>"
+
+
+# The safe loader only (no arbitrary Python objects); the libyaml C build of it when
+# available, which is 8x faster than the pure-Python ``yaml.safe_load`` on our files.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        raise KBValidationError(path, None, None, f"invalid YAML: {exc}") from exc
+
+
+def _validate(
+    model: type[BaseModel], data: Any, path: Path, entry: str | None, prefix: str = ""
+) -> Any:
+    if not isinstance(data, dict):
+        raise KBValidationError(
+            path, entry, prefix or None, f"expected a mapping, got {type(data).__name__}"
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errs = exc.errors()
+        field = prefix + _field_path(errs[0]["loc"])
+        more = (
+            f" (+{len(errs) - 1} more: "
+            + "; ".join(f"{_field_path(e['loc'])}: {e['msg']}" for e in errs[1:4])
+            + ")"
+            if len(errs) > 1
+            else ""
+        )
+        raise KBValidationError(path, entry, field, errs[0]["msg"] + more) from None
+
+
+def _load_methods(methods_dir: Path) -> list[Method]:
+    paths = sorted(methods_dir.glob("*.yaml"))
+    if not paths:
+        raise KBValidationError(methods_dir, None, None, "no method files (*.yaml) found")
+    methods, refs = [], {}
+    for path in paths:
+        data = _read_yaml(path)
+        entry = data.get("id") if isinstance(data, dict) else None
+        entry = entry if isinstance(entry, str) else path.stem
+        m = _validate(Method, data, path, entry)
+        if m.id != path.stem:
+            raise KBValidationError(
+                path, m.id, "id", f"id {m.id!r} must equal the file stem {path.stem!r}"
+            )
+        if m.ref in refs:
+            raise KBValidationError(
+                path, m.id, "ref", f"ref {m.ref} is already used by {refs[m.ref]!r}"
+            )
+        refs[m.ref] = m.id
+        methods.append(m)
+    missing = sorted(set(range(1, N_METHODS + 1)) - set(refs))
+    if missing:
+        raise KBValidationError(
+            methods_dir, None, "ref", f"expected refs 1..{N_METHODS}; missing {missing}"
+        )
+    return methods
+
+
+def _check_comparisons(comp: ComparisonsFile, path: Path, methods: list[Method]) -> None:
+    by_ref = {m.ref: m for m in methods}
+    ids = {m.id for m in methods}
+    ext: set[str] = set()
+    for i, node in enumerate(comp.external_nodes):
+        if node.id in ids or node.id in ext:
+            raise KBValidationError(
+                path,
+                node.id,
+                f"external_nodes/{i}/id",
+                f"external node id {node.id!r} is not unique",
+            )
+        ext.add(node.id)
+    for i, e in enumerate(comp.edges):
+        if e.from_ not in by_ref:
+            raise KBValidationError(
+                path, f"edge {i}", f"edges/{i}/from", f"unknown reviewed method ref {e.from_}"
+            )
+        ok = (e.to in by_ref) if isinstance(e.to, int) else (e.to in ext)
+        if not ok:
+            raise KBValidationError(
+                path,
+                f"edge {e.from_}->{e.to}",
+                f"edges/{i}/to",
+                f"{e.to!r} is neither a ref 1..{N_METHODS} nor an external node id "
+                f"(known external: {sorted(ext)})",
+            )
+    with_edges = {e.from_ for e in comp.edges}
+    seen: set[int] = set()
+    for i, row in enumerate(comp.coverage):
+        where = f"coverage/{i}/status"
+        if row.ref in seen:
+            raise KBValidationError(path, f"ref {row.ref}", f"coverage/{i}/ref", "duplicate row")
+        seen.add(row.ref)
+        if row.ref not in by_ref:
+            raise KBValidationError(path, f"ref {row.ref}", f"coverage/{i}/ref", "unknown ref")
+        if (row.status == "known") != (row.ref in with_edges):
+            raise KBValidationError(
+                path,
+                f"ref {row.ref}",
+                where,
+                f"status {row.status!r} but the method has "
+                f"{'some' if row.ref in with_edges else 'no'} edges",
+            )
+
+
+def _load_comparisons(data_dir: Path, methods: list[Method]) -> tuple[ComparisonsFile, bool]:
+    path = data_dir / "comparisons.yaml"
+    if not path.exists():
+        return ComparisonsFile(), False
+    data = _read_yaml(path) or {}
+    comp = _validate(ComparisonsFile, data, path, "comparisons")
+    _check_comparisons(comp, path, methods)
+    return comp, True
+
+
+def _load_code_links(data_dir: Path, methods: list[Method]) -> list[CodeLink]:
+    path = data_dir / "code_links.yaml"
+    if not path.exists():
+        return []
+    data = _read_yaml(path) or []
+    if not isinstance(data, list):
+        raise KBValidationError(path, None, None, "expected a list of {ref, code, ...}")
+    refs = {m.ref for m in methods}
+    links, seen = [], set()
+    for i, item in enumerate(data):
+        link = _validate(CodeLink, item, path, f"item {i}", prefix=f"{i}/")
+        if link.ref not in refs or link.ref in seen:
+            raise KBValidationError(path, f"ref {link.ref}", f"{i}/ref", "unknown or duplicate ref")
+        seen.add(link.ref)
+        links.append(link)
+    return links
+
+
+def _attach(methods: list[Method], comp: ComparisonsFile, links: list[CodeLink]) -> list[Method]:
+    by_ref = {m.ref: m for m in methods}
+    targets: dict[int, list[str]] = {}
+    for e in comp.edges:
+        to = by_ref[e.to].id if isinstance(e.to, int) else e.to
+        targets.setdefault(e.from_, [])
+        if to not in targets[e.from_]:
+            targets[e.from_].append(to)
+    status = {row.ref: row.status for row in comp.coverage}
+    link_by_ref = {link.ref: link for link in links}
+    out = []
+    for m in methods:
+        update: dict[str, Any] = {
+            "compared_to": targets.get(m.ref, []),
+            "comparison_status": "known" if m.ref in targets else status.get(m.ref, "unknown"),
+        }
+        if m.ref in link_by_ref:
+            link = link_by_ref[m.ref]
+            update["code_url"] = link.code
+            update["sources"] = m.sources.model_copy(
+                update={"code": [*m.sources.code, link.source]}
+            )
+        out.append(m.model_copy(update=update))
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(data_dir: str) -> KnowledgeBase:
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise KBValidationError(root, None, None, "knowledge-base folder does not exist")
+    methods = _load_methods(root / "methods")
+    comp, present = _load_comparisons(root, methods)
+    links = _load_code_links(root, methods)
+    methods = _attach(methods, comp, links)
+    from kb.catalog import load_catalog  # engineer B's catalog
+
+    catalog = load_catalog(root)
+    return KnowledgeBase(
+        data_dir=root,
+        methods=sorted(methods, key=lambda m: m.ref),
+        comparisons=comp,
+        code_links=links,
+        catalog=catalog,
+        comparisons_present=present,
+    )
+
+
+def load_kb(data_dir: str | Path | None = None) -> KnowledgeBase:
+    """Load and cross-check the knowledge base (cached per folder).
+
+    Parameters
+    ----------
+    data_dir : str or Path, optional
+        Folder with ``methods/`` (and optionally ``comparisons.yaml``,
+        ``code_links.yaml`` and the catalog folders).  Defaults to ``kb/data``.
+
+    Returns
+    -------
+    KnowledgeBase
+        Methods, comparison edges, external nodes, code links and the catalog.
+
+    Raises
+    ------
+    KBValidationError
+        When any file fails to parse or validate; the message names file, entry, field.
+
+    Examples
+    --------
+    >>> kb = load_kb()
+    >>> len(kb.methods), kb.method("deepedit").ref
+    (121, 67)
+    """
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    return _load_cached(str(root.resolve()))
