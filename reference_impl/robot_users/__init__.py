@@ -1,1 +1,54 @@
-"""reference_impl.robot_users."""
+"""Robot users: simulated annotators for training and evaluation (thesis §5.1, §5.2).
+
+``ROBOT_USERS`` maps a name to an iterative user ``f(label, pred, *, probs=None,
+image=None, clicks=(), rng=None, spacing=None, affine=None, **params) -> list[Click]``;
+:func:`get_robot_user` looks one up and raises ``ValueError`` listing the known names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .clicksim import CLICKSIM_METHODS, simulate_click
+from .iterative import (
+    entropy_uncertainty,
+    epistemic_uncertainty,
+    r1_center,
+    r2_uncertainty,
+    r3_edt,
+    r4_uniform,
+    r5_realistic,
+)
+
+__all__ = [
+    "ROBOT_USERS",
+    "get_robot_user",
+    "r1_center",
+    "r2_uncertainty",
+    "r3_edt",
+    "r4_uniform",
+    "r5_realistic",
+    "entropy_uncertainty",
+    "epistemic_uncertainty",
+    "simulate_click",
+    "CLICKSIM_METHODS",
+]
+
+ROBOT_USERS: dict[str, Callable[..., list]] = {
+    "R1": r1_center,
+    "R2": r2_uncertainty,
+    "R3": r3_edt,
+    "R4": r4_uniform,
+    "R5": r5_realistic,
+}
+
+
+def get_robot_user(name: str) -> Callable[..., list]:
+    """Return the iterative robot user registered as ``name`` (e.g. ``"R1"``).
+
+    >>> get_robot_user("R4").__name__
+    'r4_uniform'
+    """
+    if name not in ROBOT_USERS:
+        raise ValueError(f"unknown robot user {name!r}; known: {', '.join(ROBOT_USERS)}")
+    return ROBOT_USERS[name]
