@@ -49,6 +49,8 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 InteractionKind = Literal["clicks", "scribbles", "bounding-box", "polygons", "any"]
 RobotUserKind = Literal["iterative", "non-iterative", "eligibility-mask", "challenge-protocol"]
 FactorId = Literal["F1", "F2", "F3", "F4"]
+#: Robot-user kinds whose thesis definition is an equation (the others are prose/algorithms).
+_FORMAL_KINDS = ("iterative", "non-iterative")
 #: The nine modality spellings of thesis Table 20 (kept verbatim).
 DatasetModality = Literal[
     "CT", "MRI", "Fundus", "Microscopy", "Ultrasound", "Endoscopy", "X-Ray", "Dermoscopy", "OCT"
@@ -79,7 +81,9 @@ class Parameter(BaseModel):
 
 def _check_dotted(path: str | None) -> None:
     if path is not None and not _DOTTED.match(path):
-        raise ValueError(f"implementation must be a dotted path like 'pkg.module.func', got {path!r}")
+        raise ValueError(
+            f"implementation must be a dotted path like 'pkg.module.func', got {path!r}"
+        )
 
 
 class GuidanceSignalEntry(BaseModel):
@@ -132,10 +136,7 @@ class RobotUserEntry(BaseModel):
 
     @model_validator(mode="after")
     def _check_has_formal_reference(self) -> RobotUserEntry:
-        if not self.equations and self.algorithm is None and self.kind not in (
-            "eligibility-mask",
-            "challenge-protocol",
-        ):
+        if not self.equations and self.algorithm is None and self.kind in _FORMAL_KINDS:
             raise ValueError(f"a {self.kind} robot user needs 'equations' or 'algorithm'")
         _check_dotted(self.implementation)
         return self
@@ -297,9 +298,7 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 
 def _validate(model: type[BaseModel], data: Any, path: Path, entry: str | None) -> Any:
     if not isinstance(data, dict):
-        raise KBValidationError(
-            path, entry, None, f"expected a mapping, got {type(data).__name__}"
-        )
+        raise KBValidationError(path, entry, None, f"expected a mapping, got {type(data).__name__}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
