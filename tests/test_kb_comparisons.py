@@ -1,0 +1,121 @@
+"""Tests of the comparison graph data and ``kb.tools.comparison_coverage``."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kb.tools.comparison_coverage import (
+    THESIS_COUNTS,
+    classify,
+    coverage_summary,
+    load_comparisons,
+    main,
+)
+
+DATA = Path(__file__).resolve().parents[1] / "kb" / "data"
+KINDS = {"sam": "non-medical-interactive", "geos": "classical", "u-net": "non-interactive",
+         "tool": "other"}
+
+
+@pytest.fixture(scope="module")
+def comparisons() -> dict:
+    return load_comparisons(DATA / "comparisons.yaml")
+
+
+def _write(tmp_path: Path, doc: dict) -> Path:
+    p = tmp_path / "comparisons.yaml"
+    p.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return p
+
+
+def test_classify_groups() -> None:
+    assert classify([5], KINDS) == "deepigeos-only"
+    assert classify([5, 5], KINDS) == "deepigeos-only"
+    assert classify(["geos"], KINDS) == "classical-only"
+    assert classify(["sam"], KINDS) == "non-medical-only"
+    assert classify(["u-net"], KINDS) == "non-interactive-only"
+    assert classify([5, "geos"], KINDS) == "other"
+    assert classify([7], KINDS) == "other"  # a reviewed method other than DeepIGeoS
+    assert classify(["tool"], KINDS) == "other"
+    assert classify(["u-net"], KINDS, view="interactive") == "none"
+    assert classify(["u-net", "geos"], KINDS, view="interactive") == "classical-only"
+
+
+def test_classify_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="view must be one of"):
+        classify([5], KINDS, view="some")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="'nope' has no kind"):
+        classify(["nope"], KINDS)
+
+
+def test_real_file_covers_all_121_and_counts_add_up(comparisons: dict) -> None:
+    s = coverage_summary(comparisons)
+    assert sum(s["status"].values()) == 121
+    for view, groups in s["by_view"].items():
+        n_grouped = sum(len(v) for v in groups.values())
+        assert n_grouped == s["status"]["known"] + s["status"]["none"], view
+    assert set(THESIS_COUNTS) <= set(s["by_view"]["all"])
+    # every edge source is one of the allowed provenance kinds and carries a reference
+    kinds = {"paper", "code", "thesis-text", "research-note", "inferred", "thesis-bibliography"}
+    for e in comparisons["edges"]:
+        assert e["source"]["kind"] in kinds and e["source"]["ref"]
+    # edges given by the research notes are present (reviewed-to-reviewed subset)
+    pairs = {(e["from"], e["to"]) for e in comparisons["edges"]}
+    for pair in [(7, 2), (7, 6), (11, 5), (22, 5), (23, 7), (23, 5), (38, 5), (42, 5), (43, 22),
+                 (66, 5)]:
+        assert pair in pairs
+
+
+def test_external_ids_unique_and_not_method_slugs(comparisons: dict) -> None:
+    ids = [n["id"] for n in comparisons["external_nodes"]]
+    assert len(ids) == len(set(ids))
+    methods = DATA / "methods"
+    stems = {p.stem for p in methods.glob("*.yaml")} if methods.is_dir() else set()
+    assert not set(ids) & stems
+
+
+def test_code_links_are_verified_urls() -> None:
+    links = yaml.safe_load((DATA / "code_links.yaml").read_text())
+    for link in links:
+        assert 1 <= link["ref"] <= 121
+        assert link["code"].startswith("https://github.com/")
+        assert link["source"]["kind"] == "code" and link["source"]["ref"]
+
+
+def test_unknown_target_is_rejected(tmp_path: Path, comparisons: dict) -> None:
+    doc = copy.deepcopy(comparisons)
+    doc["edges"][0]["to"] = "not-a-node"
+    with pytest.raises(ValueError, match=r"edges\[0\]\.to 'not-a-node'"):
+        load_comparisons(_write(tmp_path, doc))
+
+
+def test_status_must_match_edges(tmp_path: Path, comparisons: dict) -> None:
+    doc = copy.deepcopy(comparisons)
+    row = next(r for r in doc["coverage"] if r["status"] == "unknown")
+    row["status"] = "known"
+    with pytest.raises(ValueError, match=f"coverage ref {row['ref']} has status 'known'"):
+        load_comparisons(_write(tmp_path, doc))
+
+
+def test_missing_coverage_row_is_rejected(tmp_path: Path, comparisons: dict) -> None:
+    doc = copy.deepcopy(comparisons)
+    doc["coverage"] = [r for r in doc["coverage"] if r["ref"] != 121]
+    with pytest.raises(ValueError, match=r"missing \[121\]"):
+        load_comparisons(_write(tmp_path, doc))
+
+
+def test_bad_ref_is_rejected(tmp_path: Path, comparisons: dict) -> None:
+    doc = copy.deepcopy(comparisons)
+    doc["edges"][0]["from"] = 122
+    with pytest.raises(ValueError, match=r"edges\[0\]\.from: expected a reference number"):
+        load_comparisons(_write(tmp_path, doc))
+
+
+def test_main_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--format", "json"]) == 0
+    out = capsys.readouterr().out
+    assert '"status"' in out and '"by_view"' in out
