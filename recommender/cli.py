@@ -1,9 +1,88 @@
-"""``iseg``  sub-commands of the recommender package (placeholder until the package lands)."""
+"""``iseg recommend``: ask Q1-Q12 interactively, or answer them with ``--answer``."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
+
+__all__ = ["register", "interactive_answers"]
 
 
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    """Register this package's sub-commands (none yet)."""
+    """Register ``iseg recommend``."""
+    p = sub.add_parser(
+        "recommend",
+        help="navigate the taxonomy (Q1-Q12) to a leaf, methods and a reference pipeline",
+        description="Without --answer on a terminal, asks the questions one by one (type 'back' "
+        "to go back, 'not-sure' to keep both branches). With --answer Qn=<option> (repeatable) "
+        "prints the recommendation.",
+    )
+    p.add_argument("--answer", action="append", default=[], metavar="Qn=OPTION",
+                   help="answer of one question, e.g. --answer Q2=scarce (repeatable)")
+    p.add_argument("--modality", help="imaging modality used to rank methods, e.g. CT")
+    p.add_argument("--interaction", help="interaction type, e.g. clicks, scribbles, bounding-box")
+    p.add_argument("--target", help="segmentation target (free text), e.g. liver")
+    p.add_argument("--format", choices=("md", "json"), default="md")
+    p.add_argument("--max-methods", type=int, default=10)
+    p.set_defaults(func=_run)
+
+
+def _parse_answers(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        qid, sep, opt = item.partition("=")
+        if not sep or not qid.strip() or not opt.strip():
+            raise ValueError(f"--answer must look like Q2=scarce, got {item!r}")
+        out[qid.strip().upper()] = opt.strip()
+    return out
+
+
+def interactive_answers(ask: Callable[[str], str], say: Callable[[str], None]) -> dict[str, str]:
+    """Ask the questions one at a time until the recommendation is complete.
+
+    ``ask(prompt) -> reply`` and ``say(text)`` are injected so the dialogue is testable.  A
+    reply is an option id or its number, ``not-sure`` (or ``?``), or ``back``.  Changing an
+    earlier answer drops the answers that no longer apply.
+    """
+    from recommender.engine import next_question
+    from taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    answers: dict[str, str] = {}
+    history: list[str] = []
+    while (qid := next_question(answers, tax)) is not None:
+        q = tax.question(qid)
+        say(f"\n{qid}. {q.text}\n   {q.explanation}")
+        for i, opt in enumerate(q.option_ids, 1):
+            label = "Not sure (keep both branches)" if opt == "not-sure" else next(
+                o.text for o in q.options if o.id == opt)
+            say(f"  {i}) {opt}: {label}")
+        reply = ask("answer (number, id, 'back'): ").strip()
+        if reply == "back":
+            if history:
+                answers.pop(history.pop(), None)
+            continue
+        if reply == "?":
+            reply = "not-sure"
+        if reply.isdigit() and 1 <= int(reply) <= len(q.option_ids):
+            reply = q.option_ids[int(reply) - 1]
+        if reply not in q.option_ids:
+            say(f"  '{reply}' is not an option; valid: {', '.join(q.option_ids)}")
+            continue
+        answers[qid] = reply
+        history.append(qid)
+    return answers
+
+
+def _run(args: argparse.Namespace) -> int:
+    from recommender.engine import recommend
+    from recommender.report import to_json, to_markdown
+
+    answers = _parse_answers(args.answer)
+    if not answers and sys.stdin.isatty():
+        answers = interactive_answers(input, print)
+    rec = recommend(answers, modality=args.modality, interaction=args.interaction,
+                    target=args.target, max_methods=args.max_methods)
+    print(to_json(rec) if args.format == "json" else to_markdown(rec))
+    return 0

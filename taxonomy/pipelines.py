@@ -26,7 +26,7 @@ TRAINING_REGIMES = (
     "online-from-scratch",
     "online-fine-tuning",
 )
-_KEYS = {"leaf", "id", "interaction", "guidance_signal", "robot_user", "robot_user_rule",
+_KEYS = {"leaf", "id", "interaction", "guidance_signal", "robot_user", "builds_on", "robot_user_rule",
          "training_regime", "model", "description", "thesis"}
 
 
@@ -48,7 +48,10 @@ def _check(entry: Any, file: str) -> dict:
             f"{where}: field 'training_regime' is {entry['training_regime']!r}; "
             f"allowed: {list(TRAINING_REGIMES)}"
         )
+    if not isinstance(entry["builds_on"], list):
+        raise ValueError(f"{where}: field 'builds_on' must be a list of catalog robot-user ids")
     out = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in entry.items()}
+    out["builds_on"] = tuple(entry["builds_on"])
     out["thesis_line"] = out.pop("thesis")["line"]
     return out
 
@@ -96,7 +99,7 @@ def leaf_pipeline(leaf_id: str) -> dict:
     Returns
     -------
     dict
-        Keys ``id, leaf, interaction, guidance_signal, robot_user, robot_user_rule,
+        Keys ``id, leaf, interaction, guidance_signal, robot_user, builds_on, robot_user_rule,
         training_regime, model, description, thesis_line``.
 
     Raises

@@ -1,0 +1,272 @@
+"""The Q1-Q12 decision engine: answers -> taxonomy leaf(s), path, rationale, methods, pipeline.
+
+:func:`recommend` is a pure function of the answers.  Q1-Q5 are combined with the
+(reconstructed) Figure 32 ratings into a score per paradigm (good=+1, neutral=0, poor=-1,
+unanswered or ``not-sure`` = 0); every paradigm with the top score is kept.  Q6-Q12 then
+branch down the tree; ``not-sure`` keeps every child.  Answers to questions that the path no
+longer reaches (e.g. after an earlier answer changed) are reported in ``ignored`` and have
+no effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+from taxonomy import NOT_SURE, Taxonomy, leaf_pipeline, load_taxonomy
+from taxonomy.questions import RATING_SCORES
+from taxonomy.tree import PARADIGM_IDS, ROOT_ID
+
+__all__ = [
+    "PARADIGM_QUESTIONS",
+    "Step",
+    "Recommendation",
+    "validate_answers",
+    "paradigm_scores",
+    "recommend",
+    "next_question",
+]
+
+#: The multi-criteria questions combined with Figure 32 (thesis l.1626).
+PARADIGM_QUESTIONS: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4", "Q5")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision step: the question asked at ``node``, the answer and what it selected."""
+
+    question: str | None
+    node: str
+    answer: str | None
+    selected: tuple[str, ...]
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """Result of :func:`recommend` (see :meth:`to_dict` for the JSON layout)."""
+
+    answers: dict[str, str]
+    ignored: dict[str, str]
+    paradigm_scores: dict[str, int]
+    paradigms: tuple[str, ...]
+    leaves: tuple[str, ...]
+    complete: bool
+    pending: tuple[str, ...]
+    path: tuple[str, ...]
+    paths: dict[str, tuple[str, ...]]
+    rationale: tuple[Step, ...]
+    pipeline: tuple[dict, ...]
+    methods: tuple = ()
+    caveats: tuple[str, ...] = ()
+    query: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict with keys ``leaves, path, rationale, methods, pipeline`` and more."""
+        out = asdict(self)
+        out["methods"] = [m.to_dict() if hasattr(m, "to_dict") else m for m in self.methods]
+        return out
+
+
+def validate_answers(answers: Mapping[str, str], taxonomy: Taxonomy | None = None) -> dict[str, str]:
+    """Check question ids and options; return a plain dict copy.
+
+    Raises
+    ------
+    ValueError
+        For an unknown question id (the message lists Q1-Q12) or an option that the question
+        does not have (the message lists its options, ``not-sure`` included).
+    """
+    tax = taxonomy or load_taxonomy()
+    out = {}
+    for qid, opt in answers.items():
+        q = tax.question(qid)
+        if opt not in q.option_ids:
+            raise ValueError(
+                f"unknown option {opt!r} for {qid} ({q.text}); valid options: {list(q.option_ids)}"
+            )
+        out[qid] = opt
+    return out
+
+
+def paradigm_scores(answers: Mapping[str, str], taxonomy: Taxonomy | None = None
+                    ) -> tuple[dict[str, int], tuple[Step, ...]]:
+    """Sum the Figure 32 ratings of the Q1-Q5 answers per paradigm.
+
+    Returns
+    -------
+    scores : dict of str to int
+        ``{"T1": s1, "T2": s2, "T3": s3}`` with good=+1, neutral=0, poor=-1 per answer.
+    steps : tuple of Step
+        One step per Q1-Q5 with the ratings and their basis.
+    """
+    tax = taxonomy or load_taxonomy()
+    scores = dict.fromkeys(PARADIGM_IDS, 0)
+    steps = []
+    for qid in PARADIGM_QUESTIONS:
+        q = tax.question(qid)
+        ans = answers.get(qid)
+        if ans is None or ans == NOT_SURE:
+            why = "not answered" if ans is None else "not sure"
+            steps.append(Step(qid, ROOT_ID, ans, PARADIGM_IDS, f"{q.text} -> {why}: no paradigm favoured."))
+            continue
+        opt = q.option(ans)
+        for p in PARADIGM_IDS:
+            scores[p] += RATING_SCORES[opt.scores[p]]
+        ratings = ", ".join(f"{p} {opt.scores[p]}" for p in PARADIGM_IDS)
+        good = tuple(p for p in PARADIGM_IDS if opt.scores[p] == "good")
+        steps.append(Step(qid, ROOT_ID, ans, good,
+                          f"{q.text} -> '{opt.text}': {ratings} (basis: {opt.basis})."))
+    return scores, tuple(steps)
+
+
+def _names(tax: Taxonomy, ids) -> str:
+    return ", ".join(f"{i} {tax.node(i).name}" for i in ids)
+
+
+def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...]):
+    """Walk from the kept paradigms down the tree with Q6-Q12; returns leaves, pending, steps."""
+    at = {node: q for q in tax.questions.values() for node in q.asked_at}
+    reached, pending_nodes, steps, used = [], [], [], set()
+    stack = list(reversed(start))
+    visited = [ROOT_ID]
+    while stack:
+        node = stack.pop()
+        visited.append(node)
+        children = sorted(tax.graph.successors(node))
+        if not children:
+            reached.append(node)
+            continue
+        if len(children) == 1:
+            steps.append(Step(None, node, None, tuple(children),
+                              f"{_names(tax, [node])} has a single child: {_names(tax, children)}."))
+            stack.extend(children)
+            continue
+        q = at[node]
+        used.add(q.id)
+        ans = answers.get(q.id)
+        if ans is None:
+            pending_nodes.append(node)
+            continue
+        if ans == NOT_SURE:
+            chosen = tuple(children)
+            why = f"{q.text} -> not sure: keep all of {_names(tax, chosen)}."
+        else:
+            opt = q.option(ans)
+            chosen = (opt.leads_to[node],)
+            why = f"{q.text} -> '{opt.text}' leads to {_names(tax, chosen)}. Thesis: {q.recommendation}"
+        steps.append(Step(q.id, node, ans, chosen, why))
+        stack.extend(reversed(chosen))
+    return reached, pending_nodes, steps, used, visited
+
+
+def recommend(answers: Mapping[str, str], *, modality: str | None = None,
+              interaction: str | None = None, target: str | None = None,
+              taxonomy: Taxonomy | None = None, kb=None, max_methods: int = 10) -> Recommendation:
+    """Recommend taxonomy leaf(s), reference pipeline(s) and methods from Q1-Q12 answers.
+
+    Parameters
+    ----------
+    answers : mapping of str to str
+        Question id (``"Q1"`` ... ``"Q12"``) -> option id or ``"not-sure"``.  Missing Q1-Q5
+        count as ``not-sure``; a missing Q6-Q12 on the path stops that branch (``pending``).
+    modality, interaction, target : str, optional
+        Used to rank the methods of the reached leaves (modality e.g. ``"CT"``, interaction a
+        :class:`kb.vocab.InteractionType` value, target free text such as ``"liver"``).
+    taxonomy : Taxonomy, optional
+        Defaults to :func:`taxonomy.load_taxonomy`.
+    kb : KnowledgeBase, optional
+        Defaults to :func:`kb.load_kb`; pass ``False`` to skip method ranking.
+    max_methods : int
+        Maximum number of ranked methods returned.
+
+    Returns
+    -------
+    Recommendation
+        ``leaves`` are all leaves compatible with the answers (the reached ones when
+        ``complete``; otherwise also every leaf below a pending question).
+
+    Raises
+    ------
+    ValueError
+        For an unknown question id or option (the message lists the valid ones), or a bad
+        ``modality``/``interaction`` value.
+
+    Notes
+    -----
+    Implements the navigation of thesis Section 6.1.3.1: Q1-Q5 with the Figure 32 table
+    (l.1626-1666), Q6-Q12 at the branching nodes (l.1696-1780).
+
+    Examples
+    --------
+    >>> rec = recommend({"Q2": "none", "Q3": "small-model-ok", "Q4": "single-patient",
+    ...                  "Q12": "no-labeled-data"}, kb=False)
+    >>> rec.paradigms, rec.leaves, rec.pipeline[0]["id"]
+    (('T3',), ('T3.1',), 't3.1-online-from-scratch')
+    """
+    tax = taxonomy or load_taxonomy()
+    answers = validate_answers(answers, tax)
+    scores, steps = paradigm_scores(answers, tax)
+    best = max(scores.values())
+    kept = tuple(p for p in PARADIGM_IDS if scores[p] == best)
+    tie = " (tie: all kept)" if len(kept) > 1 else ""
+    steps += (Step(None, ROOT_ID, None, kept,
+                   f"Paradigm scores {scores}; keep {_names(tax, kept)}{tie}."),)
+    reached, pending_nodes, branch_steps, used, visited = _descend(tax, answers, kept)
+    steps += tuple(branch_steps)
+    ignored = {q: f"does not apply: the path does not reach {', '.join(tax.question(q).asked_at)}"
+               for q in answers if q not in PARADIGM_QUESTIONS and q not in used}
+    applied = {q: a for q, a in answers.items() if q not in ignored}
+    leaf_set = set(reached) | {lf for n in pending_nodes for lf in tax.leaves_under(n)}
+    leaves = tuple(lf for lf in tax.leaves if lf in leaf_set)
+    pending = tuple(dict.fromkeys(next(q.id for q in tax.questions.values() if n in q.asked_at)
+                                  for n in pending_nodes))
+    path = tuple(dict.fromkeys(visited))
+    paths = {lf: tax.path_to(lf) for lf in leaves}
+    caveats = _caveats(answers, kept, pending)
+    methods: tuple = ()
+    if kb is not False:
+        from recommender.ranking import rank_methods
+
+        ranked, extra = rank_methods(leaves, modality=modality, interaction=interaction,
+                                     target=target, kb=kb, taxonomy=tax, limit=max_methods)
+        methods, caveats = tuple(ranked), caveats + tuple(extra)
+    return Recommendation(
+        answers=applied, ignored=ignored, paradigm_scores=scores, paradigms=kept,
+        leaves=leaves, complete=not pending, pending=pending, path=path, paths=paths,
+        rationale=steps, pipeline=tuple(leaf_pipeline(lf) for lf in leaves), methods=methods,
+        caveats=caveats,
+        query={"modality": modality, "interaction": interaction, "target": target},
+    )
+
+
+def _caveats(answers: Mapping[str, str], kept: tuple[str, ...], pending: tuple[str, ...]) -> tuple[str, ...]:
+    out = ["Figure 32 is missing from the thesis text; its good/neutral/poor ratings are "
+           "reconstructed (taxonomy/data/questions.yaml gives the provenance of each cell)."]
+    if len(kept) > 1:
+        out.append(f"Q1-Q5 do not separate {', '.join(kept)}; all of them are followed.")
+    if pending:
+        out.append(f"Unanswered questions {', '.join(pending)}: every leaf below them is listed.")
+    if any(a == NOT_SURE for a in answers.values()):
+        out.append("'not sure' answers keep every branch they apply to.")
+    return tuple(out)
+
+
+def next_question(answers: Mapping[str, str], taxonomy: Taxonomy | None = None) -> str | None:
+    """The next question to ask: the first unanswered Q1-Q5, then the first pending Q6-Q12.
+
+    Returns ``None`` when the recommendation is complete.
+
+    Examples
+    --------
+    >>> next_question({})
+    'Q1'
+    >>> next_question({"Q1": "multiple-sessions", "Q2": "scarce", "Q3": "not-sure",
+    ...                "Q4": "not-sure", "Q5": "not-sure"}) is None
+    True
+    """
+    for qid in PARADIGM_QUESTIONS:
+        if qid not in answers:
+            return qid
+    rec = recommend(answers, taxonomy=taxonomy, kb=False)
+    return rec.pending[0] if rec.pending else None

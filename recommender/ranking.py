@@ -1,0 +1,232 @@
+"""Rank the knowledge-base methods of the recommended leaves for one user's task.
+
+Score of a method (each part explained in ``RankedMethod.explanation``):
+
+* modality match: +3 (exact) / +2 (the method's modality contains it, e.g. PET in PET/CT);
+* interaction match: +2;
+* target match: +2 (every word of the query found in one target) / +1 when the method
+  lists only "≥ 10 targets";
+* code available: +1;
+* recency: + (year - oldest) / (newest - oldest), in [0, 1].
+
+A method *matches* when it meets every criterion the user gave.  When the recommended leaves
+hold fewer than :data:`MIN_MATCHES` matching methods, matching methods of the nearest leaves
+(by distance in the tree) and methods assigned only to an ancestor branch are added and
+labelled as such.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+
+import networkx as nx
+
+from kb.vocab import InteractionType, Modality, normalise_interaction, normalise_modality
+
+__all__ = ["MIN_MATCHES", "WEIGHTS", "RankedMethod", "rank_methods", "parse_modality",
+           "parse_interaction"]
+
+MIN_MATCHES = 3
+WEIGHTS = {"modality": 3, "modality_partial": 2, "interaction": 2, "target": 2,
+           "target_unspecified": 1, "code": 1, "recency": 1}
+_STOP = {"the", "and", "of", "in", "a", "an", "or", "with"}
+
+
+@dataclass(frozen=True)
+class RankedMethod:
+    """One ranked method with its score breakdown, leaf provenance and full citation."""
+
+    id: str
+    ref: int
+    name: str
+    year: int
+    leaf: str | None
+    leaf_provenance: str
+    leaf_confidence: str
+    score: float
+    matches: bool
+    source: str  # "leaf" | "nearest-leaf" | "branch-only"
+    from_node: str
+    distance: int
+    explanation: tuple[str, ...]
+    code_url: str | None
+    citation: dict
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict."""
+        return asdict(self)
+
+
+def parse_modality(value: str) -> str:
+    """Normalise a user modality (``"ct"``, ``"PET/CT"``) or raise ``ValueError`` listing them."""
+    try:
+        mods = normalise_modality(value)
+    except ValueError:
+        raise ValueError(f"unknown modality {value!r}; valid: {[m.value for m in Modality]}") from None
+    return mods[0].value
+
+
+def parse_interaction(value: str) -> str:
+    """Normalise a user interaction type or raise ``ValueError`` listing the valid ones."""
+    valid = [i.value for i in InteractionType]
+    if value in valid:
+        return value
+    try:
+        return normalise_interaction(value.replace("-", " ")).value
+    except ValueError:
+        raise ValueError(f"unknown interaction {value!r}; valid: {valid}") from None
+
+
+def _words(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _STOP}
+
+
+@lru_cache(maxsize=4)
+def _records(kb) -> tuple[tuple[dict, ...], int, int]:
+    """Method rows as plain dicts (cached per knowledge base) plus the year range."""
+    df = kb.methods_df()
+    rows = []
+    for row in df.to_dict("records"):
+        m = kb.method(row["id"])
+        c = m.citation
+        row["citation"] = {"title": c.title, "authors": c.authors, "venue": c.venue,
+                           "year": c.year, "details": c.details, "ref": m.ref}
+        row["target_words"] = [_words(t) for t in row["targets"]]
+        for key in ("leaf", "leaf_branch", "code_url"):
+            row[key] = row[key] if isinstance(row[key], str) else None
+        rows.append(row)
+    return tuple(rows), int(df["year"].min()), int(df["year"].max())
+
+
+def _score(row: dict, modality, interaction, target_words, years) -> tuple[float, bool, list[str]]:
+    """Score one method; returns (score, matches every given criterion, explanation)."""
+    score, ok, why = 0.0, True, []
+    if modality:
+        mods = row["modalities"]
+        if modality in mods:
+            score += WEIGHTS["modality"]
+            why.append(f"modality {modality} (+{WEIGHTS['modality']})")
+        elif any(modality in m.split("/") or m in modality.split("/") for m in mods):
+            score += WEIGHTS["modality_partial"]
+            why.append(f"modality {modality} within {mods} (+{WEIGHTS['modality_partial']})")
+        else:
+            ok = False
+            why.append(f"modality {modality} not in {mods} (+0)")
+    if interaction:
+        if interaction in row["interactions"]:
+            score += WEIGHTS["interaction"]
+            why.append(f"interaction {interaction} (+{WEIGHTS['interaction']})")
+        else:
+            ok = False
+            why.append(f"interaction {interaction} not in {row['interactions']} (+0)")
+    if target_words:
+        hits = [t for t, w in zip(row["targets"], row["target_words"], strict=True) if target_words <= w]
+        if hits:
+            score += WEIGHTS["target"]
+            why.append(f"target {', '.join(hits)} (+{WEIGHTS['target']})")
+        elif "unspecified" in row["target_categories"]:
+            score += WEIGHTS["target_unspecified"]
+            why.append(f"target not listed but covers {row['targets'][0]} (+{WEIGHTS['target_unspecified']})")
+        else:
+            ok = False
+            why.append(f"target not in {row['targets']} (+0)")
+    if row["code_url"]:
+        score += WEIGHTS["code"]
+        why.append(f"code available (+{WEIGHTS['code']})")
+    lo, hi = years
+    rec = (row["year"] - lo) / (hi - lo) if hi > lo else 0.0
+    score += WEIGHTS["recency"] * rec
+    why.append(f"year {row['year']} (+{rec:.2f})")
+    return round(score, 3), ok, why
+
+
+def _distances(graph: nx.DiGraph, leaves: Sequence[str]) -> dict[str, int]:
+    """Undirected tree distance of every node to the nearest recommended leaf."""
+    und = graph.to_undirected(as_view=True)
+    return dict(nx.multi_source_dijkstra_path_length(und, set(leaves)))
+
+
+def rank_methods(leaves: Sequence[str], *, modality: str | None = None,
+                 interaction: str | None = None, target: str | None = None, kb=None,
+                 taxonomy=None, limit: int = 10) -> tuple[list[RankedMethod], list[str]]:
+    """Rank the methods of ``leaves`` (plus nearest leaves when fewer than 3 match).
+
+    Parameters
+    ----------
+    leaves : sequence of str
+        Recommended leaf ids.
+    modality, interaction, target : str, optional
+        The user's task; see the module docstring for the weights.
+    kb : KnowledgeBase, optional
+        Defaults to :func:`kb.load_kb`.
+    taxonomy : Taxonomy, optional
+        Defaults to :func:`taxonomy.load_taxonomy`.
+    limit : int
+        Maximum number of methods returned.
+
+    Returns
+    -------
+    methods : list of RankedMethod
+        Matching leaf methods (by score, then year, then ref), then nearest-leaf
+        matches when needed, then non-matching leaf methods.
+    caveats : list of str
+        Notes such as how many returned leaf assignments are reconstructions.
+
+    Raises
+    ------
+    ValueError
+        For an unknown modality or interaction (the message lists the valid values).
+    """
+    if kb is None:
+        from kb import load_kb
+
+        kb = load_kb()
+    if taxonomy is None:
+        from taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
+    modality = parse_modality(modality) if modality else None
+    interaction = parse_interaction(interaction) if interaction else None
+    words = _words(target) if target else set()
+    rows, lo, hi = _records(kb)
+    dist = _distances(taxonomy.graph, leaves) if leaves else {}
+    scored = []
+    for row in rows:
+        node = row["leaf"] or row["leaf_branch"]
+        if node is None or node not in dist:
+            continue
+        s, ok, why = _score(row, modality, interaction, words, (lo, hi))
+        src = "leaf" if row["leaf"] in leaves else ("branch-only" if row["leaf"] is None else "nearest-leaf")
+        scored.append((src, dist[node], s, ok, why, node, row))
+    in_leaf = [x for x in scored if x[0] == "leaf"]
+    chosen = sorted(in_leaf, key=lambda x: (not x[3], -x[2], -x[6]["year"], x[6]["ref"]))
+    n_match = sum(x[3] for x in in_leaf)
+    caveats = []
+    if n_match < MIN_MATCHES:
+        near = sorted((x for x in scored if x[0] != "leaf" and x[3]),
+                      key=lambda x: (x[1], -x[2], -x[6]["year"], x[6]["ref"]))
+        taken = []
+        for x in near:
+            if n_match + len(taken) >= MIN_MATCHES and x[1] > taken[-1][1]:
+                break
+            taken.append(x)
+        if taken:
+            caveats.append(f"Only {n_match} matching method(s) in {', '.join(leaves)}; added "
+                           f"{len(taken)} from the nearest leaves/branches (labelled).")
+        chosen = [x for x in chosen if x[3]] + taken + [x for x in chosen if not x[3]]
+    out = [RankedMethod(
+        id=r["id"], ref=int(r["ref"]), name=r["name"], year=int(r["year"]), leaf=r["leaf"],
+        leaf_provenance=r["leaf_provenance"], leaf_confidence=r["leaf_confidence"], score=s,
+        matches=bool(ok), source=src, from_node=node, distance=int(d), explanation=tuple(why),
+        code_url=r["code_url"], citation=r["citation"])
+        for src, d, s, ok, why, node, r in chosen[:limit]]
+    recon = sum(m.leaf_provenance != "thesis-text" for m in out)
+    if recon:
+        caveats.append(f"{recon} of {len(out)} listed methods have a reconstructed leaf "
+                       "assignment (provenance other than thesis-text); see each method's "
+                       "leaf_provenance/leaf_confidence.")
+    return out, caveats
