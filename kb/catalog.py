@@ -38,6 +38,7 @@ __all__ = [
     "Catalog",
     "WINNER_FACTORS",
     "load_catalog",
+    "summarize",
 ]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -367,3 +368,40 @@ def load_catalog(data_dir: Path) -> Catalog:
         datasets=list(table.datasets) if table else [],
         dataset_table=table,
     )
+
+
+def summarize(catalog: Catalog) -> dict[str, Any]:
+    """Counts behind ``docs/kb_catalog.md`` (``python -m kb.catalog`` prints them as JSON).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> s = summarize(load_catalog(Path(__file__).parent / "data"))
+    >>> s["datasets"], s["challenges"]
+    (166, 4)
+    """
+    table = catalog.dataset_table
+    eqs = sorted(
+        {n for e in [*catalog.guidance_signals, *catalog.robot_users] for n in e.equations}
+    )
+    impl = [e for e in [*catalog.guidance_signals, *catalog.robot_users] if e.implementation]
+    return {
+        "guidance_signals": len(catalog.guidance_signals),
+        "guidance_explicit": sum(s.explicit for s in catalog.guidance_signals),
+        "robot_users": len(catalog.robot_users),
+        "robot_users_by_kind": dict(Counter(u.kind for u in catalog.robot_users)),
+        "challenges": len(catalog.challenges),
+        "datasets": len(catalog.datasets),
+        "distinct_dataset_names": len({d.name for d in catalog.datasets}),
+        "datasets_by_modality": dict(Counter(d.modality for d in catalog.datasets)),
+        "multi_modality_names": sorted({d.name for d in catalog.datasets if d.multi_modality}),
+        "stated_in_text": dict(table.stated_in_text) if table else {},
+        "equations_covered": eqs,
+        "with_implementation": sorted(e.id for e in impl),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(summarize(load_catalog(Path(__file__).parent / "data")), indent=1))
