@@ -23,6 +23,7 @@ __all__ = [
     "explode_counts",
     "to_bibtex",
     "df_to_csv",
+    "recommendation_markdown",
 ]
 
 CONFIDENCE_COLORS = {
@@ -190,3 +191,32 @@ def df_to_csv(df: pd.DataFrame) -> str:
             out[col] = out[col].map(
                 lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
     return out.to_csv(index=False)
+
+
+def recommendation_markdown(rec: Any, tax: Any) -> str:
+    """Markdown report of a :class:`recommender.engine.Recommendation`.
+
+    Uses the recommender's own renderer when it provides one, otherwise a plain layout of
+    the same fields (answers, leaves, rationale, methods, pipeline, caveats).
+    """
+    try:
+        from recommender import report  # type: ignore[attr-defined]
+
+        return report.render_markdown(rec)
+    except (ImportError, AttributeError):
+        pass
+    lines = ["# iseg-navigator recommendation", "", "## Answers", ""]
+    for qid, ans in rec.answers.items():
+        lines.append(f"- **{qid}** {tax.question(qid).text} → {ans}")
+    lines += ["", "## Leaves", ""]
+    lines += [f"- **{lf}** {tax.node(lf).name}: {' → '.join(rec.paths[lf])}" for lf in rec.leaves]
+    lines += ["", "## Rationale", ""] + [f"- {s.rationale}" for s in rec.rationale]
+    lines += ["", "## Ranked methods", ""]
+    lines += [f"{i}. [{m.ref}] {m.name} ({m.year}), leaf {m.leaf} ({m.leaf_provenance}, "
+              f"confidence {m.leaf_confidence}), score {m.score:g}"
+              for i, m in enumerate(rec.methods, 1)]
+    lines += ["", "## Pipeline", ""]
+    lines += [f"- `{p['id']}`: {p['description']}" for p in rec.pipeline]
+    if rec.caveats:
+        lines += ["", "## Caveats", ""] + [f"- {c}" for c in rec.caveats]
+    return "\n".join(lines) + "\n"

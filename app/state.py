@@ -28,6 +28,14 @@ __all__ = [
     "load_bench_results",
     "init_state",
     "user_message",
+    "init_wizard",
+    "wizard_radio_key",
+    "wizard_answer",
+    "wizard_back",
+    "wizard_edit",
+    "wizard_reset",
+    "wizard_filter",
+    "get_taxonomy",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +99,14 @@ def get_kb() -> Any:
     return load_kb()
 
 
+@st.cache_resource(show_spinner=False)
+def get_taxonomy() -> Any:
+    """The validated taxonomy (tree, Q1-Q12, Figure 32)."""
+    from taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
 @st.cache_data(show_spinner=False)
 def methods_df() -> Any:
     """One row per reviewed method (a copy per caller; see ``KnowledgeBase.methods_df``)."""
@@ -109,3 +125,74 @@ def load_bench_results(bench_dir: str | None = None) -> list[dict[str, Any]]:
         except (OSError, json.JSONDecodeError) as exc:
             out.append({"name": path.stem, "path": str(path), "data": None, "error": str(exc)})
     return out
+
+
+# ---------------------------------------------------------------- wizard state
+# The wizard owns these keys (never widget keys), so answers survive page switches.
+WIZ_ANSWERS = "wiz_answers"  # question id -> option id (or "not-sure")
+WIZ_ORDER = "wiz_order"  # question ids in the order they were answered
+WIZ_EDIT = "wiz_edit"  # question id being changed, or None
+WIZ_PREV = "wiz_prev"  # last answer of a question taken back (pre-selects the radio)
+WIZ_FILTERS = "wiz_filters"  # modality / interaction / target used to rank methods
+
+
+def init_wizard() -> None:
+    """Create the wizard's own session keys once."""
+    init_state({WIZ_ANSWERS: {}, WIZ_ORDER: [], WIZ_EDIT: None, WIZ_PREV: {},
+                WIZ_FILTERS: {"modality": None, "interaction": None, "target": ""}})
+
+
+def wizard_radio_key(qid: str) -> str:
+    """Widget key of the radio that answers ``qid``."""
+    return f"wiz_q_{qid}"
+
+
+def wizard_answer(qid: str) -> None:
+    """Callback: store the radio's answer to ``qid``; drop answers that no longer apply."""
+    from recommender.engine import recommend
+
+    ss = st.session_state
+    value = ss.get(wizard_radio_key(qid))
+    if value is None:
+        return
+    answers = dict(ss[WIZ_ANSWERS])
+    changed = qid in answers and answers[qid] != value
+    answers[qid] = value
+    order = [q for q in ss[WIZ_ORDER] if q != qid] + [qid]
+    if changed:
+        ignored = recommend(answers, kb=False).ignored
+        answers = {q: a for q, a in answers.items() if q not in ignored}
+        order = [q for q in order if q in answers]
+    ss[WIZ_ANSWERS], ss[WIZ_ORDER], ss[WIZ_EDIT] = answers, order, None
+
+
+def wizard_back() -> None:
+    """Callback: take back the most recent answer (it is pre-selected when asked again)."""
+    ss = st.session_state
+    if ss[WIZ_EDIT] is not None:
+        ss[WIZ_EDIT] = None
+        return
+    if not ss[WIZ_ORDER]:
+        return
+    order = list(ss[WIZ_ORDER])
+    qid = order.pop()
+    answers = dict(ss[WIZ_ANSWERS])
+    ss[WIZ_PREV] = {**ss[WIZ_PREV], qid: answers.pop(qid, None)}
+    ss[WIZ_ANSWERS], ss[WIZ_ORDER] = answers, order
+
+
+def wizard_edit(qid: str) -> None:
+    """Callback: ask ``qid`` again, its current answer pre-selected."""
+    st.session_state[WIZ_EDIT] = qid
+
+
+def wizard_reset() -> None:
+    """Callback: forget every answer."""
+    ss = st.session_state
+    ss[WIZ_ANSWERS], ss[WIZ_ORDER], ss[WIZ_EDIT], ss[WIZ_PREV] = {}, [], None, {}
+
+
+def wizard_filter(name: str) -> None:
+    """Callback: copy a ranking filter widget (key ``wiz_f_<name>``) into the wizard's state."""
+    ss = st.session_state
+    ss[WIZ_FILTERS] = {**ss[WIZ_FILTERS], name: ss.get(f"wiz_f_{name}")}
