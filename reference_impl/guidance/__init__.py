@@ -7,6 +7,13 @@ indices and ``spacing`` in numpy axis order.  See ``docs/guidance.md``.
 """
 
 from reference_impl.guidance.clicks import disk, gaussian_heatmap
+from reference_impl.guidance.geodesic import (
+    edt_map,
+    exp_gdt_map,
+    gdt_map,
+    geodesic_distance_transform,
+    truncate_top,
+)
 from reference_impl.guidance.registry import CLICK_SIGNALS, get_signal, signal_footprint
 
 __all__ = [
@@ -15,4 +22,9 @@ __all__ = [
     "signal_footprint",
     "gaussian_heatmap",
     "disk",
+    "edt_map",
+    "gdt_map",
+    "exp_gdt_map",
+    "geodesic_distance_transform",
+    "truncate_top",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from reference_impl.guidance import clicks as _clicks
+from reference_impl.guidance import geodesic as _geo
 from reference_impl.guidance._local import _check_spacing, _radius_vox
 
 __all__ = ["CLICK_SIGNALS", "get_signal", "signal_footprint"]
@@ -16,10 +17,17 @@ ClickSignal = Callable[..., torch.Tensor]
 CLICK_SIGNALS: dict[str, ClickSignal] = {
     "gaussian_heatmap": _clicks.gaussian_heatmap,
     "disk": _clicks.disk,
+    "edt": _geo.edt_map,
+    "gdt": _geo.gdt_map,
+    "exp_gdt": _geo.exp_gdt_map,
 }
 """Click signals with the common signature ``f(clicks, shape, *, spacing, device, **params)``."""
 
-_GLOBAL: set[str] = set()  # signals whose value depends on every voxel (distance maps)
+_GLOBAL: set[str] = {
+    "edt",
+    "gdt",
+    "exp_gdt",
+}  # signals whose value depends on every voxel (distance maps)
 
 
 def _register(name: str, func: ClickSignal, *, is_global: bool = False) -> None:
@@ -89,6 +97,8 @@ def signal_footprint(
     (1, 2, 2)
     >>> signal_footprint("gaussian_heatmap", sigma=1.0, compat="sw-fastedit", ndim=3)
     (4, 4, 4)
+    >>> signal_footprint("edt") is None
+    True
     """
     get_signal(name)
     if ndim is None:

@@ -1,0 +1,178 @@
+"""EDT / GDT / exp-GDT vs scipy EDT, brute force and a scipy.sparse.csgraph Dijkstra."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+import pytest
+import torch
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from reference_impl.guidance import (
+    edt_map,
+    exp_gdt_map,
+    gdt_map,
+    geodesic_distance_transform,
+    truncate_top,
+)
+from reference_impl.interactions import Click
+
+CASES = [
+    ((15, 17), (1.0, 1.0)),
+    ((13, 11), (0.6, 2.0)),
+    ((7, 9, 8), (1.0, 1.0, 1.0)),
+    ((7, 9, 8), (3.0, 1.0, 0.7)),
+]
+
+
+def dijkstra_reference(seeds, img, spacing, lamb):
+    """Shortest paths on the 3^D-1 neighbour graph, float64, built independently."""
+    shape, n = img.shape, img.size
+    idx = np.arange(n).reshape(shape)
+    rows, cols, w = [], [], []
+    for off in itertools.product([-1, 0, 1], repeat=img.ndim):
+        if not any(off):
+            continue
+        src = tuple(slice(max(0, -o), s - max(0, o)) for o, s in zip(off, shape, strict=True))
+        dst = tuple(slice(max(0, o), s - max(0, -o)) for o, s in zip(off, shape, strict=True))
+        e2 = sum((o * s) ** 2 for o, s in zip(off, spacing, strict=True))
+        ww = np.sqrt((1 - lamb) * e2 + lamb * (img[src] - img[dst]) ** 2)
+        rows.append(idx[src].ravel())
+        cols.append(idx[dst].ravel())
+        w.append(ww.ravel() + 1e-300)  # keep zero-cost edges in the sparse graph
+    g = coo_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), (n, n))
+    d = dijkstra(g.tocsr(), directed=True, indices=np.flatnonzero(seeds), min_only=True)
+    return d.reshape(shape)
+
+
+def _clicks(shape, n, rng):
+    out = [Click(1, (0,) * len(shape)), Click(0, tuple(s - 1 for s in shape))]
+    out += [
+        Click(int(rng.integers(0, 2)), tuple(int(rng.integers(0, s)) for s in shape))
+        for _ in range(n)
+    ]
+    return out
+
+
+@pytest.mark.parametrize("shape,spacing", CASES)
+@pytest.mark.parametrize("lamb", [0.0, 0.5, 1.0])
+def test_gdt_matches_dijkstra(shape, spacing, lamb):
+    rng = np.random.default_rng(len(shape) * 10 + int(lamb * 2))
+    img = (rng.random(shape) * 3).astype(np.float32)
+    seeds = np.zeros(shape, bool)
+    seeds.flat[rng.integers(0, seeds.size, 3)] = True
+    got = geodesic_distance_transform(
+        torch.from_numpy(seeds), torch.from_numpy(img), spacing=spacing, lamb=lamb
+    ).numpy()
+    ref = dijkstra_reference(seeds, img.astype(np.float64), spacing, lamb)
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+
+
+def test_gdt_fixed_iterations_is_upper_bound_and_converges():
+    rng = np.random.default_rng(1)
+    img = torch.from_numpy((rng.random((12, 12, 12)) * 5).astype(np.float32))
+    seeds = torch.zeros(12, 12, 12, dtype=torch.bool)
+    seeds[6, 6, 6] = True
+    exact = geodesic_distance_transform(seeds, img)
+    one = geodesic_distance_transform(seeds, img, iterations=1)
+    assert bool((one >= exact - 1e-5).all())
+    assert float((one - exact).max()) > 1e-3  # one round is not enough on noise: could fail
+    assert torch.equal(geodesic_distance_transform(seeds, img, iterations=12), exact)
+
+
+@pytest.mark.parametrize("shape,spacing", CASES)
+@pytest.mark.parametrize("sigma", [0.0, 2.0])
+def test_edt_matches_scipy(shape, spacing, sigma):
+    rng = np.random.default_rng(5)
+    clicks = _clicks(shape, 4, rng)
+    got = edt_map(clicks, shape, sigma=sigma, spacing=spacing, device="cpu").numpy()
+    for ch, label in enumerate((1, 0)):
+        seeds = np.ones(shape, bool)
+        grids = np.meshgrid(*[np.arange(s) for s in shape], indexing="ij")
+        for c in clicks:
+            if c.label == label:
+                d = np.sqrt(
+                    sum(
+                        ((g - ci) * s) ** 2
+                        for g, ci, s in zip(grids, c.index, spacing, strict=True)
+                    )
+                )
+                seeds &= ~(d <= sigma)
+        ref = ndimage.distance_transform_edt(seeds, sampling=spacing)
+        if sigma == 0:
+            np.testing.assert_allclose(got[ch], ref, rtol=1e-5, atol=1e-4)
+        else:  # distance to the continuous ball: <= discrete-disk EDT < it + voxel diagonal
+            assert np.all(got[ch] <= ref + 1e-4)
+            assert np.all(ref - got[ch] < np.linalg.norm(spacing))
+            np.testing.assert_array_equal(got[ch] == 0, ref == 0)
+
+
+def test_edt_squared_and_empty_channel():
+    c = [Click(1, (1, 2))]
+    plain = edt_map(c, (4, 5), spacing=(2.0, 1.0), device="cpu")
+    sq = edt_map(c, (4, 5), spacing=(2.0, 1.0), squared=True, device="cpu")
+    torch.testing.assert_close(sq[0], plain[0] ** 2)
+    assert bool(torch.isinf(plain[1]).all())
+    assert bool(torch.isinf(gdt_map(c, (4, 5), image=torch.zeros(4, 5), device="cpu")[1]).all())
+    assert bool((exp_gdt_map([], (4, 5), image=torch.zeros(4, 5), device="cpu") == 1).all())
+
+
+@pytest.mark.parametrize("theta", [0.0, 10.0, 30.0, 50.0])
+def test_theta_truncation_keeps_smallest(theta):
+    rng = np.random.default_rng(2)
+    d = torch.from_numpy(rng.random(1000).astype(np.float32))
+    out = truncate_top(d, theta).numpy()
+    srt = np.sort(d.numpy())
+    keep = int(np.ceil((1 - theta / 100) * 1000))
+    thr = srt[keep - 1]
+    np.testing.assert_array_equal(out, np.minimum(d.numpy(), thr))
+    assert np.sum(d.numpy() > thr) == 1000 - keep
+
+
+def test_gdt_map_sigma_seeds_and_exp():
+    rng = np.random.default_rng(4)
+    shape, sp = (8, 10, 9), (2.0, 1.0, 1.0)
+    img = (rng.random(shape) * 2).astype(np.float32)
+    clicks = _clicks(shape, 3, rng)
+    got = gdt_map(clicks, shape, image=img, sigma=2.0, lamb=0.5, spacing=sp, device="cpu")
+    for ch, label in enumerate((1, 0)):
+        grids = np.meshgrid(*[np.arange(s) for s in shape], indexing="ij")
+        seeds = np.zeros(shape, bool)
+        for c in clicks:
+            if c.label == label:
+                seeds |= (
+                    sum(((g - ci) * s) ** 2 for g, ci, s in zip(grids, c.index, sp, strict=True))
+                    <= 4.0
+                )
+        ref = dijkstra_reference(seeds, img.astype(np.float64), sp, 0.5)
+        np.testing.assert_allclose(got[ch].numpy(), ref, rtol=1e-5, atol=1e-5)
+    e = exp_gdt_map(clicks, shape, image=img, sigma=2.0, lamb=0.5, spacing=sp, device="cpu")
+    torch.testing.assert_close(e, 1 - torch.exp(-got))
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=re.escape("needs image=")):
+        gdt_map([], (4, 4), image=None, device="cpu")
+    with pytest.raises(ValueError, match=re.escape("image shape (4, 5) must equal shape (4, 4)")):
+        gdt_map([], (4, 4), image=np.zeros((4, 5)), device="cpu")
+    with pytest.raises(ValueError, match=re.escape("lamb must be in [0, 1], got 2")):
+        geodesic_distance_transform(torch.ones(3, 3, dtype=bool), torch.zeros(3, 3), lamb=2)
+    with pytest.raises(ValueError, match=re.escape("theta must be a percentage in [0, 100]")):
+        edt_map([Click(1, (0, 0))], (3, 3), theta=101, device="cpu")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_matches_cpu():
+    rng = np.random.default_rng(0)
+    shape, sp = (16, 20, 18), (2.0, 1.0, 1.5)
+    img = (rng.random(shape) * 3).astype(np.float32)
+    clicks = _clicks(shape, 5, rng)
+    for f, kw in [(edt_map, {"theta": 10.0}), (gdt_map, {"image": img, "lamb": 0.7})]:
+        cpu = f(clicks, shape, spacing=sp, device="cpu", **kw)
+        gpu = f(clicks, shape, spacing=sp, device="cuda", **kw).cpu()
+        torch.testing.assert_close(gpu, cpu, atol=1e-4, rtol=1e-5)
