@@ -1,9 +1,86 @@
-"""``iseg``  sub-commands of the taxonomy package (placeholder until the package lands)."""
+"""``iseg taxonomy`` (the tree with its questions) and ``iseg graph`` (comparison graph)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+
+__all__ = ["register", "render_tree"]
 
 
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    """Register this package's sub-commands (none yet)."""
+    """Register ``iseg taxonomy`` and ``iseg graph``."""
+    p = sub.add_parser("taxonomy", help="print the taxonomy tree with questions Q1-Q12")
+    p.add_argument("--format", choices=("tree", "json"), default="tree")
+    p.set_defaults(func=_run_taxonomy)
+
+    g = sub.add_parser("graph", help="comparison graph of the reviewed methods (Figure 42)")
+    g.add_argument("--format", choices=("json", "graphml", "png"), default="json")
+    g.add_argument("--out", help="output file (required for png/graphml; json defaults to stdout)")
+    g.add_argument("--missing-baselines", action="store_true",
+                   help="print same-leaf pairs that never compare (newer could have compared)")
+    g.set_defaults(func=_run_graph)
+
+
+def render_tree(taxonomy=None) -> str:
+    """Plain-text tree with the question asked at each branching node."""
+    from taxonomy import load_taxonomy
+
+    tax = taxonomy or load_taxonomy()
+    at = {node: q for q in tax.questions.values() for node in q.asked_at}
+    lines = ["Q1-Q5 (paradigm, scored with Figure 32): "
+             + "; ".join(f"{q.id} {q.text}" for q in list(tax.questions.values())[:5])]
+
+    def walk(node: str, depth: int) -> None:
+        n = tax.node(node)
+        lines.append(f"{'  ' * depth}{n.id} {n.name} [{n.interaction_stage}] (thesis §{n.section}, l.{n.line})")
+        if node in at:
+            q = at[node]
+            opts = ", ".join(f"{o.id} -> {o.leads_to[node]}" for o in q.options)
+            lines.append(f"{'  ' * depth}  ? {q.id} {q.text} [{opts}, not-sure -> all]")
+        for child in sorted(tax.graph.successors(node)):
+            walk(child, depth + 1)
+
+    walk("ROOT", 0)
+    return "\n".join(lines)
+
+
+def _run_taxonomy(args: argparse.Namespace) -> int:
+    from taxonomy import load_leaf_pipelines, load_taxonomy
+
+    tax = load_taxonomy()
+    if args.format == "json":
+        data = tax.to_dict()
+        data["pipelines"] = load_leaf_pipelines()
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=list))
+    else:
+        print(render_tree(tax))
+    return 0
+
+
+def _run_graph(args: argparse.Namespace) -> int:
+    from taxonomy import graph
+
+    g = graph.build_comparison_graph()
+    if args.missing_baselines:
+        rows = graph.missing_baselines(g)
+        for r in rows:
+            print(f"{r['leaf']}: {r['newer']} [{r['newer_ref']}] never compared against "
+                  f"{r['older']} [{r['older_ref']}]")
+        print(f"{len(rows)} missing-baseline pairs (newer methods with unknown comparison "
+              "status are skipped)")
+        return 0
+    if args.format in ("png", "graphml") and not args.out:
+        raise ValueError(f"--format {args.format} needs --out FILE")
+    if args.format == "png":
+        graph.draw_png(g, args.out)
+    elif args.format == "graphml":
+        graph.write_graphml(g, args.out)
+    elif args.out:
+        Path(args.out).write_text(graph.to_json(g), encoding="utf-8")
+    else:
+        print(graph.to_json(g))
+    if args.out:
+        print(f"wrote {args.out}")
+    return 0
