@@ -23,7 +23,8 @@ __all__ = [
     "explode_counts",
     "to_bibtex",
     "df_to_csv",
-    "recommendation_markdown",
+    "taxonomy_dot",
+    "comparison_dot",
 ]
 
 CONFIDENCE_COLORS = {
@@ -193,30 +194,58 @@ def df_to_csv(df: pd.DataFrame) -> str:
     return out.to_csv(index=False)
 
 
-def recommendation_markdown(rec: Any, tax: Any) -> str:
-    """Markdown report of a :class:`recommender.engine.Recommendation`.
 
-    Uses the recommender's own renderer when it provides one, otherwise a plain layout of
-    the same fields (answers, leaves, rationale, methods, pipeline, caveats).
+def _dot_quote(text: Any) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def taxonomy_dot(tax: Any, *, counts: dict[str, int] | None = None,
+                 highlight: Iterable[str] = (), selected: str | None = None) -> str:
+    """Graphviz DOT of the taxonomy tree (top to bottom); ``highlight`` nodes are filled.
+
+    Leaves are boxes labelled ``id\\nname (n methods)``; the wizard's current path or a
+    selected node can be highlighted.
     """
-    try:
-        from recommender import report  # type: ignore[attr-defined]
+    hl = set(highlight)
+    lines = ["digraph taxonomy {", "  rankdir=TB; node [fontname=Helvetica, fontsize=10];"]
+    for nid in tax.graph.nodes:
+        node = tax.node(nid)
+        is_leaf = tax.graph.out_degree(nid) == 0
+        label = f"{nid}\\n{node.name}" if nid != "ROOT" else node.name
+        if counts is not None and nid in counts:
+            label += f"\\n({counts[nid]} methods)"
+        fill = "gold" if nid == selected else "lightblue"
+        style = "filled" if (nid in hl or nid == selected) else "solid"
+        label = label.replace('"', "'")  # keep the \\n line breaks as DOT escapes
+        body = (f'label="{label}", shape={"box" if is_leaf else "ellipse"}, '
+                f'style={style}, fillcolor="{fill}"')
+        lines.append(f"  {_dot_quote(nid)} [{body}];")
+    for a, b in tax.graph.edges:
+        style = ' [penwidth=2.5, color="steelblue"]' if a in hl and b in hl else ""
+        lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)}{style};")
+    lines.append("}")
+    return "\n".join(lines)
 
-        return report.render_markdown(rec)
-    except (ImportError, AttributeError):
-        pass
-    lines = ["# iseg-navigator recommendation", "", "## Answers", ""]
-    for qid, ans in rec.answers.items():
-        lines.append(f"- **{qid}** {tax.question(qid).text} → {ans}")
-    lines += ["", "## Leaves", ""]
-    lines += [f"- **{lf}** {tax.node(lf).name}: {' → '.join(rec.paths[lf])}" for lf in rec.leaves]
-    lines += ["", "## Rationale", ""] + [f"- {s.rationale}" for s in rec.rationale]
-    lines += ["", "## Ranked methods", ""]
-    lines += [f"{i}. [{m.ref}] {m.name} ({m.year}), leaf {m.leaf} ({m.leaf_provenance}, "
-              f"confidence {m.leaf_confidence}), score {m.score:g}"
-              for i, m in enumerate(rec.methods, 1)]
-    lines += ["", "## Pipeline", ""]
-    lines += [f"- `{p['id']}`: {p['description']}" for p in rec.pipeline]
-    if rec.caveats:
-        lines += ["", "## Caveats", ""] + [f"- {c}" for c in rec.caveats]
-    return "\n".join(lines) + "\n"
+
+_LEAF_PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
+                 "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3"]
+
+
+def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
+    """Graphviz DOT of a comparison graph: reviewed methods as circles coloured by leaf
+    (labelled with their reference number), external methods as grey boxes."""
+    colour = {lf: _LEAF_PALETTE[i % len(_LEAF_PALETTE)] for i, lf in enumerate(leaf_ids)}
+    lines = ["digraph comparisons {", "  rankdir=LR; node [fontname=Helvetica, fontsize=9];"]
+    for n, d in g.nodes(data=True):
+        if d.get("kind") == "reviewed":
+            tip = _dot_quote(f"{d['name']} ({d['year']}), {d.get('leaf')}")
+            fill = colour.get(d.get("leaf"), "#ffffff")
+            attrs = f'label="[{d["ref"]}]", shape=circle, style=filled, fillcolor="{fill}", tooltip={tip}'
+        else:
+            name, kind = _dot_quote(d.get("name", n)), _dot_quote(d.get("kind", ""))
+            attrs = f'label={name}, shape=box, style=filled, fillcolor="#eeeeee", tooltip={kind}'
+        lines.append(f"  {_dot_quote(n)} [{attrs}];")
+    for a, b in g.edges:
+        lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)};")
+    lines.append("}")
+    return "\n".join(lines)

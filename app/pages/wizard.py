@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
-from app.components import confidence_badge, provenance_badge, recommendation_markdown
+from app.components import confidence_badge, provenance_badge
 from app.state import (
     WIZ_ANSWERS,
     WIZ_EDIT,
@@ -25,6 +23,7 @@ from app.state import (
 )
 from kb.vocab import InteractionType, Modality
 from recommender.engine import next_question, recommend
+from recommender.report import to_json, to_markdown
 from taxonomy import NOT_SURE
 
 RATING_ICON = {"good": "🟢 good", "neutral": "🟡 neutral", "poor": "🔴 poor"}
@@ -133,9 +132,9 @@ for p in rec.pipeline:
         st.switch_page("pages/run_pipeline.py")
 
 c1, c2, c3 = st.columns(3)
-c1.download_button("Report (Markdown)", recommendation_markdown(rec, tax), "iseg_report.md",
+c1.download_button("Report (Markdown)", to_markdown(rec, taxonomy=tax), "iseg_report.md",
                    "text/markdown", key="wiz_dl_md")
-c2.download_button("Report (JSON)", json.dumps(rec.to_dict(), indent=2, default=str),
+c2.download_button("Report (JSON)", to_json(rec),
                    "iseg_report.json", "application/json", key="wiz_dl_json")
 c3.button("Back", key="wiz_back", on_click=wizard_back)
 st.button("Start over", key="wiz_reset", on_click=wizard_reset)
