@@ -198,6 +198,19 @@ def test_table18_matches_thesis(catalog: Catalog, thesis_lines: list[str]) -> No
 
 
 @needs_thesis
+def test_table17_matches_thesis(catalog: Catalog, thesis_lines: list[str]) -> None:
+    rows = _table_rows(thesis_lines, "| Challenge | Image Modality", "Table 17:")
+    table = {c[0]: (c[1], c[2], c[3], c[4].split("; ")) for _, c in rows}
+    kit = "Karlsruhe Institute of Technology (KIT), Germany"  # the caption: KIT co-organised all
+    ours = {
+        c.name: (c.modality, c.targets, c.conference, [o for o in c.organizers if o != kit])
+        for c in catalog.challenges
+    }
+    assert ours == table
+    assert all(kit in c.organizers for c in catalog.challenges)
+
+
+@needs_thesis
 def test_equation_numbers_exist(catalog: Catalog, thesis_lines: list[str]) -> None:
     printed = {int(m) for ln in thesis_lines for m in re.findall(r"\\quad \((\d+)\)\$\$", ln)}
     for e in [*catalog.guidance_signals, *catalog.robot_users]:
