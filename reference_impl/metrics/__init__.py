@@ -1,5 +1,35 @@
-"""Segmentation and interactive-evaluation metrics (thesis §5.2.1.2, §7.3.3)."""
+"""Segmentation and interactive-evaluation metrics (thesis §5.2.1.2, §7.3.3, Algorithm 4)."""
 
+from .annotator import (
+    ClickLog,
+    annotator_metrics,
+    m1_label_agreement,
+    m2_centerness,
+    m3_click_diversity,
+    m4_label_proximity,
+    m5_consistent_improvement,
+    m6_user_shift,
+    m7_dice_difference,
+)
 from .base import dice, fn_volume, fp_volume, hd95, iou, nsd
+from .interactive import (
+    AUC_VARIANTS,
+    InteractiveMetric,
+    NoCResult,
+    auc,
+    consistent_improvement,
+    final,
+    metric_at,
+    metric_curve,
+    noc,
+    noc_summary,
+)
 
-__all__ = ["dice", "iou", "hd95", "nsd", "fp_volume", "fn_volume"]
+__all__ = [
+    "dice", "iou", "hd95", "nsd", "fp_volume", "fn_volume",
+    "AUC_VARIANTS", "metric_curve", "metric_at", "auc", "final", "InteractiveMetric",
+    "NoCResult", "noc", "noc_summary", "consistent_improvement",
+    "ClickLog", "annotator_metrics", "m1_label_agreement", "m2_centerness",
+    "m3_click_diversity", "m4_label_proximity", "m5_consistent_improvement",
+    "m6_user_shift", "m7_dice_difference",
+]
