@@ -1,0 +1,163 @@
+"""Tests of the knowledge-base sub-commands of ``iseg`` (kb/cli.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import kb.loader
+from app.cli import main
+
+METHODS_DIR = Path(kb.loader.__file__).parent / "data" / "methods"
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def _json(capsys, *argv: str) -> list[dict]:
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def test_validate_ok(capsys):
+    rc, out, _ = _run(capsys, "kb", "validate")
+    assert rc == 0
+    assert "kb validate: OK" in out
+    assert "methods: 121" in out
+
+
+def test_validate_bad_file_exits_2_naming_file_entry_field(capsys, tmp_path: Path):
+    shutil.copytree(METHODS_DIR, tmp_path / "methods")
+    path = tmp_path / "methods" / "deepedit.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["leaf"]["confidence"] = "very high"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rc, out, err = _run(capsys, "kb", "validate", "--data-dir", str(tmp_path))
+    assert rc == 2
+    assert "deepedit.yaml" in err
+    assert "entry 'deepedit'" in err
+    assert "field 'leaf/confidence'" in err
+    assert "Traceback" not in out + err
+
+
+def test_methods_json_has_the_contract_keys(capsys):
+    rows = _json(capsys, "methods", "--format", "json")
+    assert len(rows) == 121
+    for key in (
+        "id",
+        "ref",
+        "name",
+        "year",
+        "interactions",
+        "guidance_signals",
+        "modalities",
+        "targets",
+        "leaf",
+        "leaf_provenance",
+        "compared_to",
+    ):
+        assert key in rows[0]
+    assert rows[0]["id"] == "deepcut" and rows[0]["interactions"] == ["bounding-box"]
+
+
+def test_methods_filters_combine_with_and(capsys):
+    rows = _json(
+        capsys,
+        "methods",
+        "--modality",
+        "ct",
+        "--interaction",
+        "clicks",
+        "--year-from",
+        "2022",
+        "--format",
+        "json",
+    )
+    assert rows
+    for r in rows:
+        assert "CT" in r["modalities"] and "clicks" in r["interactions"] and r["year"] >= 2022
+    only_ct = _json(capsys, "methods", "--modality", "CT", "--format", "json")
+    assert len(rows) < len(only_ct)
+
+
+def test_methods_filter_by_guidance_leaf_and_target(capsys):
+    rows = _json(capsys, "methods", "--guidance", "Exp. Geodesic Maps", "--format", "json")
+    assert sorted(r["ref"] for r in rows) == [38, 90]
+    rows = _json(capsys, "methods", "--leaf", "T3", "--format", "json")
+    assert rows and all(r["leaf"].startswith("T3.") for r in rows)
+    rows = _json(capsys, "methods", "--leaf", "T2.1.2", "--format", "json")
+    assert any(r["leaf"] is None and r["leaf_branch"] == "T2.1.2" for r in rows)
+    rows = _json(capsys, "methods", "--target", "PROSTATE", "--modality", "US", "--format", "json")
+    assert [r["ref"] for r in rows] == [15, 34, 38]
+    rows = _json(capsys, "methods", "--guidance", "implicit", "--format", "json")
+    assert all("implicit" in r["guidance_signals"] for r in rows)
+
+
+def test_unknown_filter_value_exits_2_with_allowed_values(capsys):
+    rc, _, err = _run(capsys, "methods", "--modality", "MEG")
+    assert rc == 2
+    assert re.search(r"unknown Modality 'MEG'; allowed: \[.*'CT'", err)
+    rc, _, err = _run(capsys, "methods", "--leaf", "T9")
+    assert rc == 2 and "unknown leaf 'T9'" in err
+
+
+def test_methods_table_and_csv(capsys):
+    rc, out, _ = _run(capsys, "methods", "--leaf", "T1.1")
+    assert rc == 0 and "anatomysketch" in out and re.search(r"\d+ of 121 methods", out)
+    rc, out, _ = _run(capsys, "methods", "--format", "csv", "--interaction", "polygons")
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("id,ref,name,year")
+    assert len(lines) == 1 + 7  # 7 rows list polygons in Tables 14-16
+
+
+def test_method_shows_provenance(capsys):
+    rc, out, _ = _run(capsys, "method", "67", "--format", "json")
+    assert rc == 0
+    data = json.loads(out)
+    assert data["id"] == "deepedit" and data["sources"]["table"][0]["kind"] == "thesis-table"
+    rc, out, _ = _run(capsys, "method", "sakinis-et-al")
+    assert rc == 0 and "provenance: thesis-text" in out
+    rc, _, err = _run(capsys, "method", "no-such-method")
+    assert rc == 2 and "no method 'no-such-method'" in err
+
+
+def test_stats_json_counts(capsys):
+    rc, out, _ = _run(capsys, "stats", "--format", "json")
+    assert rc == 0
+    stats = json.loads(out)
+    assert stats["total"]["methods"] == 121
+    assert sum(stats["year"].values()) == 121
+    assert sum(stats["leaf"].values()) == 121
+    assert sum(stats["comparison_practice"].values()) == 121
+    assert stats["interaction"]["clicks"] > stats["interaction"]["scribbles"]
+    ei = stats["explicit_implicit"]
+    assert ei["explicit only"] + ei["implicit only"] + ei["both"] == 121
+    rc, out, _ = _run(capsys, "stats")
+    assert rc == 0 and "modality:" in out
+
+
+def test_export_bibtex_csv_json(capsys):
+    rc, out, _ = _run(capsys, "export", "--format", "bibtex")
+    assert rc == 0
+    assert len(re.findall(r"^@(article|inproceedings|misc)\{", out, flags=re.M)) == 121
+    assert "@article{deepcut," in out and "author = {Martin Rajchl and others}" in out
+    rc, out, _ = _run(capsys, "export", "--format", "csv")
+    assert rc == 0 and len(out.strip().splitlines()) == 122
+    data = _json(capsys, "export", "--format", "json")
+    assert len(data) == 121 and data[0]["citation"]["year"] == 2016
+
+
+@pytest.mark.parametrize("argv", [["methods", "--help"], ["stats", "--help"]])
+def test_help_exits_zero(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 0
