@@ -119,3 +119,13 @@ def test_main_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--format", "json"]) == 0
     out = capsys.readouterr().out
     assert '"status"' in out and '"by_view"' in out
+
+
+def test_doc_numbers_match_script(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/kb_comparisons.md quotes the script's summary lines verbatim."""
+    doc = (DATA.parents[1] / "docs" / "kb_comparisons.md").read_text()
+    assert main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for prefix in ("comparison status:", "edges:", "code links:"):
+        line = next(ln for ln in lines if ln.startswith(prefix))
+        assert line in doc, f"docs/kb_comparisons.md is stale: {line!r}"
