@@ -6,8 +6,10 @@ from collections.abc import Callable, Sequence
 
 import torch
 
+from reference_impl.guidance import adaptive as _adaptive
 from reference_impl.guidance import clicks as _clicks
 from reference_impl.guidance import geodesic as _geo
+from reference_impl.guidance import priors as _priors
 from reference_impl.guidance._local import _check_spacing, _radius_vox
 
 __all__ = ["CLICK_SIGNALS", "get_signal", "signal_footprint"]
@@ -20,21 +22,14 @@ CLICK_SIGNALS: dict[str, ClickSignal] = {
     "edt": _geo.edt_map,
     "gdt": _geo.gdt_map,
     "exp_gdt": _geo.exp_gdt_map,
+    "adaptive_heatmap": _adaptive.adaptive_heatmap,
+    "location_prior": _priors.location_prior,
 }
 """Click signals with the common signature ``f(clicks, shape, *, spacing, device, **params)``."""
 
-_GLOBAL: set[str] = {
-    "edt",
-    "gdt",
-    "exp_gdt",
-}  # signals whose value depends on every voxel (distance maps)
-
-
-def _register(name: str, func: ClickSignal, *, is_global: bool = False) -> None:
-    """Add a signal to :data:`CLICK_SIGNALS` (used by the modules defining them)."""
-    CLICK_SIGNALS[name] = func
-    if is_global:
-        _GLOBAL.add(name)
+# Signals where one click can change voxels anywhere: distance maps, and adaptive heatmaps
+# (a new click changes GDT(v, C) and hence the radius of other clicks).
+_GLOBAL: set[str] = {"edt", "gdt", "exp_gdt", "adaptive_heatmap"}
 
 
 def get_signal(name: str) -> ClickSignal:
@@ -66,7 +61,6 @@ def signal_footprint(
     sigma: float = 1.0,
     truncate: float = 4.0,
     compat: str | None = None,
-    a: float = 13.0,
     **_params: object,
 ) -> tuple[int, ...] | None:
     """Per-axis voxel radius beyond which one click's signal is exactly neutral.
@@ -77,7 +71,7 @@ def signal_footprint(
         A key of :data:`CLICK_SIGNALS`.
     ndim : int, optional
         2 or 3; taken from ``spacing`` when given, else 3.
-    spacing, sigma, truncate, compat, a
+    spacing, sigma, truncate, compat
         The same values passed to the signal function (other parameters are ignored).
 
     Returns
@@ -114,8 +108,8 @@ def signal_footprint(
         return _clicks.gaussian_radius(sigma, sp, truncate=truncate)
     if name == "disk":
         return _radius_vox(sigma, sp)
-    if name == "adaptive_heatmap":
-        return _clicks.gaussian_radius(a, sp, truncate=truncate)
     if name == "location_prior":
-        return (254,) * ndim
+        if ndim != 2:
+            raise ValueError(f"location_prior is 2D only, got ndim={ndim}")
+        return (_priors.LP_RADIUS,) * 2
     raise ValueError(f"no footprint rule for signal {name!r}")  # pragma: no cover
