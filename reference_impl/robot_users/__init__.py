@@ -9,7 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .challenges import (
+    autopet_clicks,
+    medsegfm_box,
+    medsegfm_click,
+    toothfairy_clicks,
+    trials_clicks,
+)
 from .clicksim import CLICKSIM_METHODS, simulate_click
+from .corrections import (
+    SliceCorrection,
+    error_skeleton_scribbles,
+    worst_slice_correction,
+    worst_vertex_correction,
+)
+from .eligibility import (
+    BOX_STYLES,
+    CLICK_STYLES,
+    ELIGIBILITY,
+    SCRIBBLE_STYLES,
+    eligibility_box,
+    eligibility_click,
+    eligibility_mask,
+    eligibility_polygon,
+    eligibility_scribble,
+)
 from .iterative import (
     entropy_uncertainty,
     epistemic_uncertainty,
@@ -18,6 +42,16 @@ from .iterative import (
     r3_edt,
     r4_uniform,
     r5_realistic,
+)
+from .noniterative import (
+    SAMPLING_STRATEGIES,
+    bounding_box,
+    extreme_points,
+    interior_margin_points,
+    object_center,
+    polygon_vertices,
+    sample_clicks,
+    skeleton_scribble,
 )
 
 __all__ = [
@@ -32,6 +66,32 @@ __all__ = [
     "epistemic_uncertainty",
     "simulate_click",
     "CLICKSIM_METHODS",
+    "SAMPLING_STRATEGIES",
+    "sample_clicks",
+    "object_center",
+    "extreme_points",
+    "interior_margin_points",
+    "skeleton_scribble",
+    "bounding_box",
+    "polygon_vertices",
+    "ELIGIBILITY",
+    "eligibility_mask",
+    "CLICK_STYLES",
+    "eligibility_click",
+    "SCRIBBLE_STYLES",
+    "eligibility_scribble",
+    "BOX_STYLES",
+    "eligibility_box",
+    "eligibility_polygon",
+    "autopet_clicks",
+    "toothfairy_clicks",
+    "trials_clicks",
+    "medsegfm_click",
+    "medsegfm_box",
+    "error_skeleton_scribbles",
+    "SliceCorrection",
+    "worst_slice_correction",
+    "worst_vertex_correction",
 ]
 
 ROBOT_USERS: dict[str, Callable[..., list]] = {
