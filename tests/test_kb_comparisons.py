@@ -17,8 +17,12 @@ from kb.tools.comparison_coverage import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "kb" / "data"
-KINDS = {"sam": "non-medical-interactive", "geos": "classical", "u-net": "non-interactive",
-         "tool": "other"}
+KINDS = {
+    "sam": "non-medical-interactive",
+    "geos": "classical",
+    "u-net": "non-interactive",
+    "tool": "other",
+}
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +69,18 @@ def test_real_file_covers_all_121_and_counts_add_up(comparisons: dict) -> None:
         assert e["source"]["kind"] in kinds and e["source"]["ref"]
     # edges given by the research notes are present (reviewed-to-reviewed subset)
     pairs = {(e["from"], e["to"]) for e in comparisons["edges"]}
-    for pair in [(7, 2), (7, 6), (11, 5), (22, 5), (23, 7), (23, 5), (38, 5), (42, 5), (43, 22),
-                 (66, 5)]:
+    for pair in [
+        (7, 2),
+        (7, 6),
+        (11, 5),
+        (22, 5),
+        (23, 7),
+        (23, 5),
+        (38, 5),
+        (42, 5),
+        (43, 22),
+        (66, 5),
+    ]:
         assert pair in pairs
 
 

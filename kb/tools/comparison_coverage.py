@@ -120,9 +120,7 @@ def _check_coverage(data: dict[str, Any], name: str) -> None:
             )
 
 
-def classify(
-    targets: list[int | str], node_kinds: dict[str, str], *, view: View = "all"
-) -> str:
+def classify(targets: list[int | str], node_kinds: dict[str, str], *, view: View = "all") -> str:
     """Sort one method's comparison targets into a thesis-style group.
 
     Parameters
@@ -251,14 +249,20 @@ def coverage_summary(data: dict[str, Any], *, code_links: list[dict] | None = No
 
 def _table(s: dict) -> str:
     """Render a summary as plain text."""
-    lines = [f"methods: {N_METHODS}", "comparison status: " + ", ".join(
-        f"{k} {v}" for k, v in s["status"].items())]
-    lines.append(f"edges: {s['edges']} ({s['edges_between_reviewed']} between reviewed methods); "
-                 f"external nodes: {s['external_nodes']}; edge sources: {s['edge_source_kinds']}")
+    lines = [
+        f"methods: {N_METHODS}",
+        "comparison status: " + ", ".join(f"{k} {v}" for k, v in s["status"].items()),
+    ]
+    lines.append(
+        f"edges: {s['edges']} ({s['edges_between_reviewed']} between reviewed methods); "
+        f"external nodes: {s['external_nodes']}; edge sources: {s['edge_source_kinds']}"
+    )
     if "code_links" in s:
         c = s["code_links"]
-        lines.append(f"code links: {c['entries']} repos for {c['methods']} methods "
-                     f"({c['with_weights']} with weights)")
+        lines.append(
+            f"code links: {c['entries']} repos for {c['methods']} methods "
+            f"({c['with_weights']} with weights)"
+        )
     for view, groups in s["by_view"].items():
         lines.append(f"\ngroups (view={view}):  group | KB count | thesis count | refs")
         for g, refs in groups.items():
