@@ -19,7 +19,10 @@ if str(_ROOT) not in sys.path:
 
 from app.state import guard  # noqa: E402
 
-_PAGES = Path(__file__).resolve().parent / "pages"
+# Page files live in app/views/ (not app/pages/): a folder named "pages" next to the entry
+# point switches Streamlit to its legacy multipage mode, which runs page files directly and
+# would bypass the error guard below.
+_PAGES = Path(__file__).resolve().parent / "views"
 
 st.set_page_config(page_title="iseg-navigator", page_icon="🧭", layout="wide")
 

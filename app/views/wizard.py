@@ -22,7 +22,7 @@ from app.state import (
     wizard_reset,
 )
 from kb.vocab import InteractionType, Modality
-from recommender.engine import next_question, recommend
+from recommender.engine import PARADIGM_QUESTIONS, recommend
 from recommender.report import to_json, to_markdown
 from taxonomy import NOT_SURE
 
@@ -54,7 +54,9 @@ with st.expander("Rank methods for my task (optional)", expanded=False):
 filters = ss[WIZ_FILTERS]
 rec = recommend(answers, modality=filters["modality"], interaction=filters["interaction"],
                 target=(filters["target"] or None), taxonomy=tax, kb=get_kb())
-current = ss[WIZ_EDIT] or next_question(answers, tax)
+unanswered = [q for q in PARADIGM_QUESTIONS if q not in answers]
+current = ss[WIZ_EDIT] or (unanswered[0] if unanswered else
+                           (rec.pending[0] if rec.pending else None))
 
 # ------------------------------------------------------------------ path so far
 st.subheader("Your path so far")
@@ -67,6 +69,10 @@ for qid in [q for q in tax.questions if q in answers]:
     c1, c2 = st.columns([6, 1])
     c1.markdown(f"**{qid}** {q.text} → _{text}_")
     c2.button("Change", key=f"wiz_edit_{qid}", on_click=wizard_edit, args=(qid,))
+for qid, ans in (getattr(rec, "implied", None) or {}).items():
+    q = tax.question(qid)
+    st.markdown(f"**{qid}** {q.text} → _{q.option(ans).text}_ (implied by an earlier answer "
+                "or the interaction filter)")
 st.markdown("**Leaves still possible:** " + ", ".join(
     f"`{lf}` {tax.node(lf).name}" for lf in rec.leaves))
 
@@ -129,7 +135,7 @@ for p in rec.pipeline:
                 f"model *{p['model']}*.")
     if st.button(f"Run {p['id']}", key=f"wiz_run_{p['leaf']}"):
         ss["run_leaf"] = p["leaf"]
-        st.switch_page("pages/run_pipeline.py")
+        st.switch_page("views/run_pipeline.py")
 
 c1, c2, c3 = st.columns(3)
 c1.download_button("Report (Markdown)", to_markdown(rec, taxonomy=tax), "iseg_report.md",

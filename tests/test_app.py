@@ -1,0 +1,263 @@
+"""AppTest tests of the Streamlit app: every page, the wizard, database filters, errors."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.components import bench_tables, explode_counts, filter_methods, to_bibtex
+from app.state import REPO_ROOT
+from recommender.engine import PARADIGM_QUESTIONS, recommend
+from taxonomy import NOT_SURE, load_taxonomy
+from taxonomy.questions import answer_paths
+
+ENTRY = str(REPO_ROOT / "app" / "streamlit_app.py")
+PAGES = ["views/home.py", "views/wizard.py", "views/database.py", "views/taxonomy.py",
+         "views/graph.py", "views/benchmarks.py"]
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.run()
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join([m.value for m in at.markdown] + [s.value for s in at.success]
+                     + [s.value for s in at.subheader] + [t.value for t in at.title])
+
+
+# ------------------------------------------------------------------ every page
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_loads(page):
+    at = _app()
+    at.switch_page(page).run()
+    _ok(at)
+    assert at.title, "every page has a title"
+
+
+def test_home_numbers_come_from_the_kb():
+    at = _app()
+    _ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    from kb import load_kb
+
+    assert metrics["Reviewed methods"] == str(len(load_kb().methods))
+
+
+# ------------------------------------------------------------------ wizard
+def _leaf_routes() -> dict[str, list[tuple[str, str]]]:
+    """Leaf -> the questions the wizard asks, in order, with the answers that reach it.
+
+    Derived from the taxonomy and the engine (not hard-coded): for each leaf, the first
+    Q1-Q5 answer set whose asked branch questions can all be answered from one of the
+    leaf's Q6-Q12 answer paths and that ends at exactly that leaf.
+    """
+    tax = load_taxonomy()
+    opts = [[o.id for o in tax.question(q).options] for q in PARADIGM_QUESTIONS]
+    combos = [dict(zip(PARADIGM_QUESTIONS, c, strict=True)) for c in itertools.product(*opts)]
+    routes: dict[str, list[tuple[str, str]]] = {}
+    for leaf, paths in answer_paths(tax.graph, tax.questions).items():
+        for combo, branch in itertools.product(combos, paths):
+            answers, route, branch = dict(combo), list(combo.items()), dict(branch)
+            rec = recommend(answers, kb=False)
+            while rec.pending and rec.pending[0] in branch:
+                q = rec.pending[0]
+                answers[q] = branch[q]
+                route.append((q, branch[q]))
+                rec = recommend(answers, kb=False)
+            if rec.complete and rec.leaves == (leaf,):
+                routes[leaf] = route
+                break
+    return routes
+
+
+ROUTES = _leaf_routes()
+
+
+def _answer(at: AppTest, qid: str, option: str) -> None:
+    at.radio(key=f"wiz_q_{qid}").set_value(option).run()
+    at.button(key="wiz_next").click().run()
+    _ok(at)
+
+
+def _wizard() -> AppTest:
+    at = _app()
+    at.switch_page("views/wizard.py").run()
+    _ok(at)
+    return at
+
+
+def test_routes_cover_every_leaf():
+    tax = load_taxonomy()
+    assert set(ROUTES) == set(tax.leaves) and len(ROUTES) == 13
+    for leaf, route in ROUTES.items():
+        assert recommend(dict(route), kb=False).leaves == (leaf,)
+
+
+@pytest.mark.parametrize("leaf", ["T1.1", "T2.1.2.2.1", "T3.2"])
+def test_wizard_click_through_to_leaf(leaf):
+    tax = load_taxonomy()
+    at = _wizard()
+    for qid, option in ROUTES[leaf]:
+        assert at.subheader[-1].value.startswith(f"{qid}."), (qid, _texts(at))
+        _answer(at, qid, option)
+    assert at.success, _texts(at)
+    assert f"{leaf} {tax.node(leaf).name}" in at.success[0].value
+    assert any(b.key == f"wiz_run_{leaf}" for b in at.button)
+    md = at.get("download_button")
+    assert len(md) == 2
+
+
+@pytest.mark.parametrize("leaf", sorted(ROUTES))
+def test_wizard_reaches_every_leaf(leaf):
+    """Q1-Q5 seeded in the wizard's own state (STYLE rule 13), Q6-Q12 clicked."""
+    tax = load_taxonomy()
+    route = ROUTES[leaf]
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    seeded = dict(route[:5])
+    at.session_state["wiz_answers"] = seeded
+    at.session_state["wiz_order"] = list(seeded)
+    at.run()
+    at.switch_page("views/wizard.py").run()
+    for qid, option in route[5:]:
+        _answer(at, qid, option)
+    assert at.success and f"{leaf} {tax.node(leaf).name}" in at.success[0].value
+
+
+def test_wizard_change_drops_answers_that_no_longer_apply():
+    at = _wizard()
+    for qid, option in ROUTES["T2.1.2.2.1"]:
+        _answer(at, qid, option)
+    assert "Q10" in at.session_state["wiz_answers"]
+    at.button(key="wiz_edit_Q7").click().run()
+    assert at.subheader[-1].value.startswith("Q7.")
+    _answer(at, "Q7", "non-iterative")
+    answers = at.session_state["wiz_answers"]
+    assert "Q10" not in answers and answers["Q7"] == "non-iterative"
+    assert answers["Q8"] == "rule-based"  # Q8 is asked at T2.1.1 too, so it still applies
+    assert "T2.1.1.2" in at.success[0].value
+
+
+def test_wizard_not_sure_keeps_both_branches_and_back():
+    at = _wizard()
+    route = ROUTES["T2.1.2.1.1"]
+    for qid, option in route[:-1]:
+        _answer(at, qid, option)
+    assert at.subheader[-1].value.startswith("Q9.")
+    _answer(at, "Q9", NOT_SURE)
+    text = at.success[0].value
+    assert "T2.1.2.1.1" in text and "T2.1.2.1.2" in text
+    at.button(key="wiz_back").click().run()
+    _ok(at)
+    assert at.subheader[-1].value.startswith("Q9.")
+    assert at.radio(key="wiz_q_Q9").value == NOT_SURE  # the taken-back answer is pre-selected
+    assert "Q9" not in at.session_state["wiz_answers"]
+
+
+def test_wizard_filters_rank_methods():
+    at = _wizard()
+    for qid, option in ROUTES["T2.1.2.1.2"]:
+        _answer(at, qid, option)
+    at.selectbox(key="wiz_f_modality").select("CT").run()
+    _ok(at)
+    assert at.session_state["wiz_filters"]["modality"] == "CT"
+    assert "modality CT" in _texts(at)
+
+
+# ------------------------------------------------------------------ database
+def test_database_filters():
+    from kb import load_kb
+
+    df = load_kb().methods_df()
+    at = _app()
+    at.switch_page("views/database.py").run()
+    _ok(at)
+    assert f"**{len(df)}** of {len(df)} methods match." in _texts(at)
+    at.multiselect(key="db_modalities").select("CT").run()
+    n_ct = int(df["modalities"].map(lambda m: "CT" in m).sum())
+    assert 0 < n_ct < len(df)
+    assert f"**{n_ct}** of {len(df)} methods match." in _texts(at)
+    at.text_input(key="db_text").input("DeepEdit").run()
+    _ok(at)
+    assert "**1** of" in _texts(at)
+    assert "DeepEdit" in at.selectbox(key="db_detail").value or "deepedit" == at.selectbox(
+        key="db_detail").value
+    assert "**Evidence:**" in _texts(at)
+
+
+def test_filter_helpers():
+    from kb import load_kb
+
+    df = load_kb().methods_df()
+    both = filter_methods(df, list_filters={"interactions": ["clicks"], "modalities": ["MRI"]})
+    assert all("clicks" in i and "MRI" in m for i, m in zip(both.interactions, both.modalities,
+                                                             strict=True))
+    assert len(filter_methods(df, years=(2016, 2016))) == int((df.year == 2016).sum())
+    counts = explode_counts(df, "interactions")
+    assert counts["methods"].sum() == df["interactions"].map(len).sum()
+    bib = to_bibtex([{"id": "x-y", "ref": 1, "title": "A_b & c", "authors": "Z", "year": 2020}])
+    assert bib.startswith("@article{x-y,") and r"A\_b \& c" in bib
+
+
+# ------------------------------------------------------------------ taxonomy, graph
+def test_taxonomy_node_details():
+    at = _app()
+    at.switch_page("views/taxonomy.py").run()
+    at.selectbox(key="tax_node").select("T2.1.2.1").run()
+    _ok(at)
+    text = _texts(at)
+    assert "Q9" in text and "T2.1.2.1.2" in text
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert '"T2.1.2.1" [label="T2.1.2.1' in dot and "gold" in dot
+
+
+def test_graph_leaf_filter():
+    at = _app()
+    at.switch_page("views/graph.py").run()
+    _ok(at)
+    before = int(at.metric[0].value)
+    at.multiselect(key="graph_leaf").select("T3.2").run()
+    _ok(at)
+    assert 0 < int(at.metric[0].value) < before
+
+
+# ------------------------------------------------------------------ benchmarks, errors
+def test_benchmarks_page_shows_tables(tmp_path, monkeypatch):
+    doc = {"device": "cpu", "rows": [{"name": "edt", "speedup": 3.5}, {"name": "gdt", "speedup": 1.2}]}
+    (tmp_path / "demo.json").write_text(json.dumps(doc))
+    (tmp_path / "broken.json").write_text("{")
+    import app.state
+
+    monkeypatch.setattr(app.state, "BENCH_DIR", tmp_path)
+    at = _app()
+    at.switch_page("views/benchmarks.py").run()
+    assert not at.exception
+    at.selectbox(key="bench_file").select("demo").run()
+    _ok(at)
+    assert len(at.dataframe) >= 2
+    at.selectbox(key="bench_file").select("broken").run()
+    assert not at.exception and "Could not read" in at.error[0].value
+    titles = [t for t, _ in bench_tables(doc)]
+    assert titles == ["summary", "rows"]
+
+
+def test_page_errors_are_messages_not_tracebacks(monkeypatch):
+    import app.state
+
+    def boom():
+        raise ValueError("the knowledge base is broken")
+
+    monkeypatch.setattr(app.state, "methods_df", boom)
+    at = _app()
+    at.switch_page("views/database.py").run()
+    assert not at.exception
+    assert "the knowledge base is broken" in at.error[0].value
