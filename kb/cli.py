@@ -271,6 +271,8 @@ def _comparison_practice(kb) -> Counter:
             out["only classical"] += 1
         elif to and all(kinds.get(t) == "non-medical-interactive" for t in to):
             out["only non-medical interactive"] += 1
+        elif to and all(kinds.get(t) == "non-interactive" for t in to):
+            out["only non-interactive"] += 1
         else:
             out["other / mixed"] += 1
     return out

@@ -85,15 +85,15 @@ class TargetCategory(enum.StrEnum):
     OTHER = "other"  # neither anatomy nor pathology (surgical instruments, [105])
 
 
-#: The 13 leaves of the taxonomy tree (thesis Section 6.1.3).  Convention (thesis l.1727):
+#: The 13 leaves of the taxonomy tree (thesis Section 6.1.3).  Convention (thesis l.1723, cited as ~l.1727 in the issue):
 #: T2.1.1.1 = non-iterative sampling-based, T2.1.1.2 = non-iterative rule-based.
 LEAF_NAMES: dict[str, str] = {
     "T1.1": "Active learning",  # l.1688
-    "T2.1.1.1": "Non-iterative sampling-based",  # l.1727
-    "T2.1.1.2": "Non-iterative rule-based",  # l.1727
+    "T2.1.1.1": "Non-iterative sampling-based",  # l.1723
+    "T2.1.1.2": "Non-iterative rule-based",  # l.1723
     "T2.1.2.1.1": "Iterative uniform sampling",  # l.1738
     "T2.1.2.1.2": "Iterative distance transform-based sampling",  # l.1738
-    "T2.1.2.2.1": "Center of largest error",  # l.1740 ff.
+    "T2.1.2.2.1": "Center of largest error",  # l.1742 ff.
     "T2.1.2.2.2": "Error skeletonization",
     "T2.1.2.2.3": "Multiple custom rules",
     "T2.1.2.2.4": "Worst vertex/slice correction",

@@ -117,3 +117,22 @@ def test_leaves_match_the_research_note_mapping():
             if "(leaf unknown)" in leaf_cell:
                 assert method.leaf.branch == leaf_cell.split()[0]
     assert seen == 121
+
+
+def test_leaf_convention_follows_the_bold_definitions():
+    """T2.1.1.1 = sampling-based, T2.1.1.2 = rule-based (l.1723); l.1715 says the opposite."""
+    from kb.vocab import LEAF_NAMES
+
+    lines = _thesis_lines()
+    assert "**T2.1.1.1. Non-iterative sampling-based**" in lines[1723 - 1]
+    assert "**T2.1.1.2. Non-iterative rule-based**" in lines[1723 - 1]
+    assert "*rule-based* (**T2.1.1.1.**)" in lines[1715 - 1]  # the documented contradiction
+    assert LEAF_NAMES["T2.1.1.1"] == "Non-iterative sampling-based"
+
+
+def test_thesis_aggregates_script_runs():
+    from kb.tools.thesis_aggregates import compute_aggregates
+
+    agg = compute_aggregates()
+    assert agg["29 SAM adaptations (l.1829)"]["positional-encoding methods"] == 29
+    assert agg["scribbles 35% (l.513)"]["scribbles only"] == "43/121 = 35.5%"

@@ -173,7 +173,9 @@ def _leaf(ref: int, note: dict) -> tuple[dict, list[dict]]:
         "unknown": "Leaf not established.",
     }[provenance]
     if branch:
-        label += f" Branch {branch} only (branch confidence: {note['conf'].removeprefix('branch: ')})."
+        label += (
+            f" Branch {branch} only (branch confidence: {note['conf'].removeprefix('branch: ')})."
+        )
     evidence = " ".join([label, *facts, reason]).strip()
     alts = [
         a
