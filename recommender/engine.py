@@ -47,6 +47,7 @@ class Recommendation:
     """Result of :func:`recommend` (see :meth:`to_dict` for the JSON layout)."""
 
     answers: dict[str, str]
+    implied: dict[str, str]
     ignored: dict[str, str]
     paradigm_scores: dict[str, int]
     paradigms: tuple[str, ...]
@@ -124,8 +125,13 @@ def _names(tax: Taxonomy, ids) -> str:
     return ", ".join(f"{i} {tax.node(i).name}" for i in ids)
 
 
-def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...]):
-    """Walk from the kept paradigms down the tree with Q6-Q12; returns leaves, pending, steps."""
+def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...],
+             context: Mapping[str, str | None], implied: dict[str, str]):
+    """Walk from the kept paradigms down the tree with Q6-Q12; returns leaves, pending, steps.
+
+    ``context`` holds the answers plus ``interaction`` for implied answers; every implied
+    answer used is written into ``implied``.
+    """
     at = {node: q for q in tax.questions.values() for node in q.asked_at}
     reached, pending_nodes, steps, used = [], [], [], set()
     stack = list(reversed(start))
@@ -144,7 +150,13 @@ def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...]):
             continue
         q = at[node]
         used.add(q.id)
-        ans = answers.get(q.id)
+        ans, implied_note = answers.get(q.id), ""
+        if ans is None and q.implied_by is not None:
+            ans = q.implied_by.mapping.get(context.get(q.implied_by.source))
+            if ans is not None:
+                implied[q.id] = ans
+                implied_note = (f" (implied by {q.implied_by.source}="
+                                f"{context[q.implied_by.source]}; {q.implied_by.basis})")
         if ans is None:
             pending_nodes.append(node)
             continue
@@ -154,7 +166,8 @@ def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...]):
         else:
             opt = q.option(ans)
             chosen = (opt.leads_to[node],)
-            why = f"{q.text} -> '{opt.text}' leads to {_names(tax, chosen)}. Thesis: {q.recommendation}"
+            why = (f"{q.text} -> '{opt.text}'{implied_note} leads to {_names(tax, chosen)}. "
+                   f"Thesis: {q.recommendation}")
         steps.append(Step(q.id, node, ans, chosen, why))
         stack.extend(reversed(chosen))
     return reached, pending_nodes, steps, used, visited
@@ -169,7 +182,8 @@ def recommend(answers: Mapping[str, str], *, modality: str | None = None,
     ----------
     answers : mapping of str to str
         Question id (``"Q1"`` ... ``"Q12"``) -> option id or ``"not-sure"``.  Missing Q1-Q5
-        count as ``not-sure``; a missing Q6-Q12 on the path stops that branch (``pending``).
+        count as ``not-sure``; a missing Q6-Q12 on the path stops that branch (``pending``)
+        unless its answer is implied (Q12 by Q2, Q10 by ``interaction``; see ``implied``).
     modality, interaction, target : str, optional
         Used to rank the methods of the reached leaves (modality e.g. ``"CT"``, interaction a
         :class:`kb.vocab.InteractionType` value, target free text such as ``"liver"``).
@@ -212,7 +226,13 @@ def recommend(answers: Mapping[str, str], *, modality: str | None = None,
     tie = " (tie: all kept)" if len(kept) > 1 else ""
     steps += (Step(None, ROOT_ID, None, kept,
                    f"Paradigm scores {scores}; keep {_names(tax, kept)}{tie}."),)
-    reached, pending_nodes, branch_steps, used, visited = _descend(tax, answers, kept)
+    if interaction:
+        from recommender.ranking import parse_interaction
+
+        interaction = parse_interaction(interaction)
+    implied: dict[str, str] = {}
+    reached, pending_nodes, branch_steps, used, visited = _descend(
+        tax, answers, kept, {**answers, "interaction": interaction}, implied)
     steps += tuple(branch_steps)
     ignored = {q: f"does not apply: the path does not reach {', '.join(tax.question(q).asked_at)}"
                for q in answers if q not in PARADIGM_QUESTIONS and q not in used}
@@ -232,7 +252,7 @@ def recommend(answers: Mapping[str, str], *, modality: str | None = None,
                                      target=target, kb=kb, taxonomy=tax, limit=max_methods)
         methods, caveats = tuple(ranked), caveats + tuple(extra)
     return Recommendation(
-        answers=applied, ignored=ignored, paradigm_scores=scores, paradigms=kept,
+        answers=applied, implied=implied, ignored=ignored, paradigm_scores=scores, paradigms=kept,
         leaves=leaves, complete=not pending, pending=pending, path=path, paths=paths,
         rationale=steps, pipeline=tuple(leaf_pipeline(lf) for lf in leaves), methods=methods,
         caveats=caveats,

@@ -25,6 +25,7 @@ __all__ = [
     "Option",
     "Question",
     "Figure32Cell",
+    "Implication",
     "load_questions",
     "load_figure32",
     "validate_questions",
@@ -36,7 +37,7 @@ Rating = Literal["good", "neutral", "poor"]
 #: Numeric value of a rating when Q1-Q5 are summed per paradigm.
 RATING_SCORES: dict[str, int] = {"good": 1, "neutral": 0, "poor": -1}
 _Q_KEYS = {"id", "kind", "text", "thesis", "explanation", "recommendation", "options"}
-_Q_OPTIONAL = {"criterion", "asked_at"}
+_Q_OPTIONAL = {"criterion", "asked_at", "implied_by"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,15 @@ class Option:
     scores: dict[str, Rating] | None = None
     basis: str | None = None
     leads_to: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Implication:
+    """Answer implied by an earlier answer (``source`` = question id) or the interaction type."""
+
+    source: str
+    mapping: dict[str, str]
+    basis: str
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class Question:
     options: tuple[Option, ...]
     criterion: str | None = None
     asked_at: tuple[str, ...] = ()
+    implied_by: Implication | None = None
 
     @property
     def option_ids(self) -> tuple[str, ...]:
@@ -147,7 +158,20 @@ def _question(entry: Any, index: int, file: str) -> Question:
         options=options,
         criterion=entry.get("criterion"),
         asked_at=tuple(entry.get("asked_at") or ()),
+        implied_by=_implication(entry.get("implied_by"), where, {o.id for o in options}),
     )
+
+
+def _implication(entry: Any, where: str, option_ids: set[str]) -> Implication | None:
+    """Validate an ``implied_by`` block: every mapped answer must be an option."""
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or set(entry) != {"source", "basis", "map"}:
+        raise ValueError(f"{where}: field 'implied_by' needs exactly source, basis, map")
+    bad = sorted(set(entry["map"].values()) - option_ids)
+    if bad:
+        raise ValueError(f"{where}: implied_by maps to unknown options {bad}; options: {sorted(option_ids)}")
+    return Implication(entry["source"], dict(entry["map"]), _clean(entry["basis"]))
 
 
 def load_questions(path: str | Path | None = None) -> dict[str, Question]:
@@ -267,6 +291,14 @@ def validate_questions(graph: nx.DiGraph, questions: dict[str, Question],
         raise ValueError(f"questions must be {expected} in order, got {list(questions)}")
     criteria = {c.criterion for c in figure32}
     for q in questions.values():
+        imp = q.implied_by
+        if imp is not None and imp.source != "interaction":
+            src = questions.get(imp.source)
+            if src is None or int(src.id[1:]) >= int(q.id[1:]):
+                raise ValueError(f"{q.id}: implied_by source {imp.source!r} must be an earlier question")
+            bad = sorted(set(imp.mapping) - set(src.option_ids))
+            if bad:
+                raise ValueError(f"{q.id}: implied_by keys {bad} are not options of {src.id}")
         if q.kind == "paradigm" and q.criterion not in criteria:
             raise ValueError(f"{q.id}: criterion {q.criterion!r} not in Figure 32 {sorted(criteria)}")
         for node in q.asked_at:
