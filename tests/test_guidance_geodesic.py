@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 
 import numpy as np
 import pytest
 import torch
 from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from test_guidance_refs import dijkstra_reference
 
 from reference_impl.guidance import (
     edt_map,
@@ -27,26 +25,6 @@ CASES = [
     ((7, 9, 8), (1.0, 1.0, 1.0)),
     ((7, 9, 8), (3.0, 1.0, 0.7)),
 ]
-
-
-def dijkstra_reference(seeds, img, spacing, lamb):
-    """Shortest paths on the 3^D-1 neighbour graph, float64, built independently."""
-    shape, n = img.shape, img.size
-    idx = np.arange(n).reshape(shape)
-    rows, cols, w = [], [], []
-    for off in itertools.product([-1, 0, 1], repeat=img.ndim):
-        if not any(off):
-            continue
-        src = tuple(slice(max(0, -o), s - max(0, o)) for o, s in zip(off, shape, strict=True))
-        dst = tuple(slice(max(0, o), s - max(0, -o)) for o, s in zip(off, shape, strict=True))
-        e2 = sum((o * s) ** 2 for o, s in zip(off, spacing, strict=True))
-        ww = np.sqrt((1 - lamb) * e2 + lamb * (img[src] - img[dst]) ** 2)
-        rows.append(idx[src].ravel())
-        cols.append(idx[dst].ravel())
-        w.append(ww.ravel() + 1e-300)  # keep zero-cost edges in the sparse graph
-    g = coo_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), (n, n))
-    d = dijkstra(g.tocsr(), directed=True, indices=np.flatnonzero(seeds), min_only=True)
-    return d.reshape(shape)
 
 
 def _clicks(shape, n, rng):

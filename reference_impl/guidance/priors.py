@@ -18,9 +18,10 @@ from reference_impl.interactions import Click
 
 __all__ = ["location_prior", "attraction_field", "LP_RADIUS"]
 
-LP_RADIUS = 254
-"""Eq. (29) is 0 once the summed weight reaches 255; every step weighs >= 1, so beyond 254
-voxels along an axis the prior is exactly 0."""
+LP_RADIUS = 253
+"""Eq. (29) is 0 once the summed weight reaches 255; every pixel weighs >= 1 and the
+inclusive rectangle to a pixel 254 away along an axis has >= 255 pixels, so the prior is
+exactly 0 beyond 253 pixels."""
 
 
 def _canny(image: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -76,7 +77,7 @@ def location_prior(
     where the double sum runs over the inclusive rectangle spanned by ``c`` and ``v``.  The
     prose describes a Manhattan path ("decrease by 1 per step"); the equation sums the
     rectangle, so the prior falls off with the rectangle's area.  We implement the equation,
-    with a summed-area table over the local box ``c ± 254``.
+    with a summed-area table over the local box ``c ± 253``.
 
     Examples
     --------
