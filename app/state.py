@@ -65,7 +65,7 @@ def guard(what: str = "this page") -> Iterator[None]:
         yield
     except Exception as exc:  # noqa: BLE001 - the whole point is to catch everything
         _log.error("error in %s:\n%s", what, traceback.format_exc())
-        st.error(f"Could not render {what}. {user_message(exc)}", icon="⚠️")
+        st.error(f"Could not render {what}. {user_message(exc)}", icon=":material/error:")
 
 
 def guarded(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
+from app_routes import leaf_routes
 from streamlit.testing.v1 import AppTest
 
 from app.components import bench_tables, explode_counts, filter_methods, to_bibtex
 from app.state import REPO_ROOT
-from recommender.engine import PARADIGM_QUESTIONS, recommend
+from recommender.engine import recommend
 from taxonomy import NOT_SURE, load_taxonomy
-from taxonomy.questions import answer_paths
 
 ENTRY = str(REPO_ROOT / "app" / "streamlit_app.py")
 PAGES = ["views/home.py", "views/wizard.py", "views/database.py", "views/taxonomy.py",
@@ -54,33 +53,7 @@ def test_home_numbers_come_from_the_kb():
 
 
 # ------------------------------------------------------------------ wizard
-def _leaf_routes() -> dict[str, list[tuple[str, str]]]:
-    """Leaf -> the questions the wizard asks, in order, with the answers that reach it.
-
-    Derived from the taxonomy and the engine (not hard-coded): for each leaf, the first
-    Q1-Q5 answer set whose asked branch questions can all be answered from one of the
-    leaf's Q6-Q12 answer paths and that ends at exactly that leaf.
-    """
-    tax = load_taxonomy()
-    opts = [[o.id for o in tax.question(q).options] for q in PARADIGM_QUESTIONS]
-    combos = [dict(zip(PARADIGM_QUESTIONS, c, strict=True)) for c in itertools.product(*opts)]
-    routes: dict[str, list[tuple[str, str]]] = {}
-    for leaf, paths in answer_paths(tax.graph, tax.questions).items():
-        for combo, branch in itertools.product(combos, paths):
-            answers, route, branch = dict(combo), list(combo.items()), dict(branch)
-            rec = recommend(answers, kb=False)
-            while rec.pending and rec.pending[0] in branch:
-                q = rec.pending[0]
-                answers[q] = branch[q]
-                route.append((q, branch[q]))
-                rec = recommend(answers, kb=False)
-            if rec.complete and rec.leaves == (leaf,):
-                routes[leaf] = route
-                break
-    return routes
-
-
-ROUTES = _leaf_routes()
+ROUTES = leaf_routes()
 
 
 def _answer(at: AppTest, qid: str, option: str) -> None:

@@ -139,6 +139,29 @@ def _click_key(drv, key: str, timeout: float = 30) -> None:
     raise AssertionError(f"no enabled button with key {key!r}; page shows:\n{_body(drv)[:2000]}")
 
 
+def _choose(drv, key: str, text: str, timeout: float = 30) -> None:
+    """Click the radio option labelled ``text`` in the widget with ``key=``."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        for label in drv.find_elements("css selector", f".st-key-{key} label"):
+            if label.text.strip() == text:
+                drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", label)
+                label.click()
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"no option {text!r} in {key!r}; page shows:\n{_body(drv)[:2000]}")
+
+
+def _wait_enabled(drv, key: str, timeout: float = 30) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        els = drv.find_elements("css selector", f".st-key-{key} button")
+        if els and els[0].is_enabled() and not _running(drv):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"button {key!r} never enabled")
+
+
 def _goto(drv, url: str, text: str) -> None:
     drv.get(url)
     _wait_text(drv, text)
@@ -157,9 +180,45 @@ def _no_traceback(drv) -> None:
 
 
 # ---------------------------------------------------------------- tests
+def test_wizard_to_leaf(app_url, driver):
+    from app_routes import leaf_routes
+
+    from taxonomy import NOT_SURE, load_taxonomy
+
+    tax = load_taxonomy()
+    leaf = "T2.1.2.2.1"
+    _goto(driver, app_url + "/wizard", "Your path so far")
+    for i, (qid, option) in enumerate(leaf_routes()[leaf]):
+        q = tax.question(qid)
+        _wait_text(driver, f"{qid}. {q.text}")
+        text = "Not sure (keep every branch)" if option == NOT_SURE else q.option(option).text
+        _choose(driver, f"wiz_q_{qid}", text)
+        _wait_enabled(driver, "wiz_next")
+        if i == 0:
+            _shot(driver, "wizard_question")
+        _click_key(driver, "wiz_next")
+    _wait_text(driver, f"Recommended leaf: {leaf} {tax.node(leaf).name}")
+    body = _body(driver)
+    assert "Ranked methods" in body and "Pipeline to run" in body
+    _no_traceback(driver)
+    _shot(driver, "wizard_result")
+
+
+def test_database_taxonomy_graph(app_url, driver):
+    _goto(driver, app_url + "/database", "methods match")
+    _no_traceback(driver)
+    _shot(driver, "database")
+    _goto(driver, app_url + "/taxonomy", "methods at or below this node")
+    _no_traceback(driver)
+    _shot(driver, "taxonomy")
+    _goto(driver, app_url + "/graph", "Missing-baseline analysis")
+    _no_traceback(driver)
+    _shot(driver, "comparison_graph")
+
+
 def test_home_and_benchmarks(app_url, driver):
-    _goto(driver, app_url + "/", "The review at a glance")
-    assert "Reviewed methods" in _body(driver)
+    _goto(driver, app_url + "/", "Reviewed methods")
+    assert "The review at a glance" in _body(driver)
     _no_traceback(driver)
     _shot(driver, "home")
     _goto(driver, app_url + "/benchmarks", "Benchmarks")

@@ -7,7 +7,7 @@ import streamlit as st
 from app.components import bench_tables
 from app.state import BENCH_DIR, load_bench_results
 
-st.title("📊 Benchmarks")
+st.title("Benchmarks")
 st.markdown(
     "Results committed under `bench/results/` by `iseg bench …`. Speed-ups are ratios against a "
     "naive reference measured in the same run; absolute times are only meaningful on the "

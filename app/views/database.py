@@ -14,7 +14,7 @@ from app.components import (
 )
 from app.state import get_kb, methods_df
 
-st.title("📚 Method database")
+st.title("Method database")
 kb = get_kb()
 df = methods_df()
 # Methods placed only at branch level (or not at all) are listed under that branch.

@@ -23,7 +23,7 @@ def _graph():
 
 
 g = _graph()
-st.title("🕸️ Comparison graph")
+st.title("Comparison graph")
 st.caption("An edge X → Y means the paper of X reports a comparison against Y. Reviewed "
            "methods are circles labelled with their reference number and coloured by leaf; "
            "grey boxes are methods outside the review. Coverage is incomplete: a method whose "

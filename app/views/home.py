@@ -6,7 +6,7 @@ import streamlit as st
 
 from app.components import review_numbers
 
-st.title("🧭 iseg-navigator")
+st.title("iseg-navigator")
 st.markdown(
     "**Which interactive segmentation method fits my medical imaging task, and how do I run it?**  \n"
     "This app turns the systematic review and taxonomy of deep interactive medical image "
@@ -34,15 +34,15 @@ c1, c2, c3 = st.columns(3)
 with c1:
     st.markdown("**Find my method** — answer Q1–Q12 one at a time and get a taxonomy leaf, "
                 "ranked methods and a pipeline to run.")
-    st.page_link("views/wizard.py", label="Start the wizard", icon="🧭")
+    st.page_link("views/wizard.py", label="Start the wizard", icon=":material/explore:")
 with c2:
     st.markdown("**Method database** — filter and sort the 121 reviewed methods, read the "
                 "evidence for each leaf, export CSV/BibTeX.")
-    st.page_link("views/database.py", label="Browse methods", icon="📚")
+    st.page_link("views/database.py", label="Browse methods", icon=":material/table_view:")
 with c3:
     st.markdown("**Run a pipeline** — simulate clicks on a synthetic, bundled or uploaded "
                 "volume and watch Dice improve per interaction.")
-    st.page_link("views/run_pipeline.py", label="Run a pipeline", icon="▶️")
-st.page_link("views/taxonomy.py", label="Taxonomy tree", icon="🌳")
-st.page_link("views/graph.py", label="Comparison graph", icon="🕸️")
-st.page_link("views/benchmarks.py", label="Benchmarks", icon="📊")
+    st.page_link("views/run_pipeline.py", label="Run a pipeline", icon=":material/play_circle:")
+st.page_link("views/taxonomy.py", label="Taxonomy tree", icon=":material/account_tree:")
+st.page_link("views/graph.py", label="Comparison graph", icon=":material/hub:")
+st.page_link("views/benchmarks.py", label="Benchmarks", icon=":material/bar_chart:")

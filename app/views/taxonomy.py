@@ -11,7 +11,7 @@ from app.state import WIZ_ANSWERS, get_taxonomy, methods_df
 tax = get_taxonomy()
 df = methods_df()
 
-st.title("🌳 Taxonomy")
+st.title("Taxonomy")
 st.caption("The taxonomy tree of the thesis (Section 6.1.3, Figure 31; the figure itself is "
            "not in the text, so the tree is rebuilt from the node definitions). Methods are "
            "counted by their curated leaf; methods placed only at a branch count there.")

@@ -26,14 +26,14 @@ from recommender.engine import PARADIGM_QUESTIONS, recommend
 from recommender.report import to_json, to_markdown
 from taxonomy import NOT_SURE
 
-RATING_ICON = {"good": "🟢 good", "neutral": "🟡 neutral", "poor": "🔴 poor"}
+RATING_ICON = {"good": ":green-badge[good]", "neutral": ":orange-badge[neutral]", "poor": ":red-badge[poor]"}
 
 init_wizard()
 tax = get_taxonomy()
 ss = st.session_state
 answers: dict[str, str] = ss[WIZ_ANSWERS]
 
-st.title("🧭 Find my method")
+st.title("Find my method")
 st.caption("Answer the thesis's decision questions (Section 6.1.3.1) one at a time. "
            "“Not sure” keeps every branch. Change any earlier answer from the path below.")
 
@@ -113,7 +113,7 @@ with st.expander("Why: the rationale of every step", expanded=True):
     for step in rec.rationale:
         st.markdown(f"- {'**' + step.question + '** ' if step.question else ''}{step.rationale}")
 for c in rec.caveats:
-    st.caption(f"⚠️ {c}")
+    st.caption(f":material/warning: {c}")
 
 st.subheader("Ranked methods")
 if not rec.methods:
