@@ -66,7 +66,11 @@ class KnowledgeBase:
             return self._by_ref[int(key.strip("[]"))]
         if key.lower() in self._by_id:
             return self._by_id[key.lower()]
-        by_name = [m for m in self.methods if m.name.lower() == key.lower()]
+        by_name = [
+            m
+            for m in self.methods
+            if key.lower() in {m.name.lower(), *(a.lower() for a in m.aliases)}
+        ]
         if len(by_name) == 1:
             return by_name[0]
         hint = ", ".join(m.id for m in by_name) or ", ".join(sorted(self._by_id)[:8]) + ", ..."

@@ -155,6 +155,7 @@ class Method(_Strict):
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
     ref: int = Field(ge=1, le=121)
     name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)  # spellings used by the bibliography/text
     year: int = Field(ge=2000, le=2100)
     table: TableRow
     interactions: list[InteractionEntry] = Field(min_length=1)

@@ -94,6 +94,7 @@ def test_method_lookup_by_id_ref_and_name():
     assert kb.method(67).id == "deepedit"
     assert kb.method("[67]").id == "deepedit"
     assert kb.method("DeepEdit").id == "deepedit"
+    assert kb.method("DeepIGeoS").id == "deepgeos"  # bibliography spelling (alias)
     with pytest.raises(ValueError, match=re.escape("no method 'nope'")):
         kb.method("nope")
 
@@ -394,3 +395,12 @@ def test_corrupting_any_required_field_names_file_entry_and_field(tmp_path: Path
         else:
             failures.append((field, "no error"))
     assert failures == []
+
+
+@pytest.mark.parametrize("module", ["kb.vocab", "kb.loader"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

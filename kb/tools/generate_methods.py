@@ -62,6 +62,18 @@ _TARGET_FIXES = {  # table spelling -> normalised name(s); the original is kept
     "nasoprahangeal cancer": ["nasopharyngeal cancer"],
     "illium": ["ilium"],
 }
+# Names the bibliography entry (or thesis text) spells differently from the table.
+_ALIASES = {
+    5: ["DeepIGeoS"],  # bib [5] title; thesis l.1837 "DeepIGeoS [5]"
+    13: ["DeepIGeoS-V2"],
+    16: ["Cerrone et al."],  # bib [16] first author Lorenzo Cerrone
+    44: ["WDTIseg"],
+    53: ["DeepScribble"],
+    58: ["PiPo-Net"],
+    73: ["Pirabaharan et al."],  # bib [73] first author Ragavie Pirabaharan
+    75: ["Pirabaharan et al. 2"],
+    109: ["One-Prompt"],  # bib [109] title "One-Prompt to Segment All Medical Images"
+}
 _PROVENANCE = {
     "paper-text (leaf-level)": "thesis-text",
     "paper-text partial + inferred leaf": "thesis-text+inferred",
@@ -166,6 +178,8 @@ def _leaf(ref: int, note: dict) -> tuple[dict, list[dict]]:
     lines_cited = sorted({int(x) for x in re.findall(r"l\.(\d{3,4})", note["evidence"])})
     facts = [f"Thesis l.{n}: {LINE_FACTS[n]}" for n in lines_cited if n in LINE_FACTS]
     reason = REASONS[ref]
+    # lines our own reason cites also become sources
+    lines_cited = sorted({*lines_cited, *(int(x) for x in re.findall(r"l\.(\d{3,4})", reason))})
     label = {
         "thesis-text": "Published (thesis text, leaf level).",
         "thesis-text+inferred": "Branch from the thesis text; leaf inferred by us.",
@@ -179,7 +193,7 @@ def _leaf(ref: int, note: dict) -> tuple[dict, list[dict]]:
     evidence = " ".join([label, *facts, reason]).strip()
     alts = [
         a
-        for a in dict.fromkeys(re.findall(r"\bT[123](?:\.[12]){0,4}\b", note["evidence"]))
+        for a in dict.fromkeys(re.findall(r"\bT[123](?:\.\d){0,4}\b", note["evidence"]))
         if a != leaf_id and a != branch and a in LEAF_IDS
     ]
     sources = [
@@ -234,6 +248,7 @@ def build_method(row: dict, bib: dict, note: dict, slug: str) -> dict:
         "id": slug,
         "ref": ref,
         "name": row["paper"],
+        "aliases": _ALIASES.get(ref, []),
         "year": int(row["year"]),
         "table": {
             "table": row["table"],
