@@ -25,6 +25,7 @@ __all__ = [
     "df_to_csv",
     "taxonomy_dot",
     "comparison_dot",
+    "slice_figure",
 ]
 
 CONFIDENCE_COLORS = {
@@ -249,3 +250,51 @@ def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
         lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)};")
     lines.append("}")
     return "\n".join(lines)
+
+
+def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
+                 clicks: Sequence[tuple[int, int, int]] = (), guidance: Any = None,
+                 title: str = "") -> Any:
+    """Matplotlib figure of one 2D slice: image with label/prediction contours and clicks.
+
+    Parameters
+    ----------
+    image : (H, W) array
+        The slice, shown in grey with a 1-99 percentile window.
+    label, prediction : (H, W) arrays, optional
+        Binary masks drawn as green (label) and red (prediction) contours.
+    clicks : sequence of (row, col, label)
+        Clicks on this slice; label 1 = foreground (green ``+``), 0 = background (red ``x``).
+    guidance : (H, W) array or (C, H, W) array, optional
+        Guidance signal shown in a second panel (channels summed).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    img = np.asarray(image, dtype=np.float32)
+    lo, hi = np.percentile(img, [1, 99]) if img.size else (0.0, 1.0)
+    panels = 2 if guidance is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4.2), squeeze=False)
+    ax = axes[0, 0]
+    ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1, interpolation="nearest")
+    for mask, colour in ((label, "lime"), (prediction, "red")):
+        if mask is not None and np.any(mask):
+            ax.contour(np.asarray(mask, dtype=np.float32), levels=[0.5], colors=colour,
+                       linewidths=1.2)
+    for r, c, lab in clicks:
+        ax.plot(c, r, marker="+" if lab else "x", color="lime" if lab else "red",
+                markersize=11, markeredgewidth=2.5)
+    ax.set_title(title or "image · label (green) · prediction (red)", fontsize=9)
+    if guidance is not None:
+        g = np.asarray(guidance, dtype=np.float32)
+        if g.ndim == 3:
+            g = g.sum(axis=0)
+        axes[0, 1].imshow(g, cmap="magma", interpolation="nearest")
+        axes[0, 1].set_title("guidance signal", fontsize=9)
+    for a in axes.ravel():
+        a.set_axis_off()
+    fig.tight_layout()
+    return fig

@@ -1,6 +1,148 @@
-"""run_pipeline page (in progress)."""
+"""Run a pipeline: a leaf's reference pipeline on synthetic, bundled or uploaded data."""
 
+from __future__ import annotations
+
+import numpy as np
 import streamlit as st
 
-st.title("run_pipeline")
-st.info("This page is being built.")
+from app.components import slice_figure
+from app.jobs import Job
+from app.runner import BUDGETS, RunResult, start_run
+from app.state import get_taxonomy
+from app.uploads import MAX_UPLOAD_MB, load_uploaded_pair
+from reference_impl.device import resolve_device
+from reference_impl.io import SAMPLE_CASES, list_cases
+from taxonomy import leaf_pipeline
+
+tax = get_taxonomy()
+ss = st.session_state
+st.title("Run a pipeline")
+st.caption("Each taxonomy leaf has one runnable reference pipeline. A robot user simulates "
+           "the interactions; Dice is measured after every interaction.")
+
+leaves = list(tax.leaves)
+default_leaf = ss.get("run_leaf") if ss.get("run_leaf") in leaves else "T2.1.2.2.1"
+leaf = st.selectbox("Leaf", leaves, index=leaves.index(default_leaf), key="run_leaf_select",
+                    format_func=lambda lf: f"{lf} {tax.node(lf).name}")
+pipe = leaf_pipeline(leaf)
+st.markdown(f"**`{pipe['id']}`** — {pipe['description']}  \ninteraction *{pipe['interaction']}*, "
+            f"guidance *{pipe['guidance_signal']}*, robot user *{pipe['robot_user']}*, "
+            f"training *{pipe['training_regime']}*, model *{pipe['model']}*.")
+
+c1, c2, c3 = st.columns(3)
+source = c1.radio("Data", ["synthetic", "sample", "upload"], key="run_source",
+                  format_func={"synthetic": "Synthetic phantom", "sample": "Bundled sample",
+                               "upload": "Upload NIfTI/NRRD pair"}.get)
+devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
+device = c2.selectbox("Device", devices, key="run_device",
+                      help=f"auto = {resolve_device('auto')} on this machine")
+budget = c3.selectbox("Budget", list(BUDGETS), key="run_budget",
+                      help="small: seconds on a CPU; larger budgets train longer")
+n_inter = c3.slider("Interactions", 1, 20, BUDGETS[budget]["interactions"], key="run_inter")
+seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="run_seed")
+
+
+def _volume():
+    """The selected data as a Volume (raises ValueError with a message when invalid)."""
+    from reference_impl.phantoms import make_phantom
+
+    if source == "synthetic":
+        return make_phantom(BUDGETS[budget]["phantom_shape"], n_lesions=1, rng=int(seed))
+    if source == "sample":
+        cases = list_cases()
+        if not cases:
+            raise ValueError("the bundled samples are not on this machine (../shared/data "
+                             "or $ISEG_DATA)")
+        from reference_impl.io import load_sample
+
+        return load_sample(ss["run_case"])
+    return load_uploaded_pair(ss.get("run_up_image"), ss.get("run_up_label"),
+                              label_value=ss.get("run_label_value") or None)
+
+
+if source == "sample":
+    cases = list_cases()
+    if cases:
+        st.selectbox("Sample case", cases, key="run_case",
+                     format_func=lambda c: f"{c} — {SAMPLE_CASES[c][3]}")
+    else:
+        st.warning("The bundled sample data was not found (../shared/data or $ISEG_DATA).")
+elif source == "upload":
+    u1, u2, u3 = st.columns(3)
+    u1.file_uploader("Image (.nii, .nii.gz, .nrrd)", type=["nii", "gz", "nrrd"],
+                     key="run_up_image", help=f"at most {MAX_UPLOAD_MB} MB")
+    u2.file_uploader("Label (same grid)", type=["nii", "gz", "nrrd"], key="run_up_label")
+    u3.number_input("Label value (0 = any label > 0)", 0, 255, 0, key="run_label_value")
+
+job: Job | None = ss.get("run_job")
+running = job is not None and job.running
+
+
+def _start() -> None:
+    try:
+        vol = _volume()
+    except (ValueError, FileNotFoundError) as exc:
+        ss["run_error"] = str(exc)
+        return
+    ss["run_error"] = None
+    ss["run_job"] = start_run(leaf, vol, device=device, budget=budget,
+                              interactions=int(n_inter), seed=int(seed))
+
+
+def _cancel() -> None:
+    if ss.get("run_job") is not None:
+        ss["run_job"].cancel()
+
+
+b1, b2 = st.columns([1, 5])
+b1.button("Run", key="run_start", type="primary", on_click=_start, disabled=running)
+b2.button("Cancel", key="run_cancel", on_click=_cancel, disabled=not running)
+if ss.get("run_error"):
+    st.error(ss["run_error"])
+
+
+@st.fragment(run_every=0.5 if running else None)
+def _progress() -> None:
+    j: Job | None = ss.get("run_job")
+    if j is None:
+        return
+    st.progress(j.fraction, text=f"{j.label}: {j.message} ({j.elapsed:.1f} s)")
+    if running and not j.running:
+        st.rerun()
+
+
+_progress()
+if job is None or job.running:
+    st.stop()
+if job.status == "failed":
+    st.error(f"The run failed: {job.error}")
+    st.stop()
+if job.status == "cancelled":
+    st.warning("The run was cancelled.")
+    st.stop()
+
+res: RunResult = job.result
+st.subheader(f"Result: {res.pipeline_id} on {res.volume_name}")
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Final Dice", f"{res.final_dice:.3f}")
+m2.metric("AUC (Dice vs interactions)", f"{res.auc:.3f}")
+m3.metric("Interactions", len(res.dice))
+m4.metric("Device · time", f"{res.device} · {job.elapsed:.1f} s")
+st.line_chart({"Dice": res.dice}, x_label="interaction", y_label="Dice")
+if res.files:
+    st.caption("Written: " + ", ".join(f"`{f}`" for f in res.files))
+
+st.subheader("Slice viewer")
+v1, v2 = st.columns(2)
+k = v1.slider("After interaction", 1, len(res.dice), len(res.dice), key="run_view_k")
+clicks_k = res.clicks[k - 1] if res.clicks else []
+default_z = int(clicks_k[-1][0]) if clicks_k else int(np.argmax(res.label.sum(axis=(1, 2))))
+z = v2.slider("Slice (z)", 0, res.image.shape[0] - 1, default_z, key=f"run_view_z_{k}")
+on_slice = [(c[1], c[2], c[3]) for c in clicks_k if int(c[0]) == z]
+guid = res.guidance[k - 1] if res.guidance and res.guidance[k - 1] is not None else None
+fig = slice_figure(res.image[z], label=res.label[z], prediction=res.predictions[k - 1][z],
+                   clicks=on_slice, guidance=None if guid is None else guid[..., z, :, :],
+                   title=f"slice {z} after interaction {k}: Dice {res.dice[k - 1]:.3f}")
+st.pyplot(fig, width="content")
+st.caption(f"{len(clicks_k)} interactions so far; {len(on_slice)} on this slice "
+           "(green + foreground, red × background).")
