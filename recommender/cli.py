@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--max-methods", type=int, default=10)
     p.set_defaults(func=_run)
 
+    b = bench.add_parser("recommend", help="time recommend() (cold: first call incl. KB load; warm)")
+    b.add_argument("--repeats", type=int, default=200)
+    b.add_argument("--out", help="also write the timings as JSON to this file")
+    b.set_defaults(func=_bench)
+
 
 def _parse_answers(items: list[str]) -> dict[str, str]:
     out = {}
@@ -85,4 +90,37 @@ def _run(args: argparse.Namespace) -> int:
     rec = recommend(answers, modality=args.modality, interaction=args.interaction,
                     target=args.target, max_methods=args.max_methods)
     print(to_json(rec) if args.format == "json" else to_markdown(rec))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+    import statistics
+    import time
+
+    from recommender.engine import recommend
+
+    if args.repeats < 1:
+        raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
+    answers = {"Q1": "single-session", "Q2": "fully-annotated", "Q4": "diverse",
+               "Q6": "not-sure", "Q7": "iterative", "Q8": "not-sure", "Q9": "uniform"}
+    query = {"modality": "CT", "interaction": "clicks", "target": "liver"}
+    t0 = time.perf_counter()
+    recommend(answers, **query)
+    cold = time.perf_counter() - t0
+    warm = []
+    for _ in range(args.repeats):
+        t0 = time.perf_counter()
+        recommend(answers, **query)
+        warm.append(time.perf_counter() - t0)
+    warm.sort()
+    res = {"answers": answers, "query": query, "repeats": args.repeats,
+           "cold_ms": round(cold * 1e3, 2),
+           "warm_median_ms": round(statistics.median(warm) * 1e3, 3),
+           "warm_p95_ms": round(warm[int(0.95 * (len(warm) - 1))] * 1e3, 3),
+           "warm_max_ms": round(warm[-1] * 1e3, 3)}
+    print(json.dumps(res, indent=2))
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as fh:
+            json.dump(res, fh, indent=2)
     return 0

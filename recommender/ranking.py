@@ -88,18 +88,24 @@ def _words(text: str) -> set[str]:
 @lru_cache(maxsize=4)
 def _records(kb) -> tuple[tuple[dict, ...], int, int]:
     """Method rows as plain dicts (cached per knowledge base) plus the year range."""
-    df = kb.methods_df()
     rows = []
-    for row in df.to_dict("records"):
-        m = kb.method(row["id"])
+    for m in kb.methods:
         c = m.citation
-        row["citation"] = {"title": c.title, "authors": c.authors, "venue": c.venue,
-                           "year": c.year, "details": c.details, "ref": m.ref}
-        row["target_words"] = [_words(t) for t in row["targets"]]
-        for key in ("leaf", "leaf_branch", "code_url"):
-            row[key] = row[key] if isinstance(row[key], str) else None
-        rows.append(row)
-    return tuple(rows), int(df["year"].min()), int(df["year"].max())
+        rows.append({
+            "id": m.id, "ref": m.ref, "name": m.name, "year": m.year,
+            "interactions": [str(e.type) for e in m.interactions],
+            "modalities": [str(e.modality) for e in m.modalities],
+            "targets": [t.name for t in m.targets],
+            "target_categories": [str(t.category) for t in m.targets],
+            "target_words": [_words(t.name) for t in m.targets],
+            "leaf": m.leaf.id, "leaf_branch": m.leaf.branch,
+            "leaf_provenance": m.leaf.provenance, "leaf_confidence": m.leaf.confidence,
+            "code_url": m.code_url,
+            "citation": {"title": c.title, "authors": c.authors, "venue": c.venue,
+                         "year": c.year, "details": c.details, "ref": m.ref},
+        })
+    years = [r["year"] for r in rows]
+    return tuple(rows), min(years), max(years)
 
 
 def _score(row: dict, modality, interaction, target_words, years) -> tuple[float, bool, list[str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 import networkx as nx
@@ -59,12 +59,12 @@ class Taxonomy:
                  for n in nx.topological_sort(self.graph)]
         questions = []
         for q in self.questions.values():
-            d = {k: v for k, v in vars(q).items() if k != "options"}
-            d["options"] = [{k: v for k, v in vars(o).items() if v is not None} for o in q.options]
+            d = asdict(q)
+            d["options"] = [{k: v for k, v in o.items() if v is not None} for o in d["options"]]
             d["options"].append({"id": "not-sure", "text": "Not sure (keep all branches)"})
             questions.append(d)
         return {"nodes": nodes, "leaves": list(self.leaves), "questions": questions,
-                "figure32": [vars(c) for c in self.figure32]}
+                "figure32": [asdict(c) for c in self.figure32]}
 
 
 @lru_cache(maxsize=1)

@@ -82,7 +82,7 @@ def load_leaf_pipelines(path: str | Path | None = None) -> dict[str, dict]:
     Examples
     --------
     >>> load_leaf_pipelines()["T2.1.2.2.1"]["robot_user"]
-    'R1'
+    'r1-center-click'
     """
     reg = _load(str(Path(path) if path is not None else DATA_DIR / "leaf_pipelines.yaml"))
     return {leaf: dict(entry) for leaf, entry in reg.items()}

@@ -163,6 +163,7 @@ def test_questions_reject_unreached_child(tmp_path):
     data = _questions_data()
     q10 = next(q for q in data["questions"] if q["id"] == "Q10")
     q10["options"] = q10["options"][:3]
+    q10.pop("implied_by")
     p = _write(tmp_path, "questions.yaml", data)
     with pytest.raises(ValueError, match=re.escape("Q10: options at T2.1.2.2 must map one-to-one")):
         validate_questions(load_tree(), load_questions(p), load_figure32(p))
@@ -229,3 +230,35 @@ def test_pipeline_registry_rejects_bad_signal(tmp_path):
     data["pipelines"][1]["guidance_signal"] = "laser"
     with pytest.raises(ValueError, match=re.escape("field 'guidance_signal' is 'laser'")):
         load_leaf_pipelines(_write(tmp_path, "lp.yaml", data))
+
+
+@pytest.mark.parametrize(("qid", "option"), [
+    ("Q2", "scarce"), ("Q3", "complex-model"), ("Q4", "diverse"), ("Q5", "time-critical")])
+def test_demanding_options_follow_figure32_order(tax, qid, option):
+    """The option that makes a criterion matter never ranks paradigms against Figure 32."""
+    value = {"good": 1, "neutral": 0, "poor": -1}
+    cells = {c.paradigm: value[c.rating] for c in tax.figure32 if c.question == qid}
+    scores = {p: value[r] for p, r in tax.question(qid).option(option).scores.items()}
+    for a in cells:
+        for b in cells:
+            if cells[a] > cells[b]:
+                assert scores[a] >= scores[b], (qid, a, b)
+
+
+def test_implied_by_must_map_to_options(tmp_path):
+    data = _questions_data()
+    q12 = next(q for q in data["questions"] if q["id"] == "Q12")
+    q12["implied_by"]["map"]["none"] = "everything"
+    with pytest.raises(ValueError, match=re.escape("implied_by maps to unknown options ['everything']")):
+        load_questions(_write(tmp_path, "q.yaml", data))
+
+
+def test_cli_taxonomy(capsys):
+    from app.cli import main
+
+    assert main(["taxonomy"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"  {leaf} " in out for leaf in LEAF_IDS) and "? Q9 How are interactions sampled?" in out
+    assert main(["taxonomy", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["leaves"] == list(LEAF_IDS) and set(data["pipelines"]) == set(LEAF_IDS)
