@@ -1,9 +1,169 @@
-"""``iseg``  sub-commands of the kb package (placeholder until the package lands)."""
+"""``iseg train``, ``iseg evaluate`` and ``iseg bench swfastedit`` (SW-FastEdit, thesis §4.1)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    """Parse ``"32"`` or ``"32,64,64"`` into a tuple (one value means isotropic 3D)."""
+    try:
+        vals = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 32 or 32,64,64, got {text!r}") from None
+    if len(vals) == 1:
+        vals = vals * 3
+    if len(vals) != 3 or min(vals) < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or 3 positive integers, got {text!r}")
+    return vals
 
 
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    """Register this package's sub-commands (none yet)."""
+    """Register ``train``, ``evaluate`` and ``bench swfastedit``."""
+    p = sub.add_parser("train", help="train SW-FastEdit with simulated clicks (thesis §4.1.2)")
+    p.add_argument("--data", required=True,
+                   help="'synthetic', 'sample:<case>[,<case>]', or a folder of image/label pairs")
+    p.add_argument("--out", required=True, help="checkpoint folder (last.pt, model.pt)")
+    p.add_argument("--epochs", type=int, default=200)
+    p.add_argument("--pretrain-epochs", type=int, default=0, help="non-interactive epochs first")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--crop-size", type=_ints, default=(224, 224, 224))
+    p.add_argument("--roi-size", type=_ints, default=(128, 128, 128))
+    p.add_argument("--width", type=int, default=32, help="filters of the first U-Net level")
+    p.add_argument("--levels", type=int, default=6)
+    p.add_argument("--n-iterations", type=int, default=10, help="click rounds N per sample")
+    p.add_argument("--iterations", choices=["fixed", "random"], default="fixed")
+    p.add_argument("--robot-user", default="R4", help="R1..R5 (default R4, uniform in the error)")
+    p.add_argument("--dice-stop", type=float, default=None, help="stop clicking at this Dice")
+    p.add_argument("--n-synthetic", type=int, default=16)
+    p.add_argument("--synthetic-shape", type=_ints, default=(32, 48, 48))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--resume", default=None, help="last.pt to continue from")
+    p.add_argument("--device", default=None)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.set_defaults(func=_train)
+
+    e = sub.add_parser("evaluate", help="evaluate a checkpoint with a robot user (Dice per click)")
+    e.add_argument("--checkpoint", required=True)
+    e.add_argument("--data", required=True, help="as for train, e.g. sample:ct_spleen")
+    e.add_argument("--robot-user", default="R4")
+    e.add_argument("--clicks", type=int, default=10)
+    e.add_argument("--out", required=True, help="folder for metrics.json and dice_curve.png")
+    e.add_argument("--inference", choices=["sliding_window", "global"], default="sliding_window")
+    e.add_argument("--roi-size", type=_ints, default=None, help="default: the training ROI")
+    e.add_argument("--n-synthetic", type=int, default=8)
+    e.add_argument("--synthetic-shape", type=_ints, default=(32, 48, 48))
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--device", default=None)
+    e.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    e.set_defaults(func=_evaluate)
+
+    b = bench.add_parser("swfastedit", help="first-prediction / corrective-click benchmark")
+    b.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    b.add_argument("--sizes", type=_ints, nargs="*", default=None, help="volume shapes z,y,x")
+    b.add_argument("--roi-size", type=_ints, default=None)
+    b.add_argument("--width", type=int, default=None)
+    b.add_argument("--clicks", type=int, default=None)
+    b.add_argument("--sw-batch-size", type=int, default=4)
+    b.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
+    b.add_argument("--out", default=None, help="default bench/results/swfastedit_<device>.json")
+    b.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    b.set_defaults(func=_bench)
+
+
+def _set_threads(args: argparse.Namespace) -> None:
+    import torch
+
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+
+
+def _train(args: argparse.Namespace) -> int:
+    _set_threads(args)
+    from .data import load_dataset
+    from .model import UNetConfig
+    from .training import TrainConfig, train
+
+    vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
+                        rng=args.seed)
+    cfg = TrainConfig(
+        epochs=args.epochs, pretrain_epochs=args.pretrain_epochs, lr=args.lr,
+        crop_size=args.crop_size, roi_size=args.roi_size, n_iterations=args.n_iterations,
+        iterations=args.iterations, robot_user=args.robot_user, dice_stop=args.dice_stop,
+        seed=args.seed, net=UNetConfig(width=args.width, levels=args.levels).to_dict())
+    meta = train(vols, cfg, out_dir=args.out, resume=args.resume, device=args.device)
+    print(f"wrote {Path(args.out) / 'model.pt'} ({meta.get('epoch', 0)} epochs)")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    _set_threads(args)
+    import numpy as np
+
+    from .data import load_dataset
+    from .evaluation import evaluate_volume, summarize
+    from .inference import SWFastEditPredictor
+    from .model import UNetConfig, required_divisor
+    from .training import load_checkpoint
+
+    net, cfg, meta = load_checkpoint(args.checkpoint, device="cpu")
+    vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
+                        rng=args.seed + 10_000)
+    pred = SWFastEditPredictor(net, inference=args.inference, roi_size=args.roi_size or cfg.roi_size,
+                               sigma=cfg.sigma, divisor=required_divisor(UNetConfig(**cfg.net)),
+                               device=args.device, normalize=cfg.normalize)
+    rng = np.random.default_rng(args.seed)
+    per = [evaluate_volume(pred, v, robot_user=args.robot_user, n_clicks=args.clicks, rng=rng)
+           for v in vols]
+    summary = summarize([r["dice"] for r in per])
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = {"checkpoint": str(args.checkpoint), "data": args.data, "robot_user": args.robot_user,
+              "clicks": args.clicks, "inference": args.inference, "seed": args.seed,
+              "checkpoint_fingerprint": meta.get("data_fingerprint"), **summary, "volumes": per}
+    (out / "metrics.json").write_text(json.dumps(report, indent=1))
+    _plot(summary["dice_per_click"], per, out / "dice_curve.png", title=f"{args.data} ({args.robot_user})")
+    print(json.dumps({k: summary[k] for k in ("dice_per_click", "auc", "final", "noc@0.85", "noc@0.9",
+                                              "consistent_improvement")}))
+    return 0
+
+
+def _plot(mean, per, path: Path, *, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for r in per:
+        ax.plot(r["dice"], color="0.8", lw=0.8)
+    ax.plot(mean, marker="o", color="C0", label="mean")
+    ax.set(xlabel="click round", ylabel="Dice", ylim=(0, 1), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    _set_threads(args)
+    from .benchmark import run_benchmark
+
+    res = run_benchmark(device=args.device, sizes=args.sizes, roi_size=args.roi_size,
+                        width=args.width, clicks=args.clicks, sw_batch_size=args.sw_batch_size,
+                        amp=args.amp)
+    out = Path(args.out or f"bench/results/swfastedit_{args.device}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1))
+    for r in res["results"]:
+        print(json.dumps({k: r[k] for k in ("shape", "windows_total", "first_s", "global_s",
+                                            "corrective_median_s", "corrective_windows_mean")}))
+    print(f"wrote {out}")
+    return 0

@@ -211,7 +211,9 @@ class SWFastEditPredictor:
         if not np.isfinite(image).all():
             raise ValueError("image contains NaN or infinite values")
         img = normalize_intensity(image, method=self.normalize)
-        target = tuple(max(s, r) for s, r in zip(image.shape, self.roi_size, strict=True))
+        target = image.shape
+        if self.inference == "sliding_window":  # MONAI pads volumes smaller than the ROI
+            target = tuple(max(s, r) for s, r in zip(image.shape, self.roi_size, strict=True))
         pads = _pad_amounts(image.shape, target)
         img = torch.from_numpy(np.pad(img, pads).astype(np.float32))[None]
         st = {"shape": image.shape, "pad_lo": tuple(p[0] for p in pads), "image": img,
@@ -266,8 +268,7 @@ class SWFastEditPredictor:
             probs = st["probs"]
         st["clicks"] = padded
         self.n_forward += n
-        out = probs[tuple(slice(p, p + s) for p, s in zip(st["pad_lo"], st["shape"], strict=True))]
-        out = out.numpy()
+        out = probs[self._valid()].numpy()
         if copy:
             out = out.copy()
         else:
@@ -288,6 +289,11 @@ class SWFastEditPredictor:
                 raise ValueError(f"click {c.index} lies outside the volume of shape {st['shape']}")
             out.append(Click(c.label, tuple(i + p for i, p in zip(c.index, st["pad_lo"], strict=True))))
         return out
+
+    def _valid(self) -> tuple[slice, ...]:
+        """Slices of the unpadded volume inside the padded arrays."""
+        st = self._state
+        return tuple(slice(p, p + s) for p, s in zip(st["pad_lo"], st["shape"], strict=True))
 
     def _unpad_box(self, box):
         st = self._state
@@ -319,7 +325,12 @@ class SWFastEditPredictor:
         grid: WindowGrid = st["grid"]
         shape = grid.shape
         if st["guidance"] is None or not self.local:
-            st["guidance"] = _signals.heatmap(clicks, shape, sigma=self.sigma)
+            # guidance of the unpadded volume, zero in MONAI's padding (as MONAI pads inputs)
+            lo = np.asarray(st["pad_lo"])
+            st["guidance"] = torch.zeros((2, *shape), dtype=torch.float32)
+            inner = [Click(c.label, tuple(np.asarray(c.index) - lo)) for c in clicks]
+            st["guidance"][(slice(None), *self._valid())] = _signals.heatmap(
+                inner, st["shape"], sigma=self.sigma)
             idx, fresh = np.arange(len(grid.slices)), True
         else:
             old, new = Counter(map(_click_key, st["clicks"])), Counter(map(_click_key, clicks))
@@ -339,13 +350,14 @@ class SWFastEditPredictor:
     def _update_guidance(self, changed: list[tuple], clicks: list[Click]) -> list[tuple]:
         """Recompute the guidance inside each changed click's footprint; return the boxes."""
         st = self._state
-        shape = st["grid"].shape
-        rad = np.asarray(_signals.footprint(self.sigma, len(shape)))
+        vlo = np.asarray(st["pad_lo"])
+        vhi = vlo + np.asarray(st["shape"])
+        rad = np.asarray(_signals.footprint(self.sigma, len(vlo)))
         boxes = []
         for _, index in changed:
             c = np.asarray(index)
-            lo, hi = np.maximum(c - rad, 0), np.minimum(c + rad + 1, shape)
-            elo, ehi = np.maximum(lo - rad, 0), np.minimum(hi + rad, shape)
+            lo, hi = np.maximum(c - rad, vlo), np.minimum(c + rad + 1, vhi)
+            elo, ehi = np.maximum(lo - rad, vlo), np.minimum(hi + rad, vhi)
             near = [Click(k.label, tuple(np.asarray(k.index) - elo)) for k in clicks
                     if np.all(np.asarray(k.index) >= elo) and np.all(np.asarray(k.index) < ehi)]
             local = _signals.heatmap(near, tuple(int(v) for v in ehi - elo), sigma=self.sigma)
