@@ -234,3 +234,56 @@ def test_page_errors_are_messages_not_tracebacks(monkeypatch):
     at.switch_page("views/database.py").run()
     assert not at.exception
     assert "the knowledge base is broken" in at.error[0].value
+
+
+# ------------------------------------------------------------------ run a pipeline
+def test_run_page_upload_errors_are_messages():
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    _ok(at)
+    at.radio(key="run_source").set_value("upload").run()
+    at.button(key="run_start").click().run()
+    assert not at.exception
+    assert "no image file was uploaded" in at.error[0].value
+
+
+def test_run_page_from_wizard_with_patched_pipeline(monkeypatch):
+    """Wiring of the run page (job, progress, metrics, viewer); the pipeline is faked."""
+    import numpy as np
+
+    import app.runner
+    from app.runner import RunResult
+
+    def fake(leaf, volume, *, device, budget, interactions, seed, progress, cancel, out_dir):
+        lab = volume.label.astype(bool)
+        pts = np.argwhere(lab)
+        preds, clicks, dice = [], [], []
+        for k in range(interactions):
+            progress(k / interactions, f"interaction {k + 1}")
+            z, y, x = (int(v) for v in pts[k])
+            clicks.append((clicks[-1] if clicks else []) + [(z, y, x, 1)])
+            preds.append(lab)
+            dice.append(0.5 + 0.05 * k)
+        return RunResult(f"fake-{leaf}", leaf, volume.name, device, dice, float(np.mean(dice)),
+                         dice[-1], volume.image, volume.label, preds, clicks,
+                         [None] * interactions)
+
+    monkeypatch.setattr(app.runner, "execute", fake)
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.session_state["run_leaf"] = "T2.1.2.1.2"  # as set by the wizard's "Run" button
+    at.run()
+    at.switch_page("views/run_pipeline.py").run()
+    _ok(at)
+    assert at.selectbox(key="run_leaf_select").value == "T2.1.2.1.2"
+    at.slider(key="run_inter").set_value(3).run()
+    at.button(key="run_start").click().run()
+    job = at.session_state["run_job"]
+    assert job.wait(30) and job.status == "done", job.error
+    at.run()
+    _ok(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Final Dice"] == "0.600" and metrics["Interactions"] == "3"
+    assert "fake-T2.1.2.1.2" in _texts(at)
+    at.slider(key="run_view_k").set_value(2).run()
+    _ok(at)
+    assert any("2 interactions so far" in c.value for c in at.caption)

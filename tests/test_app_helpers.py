@@ -1,0 +1,109 @@
+"""Tests of the app's non-UI helpers: upload validation, background jobs, slice figure."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from app.components import slice_figure
+from app.jobs import Cancelled, Job
+from app.uploads import load_uploaded_pair
+
+
+@dataclass
+class _Upload:
+    name: str
+    data: bytes
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def _pair(shared_data, stem="breast1"):
+    d = shared_data / "pyradiomics_lesions"
+    return (_Upload(f"{stem}_image.nrrd", (d / f"{stem}_image.nrrd").read_bytes()),
+            _Upload(f"{stem}_label.nrrd", (d / f"{stem}_label.nrrd").read_bytes()))
+
+
+def test_upload_valid_nrrd_pair(shared_data):
+    img, lab = _pair(shared_data)
+    vol = load_uploaded_pair(img, lab)
+    assert vol.image.shape == vol.label.shape and vol.label.sum() == 143
+    assert vol.image.dtype == np.float32
+
+
+def test_upload_valid_nifti_pair_with_label_value(shared_data):
+    d = shared_data / "totalsegmentator_example"
+    img = _Upload("ct.nii.gz", (d / "example_ct_sm.nii.gz").read_bytes())
+    lab = _Upload("seg.nii.gz", (d / "example_seg.nii.gz").read_bytes())
+    vol = load_uploaded_pair(img, lab, label_value=1)  # spleen in the TotalSegmentator map
+    assert int(vol.label.sum()) == 9452
+
+
+def test_upload_rejects_bad_input(shared_data):
+    img, lab = _pair(shared_data)
+    with pytest.raises(ValueError, match=re.escape("unsupported file type; allowed: .nii")):
+        load_uploaded_pair(_Upload("evil.py", b"import os"), lab)
+    with pytest.raises(ValueError, match="the limit is 0.0001 MB"):
+        load_uploaded_pair(img, lab, max_mb=0.0001)
+    with pytest.raises(ValueError, match="no label file was uploaded"):
+        load_uploaded_pair(img, None)
+    with pytest.raises(ValueError, match="could not read the uploaded files"):
+        load_uploaded_pair(_Upload("x.nrrd", b"not an nrrd"), lab)
+    with pytest.raises(ValueError, match="the limit is 10"):
+        load_uploaded_pair(img, lab, max_voxels=10)
+    other, _ = _pair(shared_data, "brain2")
+    with pytest.raises(ValueError, match="shape mismatch"):
+        load_uploaded_pair(other, lab)
+
+
+def test_job_result_progress_and_failure():
+    def work(progress, cancel):
+        progress(0.5, "half")
+        return 42
+
+    job = Job(work, label="t").start()
+    assert job.wait(5) and job.status == "done" and job.result == 42 and job.fraction == 1.0
+
+    def bad(progress, cancel):
+        raise ValueError("broken input")
+
+    job = Job(bad).start()
+    assert job.wait(5) and job.status == "failed" and job.error == "ValueError: broken input"
+    with pytest.raises(RuntimeError, match="already called"):
+        job.start()
+
+
+def test_job_cancel_stops_the_worker():
+    started = threading.Event()
+
+    def slow(progress, cancel):
+        started.set()
+        for i in range(1000):
+            progress(i / 1000, f"step {i}")
+            time.sleep(0.01)
+        return "finished"
+
+    job = Job(slow).start()
+    assert started.wait(5)
+    job.cancel()
+    assert job.wait(5) and job.status == "cancelled" and job.result is None
+    with pytest.raises(Cancelled):
+        job.progress(0.1)
+
+
+def test_slice_figure_panels():
+    img = np.random.default_rng(0).normal(size=(32, 32))
+    lab = np.zeros((32, 32), bool)
+    lab[8:20, 8:20] = True
+    fig = slice_figure(img, label=lab, prediction=lab, clicks=[(10, 10, 1), (2, 2, 0)],
+                       guidance=np.stack([lab, ~lab]).astype(float))
+    assert len(fig.axes) == 2
+    assert len(fig.axes[0].lines) == 2  # one marker per click
+    fig = slice_figure(img)
+    assert len(fig.axes) == 1
