@@ -71,9 +71,10 @@ def review_numbers() -> dict[str, str]:
         "Taxonomy leaves used": str(df["leaf"].nunique()),
         "With public code": f"{n - no_code} / {n}",
     }
-    if "compared_to" in df:
-        none = int((df["compared_to"].map(len) == 0).sum())
-        out["Compare to nothing"] = f"{none} / {n}"
+    if "comparison_status" in df:
+        status = df["comparison_status"].astype(str)
+        out["No comparison: verified / unknown"] = (
+            f"{int((status == 'none').sum())} / {int((status == 'unknown').sum())}")
     return out
 
 

@@ -83,7 +83,7 @@ else:
     m = kb.method(mid)
     leaf = m.leaf.id or (f"branch {m.leaf.branch}" if m.leaf.branch else "unknown")
     st.markdown(f"### [{m.ref}] {m.name} ({m.year})")
-    st.markdown(f"*{m.citation.title}* — {m.citation.authors}. {m.citation.venue}, "
+    st.markdown(f"*{m.citation.title}* — {m.citation.authors.rstrip('.')}. {m.citation.venue}, "
                 f"{m.citation.year}.")
     st.markdown(f"**Leaf:** `{leaf}` {provenance_badge(m.leaf.provenance)} "
                 f"{confidence_badge(m.leaf.confidence)}")

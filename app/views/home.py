@@ -25,7 +25,8 @@ if numbers:
     for col, (label, value) in zip(cols, numbers.items(), strict=True):
         col.metric(label, value)
     st.caption(
-        "Counted from the bundled knowledge base (`kb/data`). Leaf assignments carry their "
+        "Counted from the bundled knowledge base (`kb/data`). *Unknown*: the comparisons of the "
+        "method were not established. Leaf assignments carry their "
         "provenance: most are reconstructions, see each method's confidence badge."
     )
 
