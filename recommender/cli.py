@@ -18,8 +18,13 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
         "to go back, 'not-sure' to keep both branches). With --answer Qn=<option> (repeatable) "
         "prints the recommendation.",
     )
-    p.add_argument("--answer", action="append", default=[], metavar="Qn=OPTION",
-                   help="answer of one question, e.g. --answer Q2=scarce (repeatable)")
+    p.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="Qn=OPTION",
+        help="answer of one question, e.g. --answer Q2=scarce (repeatable)",
+    )
     p.add_argument("--modality", help="imaging modality used to rank methods, e.g. CT")
     p.add_argument("--interaction", help="interaction type, e.g. clicks, scribbles, bounding-box")
     p.add_argument("--target", help="segmentation target (free text), e.g. liver")
@@ -27,7 +32,9 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--max-methods", type=int, default=10)
     p.set_defaults(func=_run)
 
-    b = bench.add_parser("recommend", help="time recommend() (cold: first call incl. KB load; warm)")
+    b = bench.add_parser(
+        "recommend", help="time recommend() (cold: first call incl. KB load; warm)"
+    )
     b.add_argument("--repeats", type=int, default=200)
     b.add_argument("--out", help="also write the timings as JSON to this file")
     b.set_defaults(func=_bench)
@@ -60,8 +67,11 @@ def interactive_answers(ask: Callable[[str], str], say: Callable[[str], None]) -
         q = tax.question(qid)
         say(f"\n{qid}. {q.text}\n   {q.explanation}")
         for i, opt in enumerate(q.option_ids, 1):
-            label = "Not sure (keep both branches)" if opt == "not-sure" else next(
-                o.text for o in q.options if o.id == opt)
+            label = (
+                "Not sure (keep both branches)"
+                if opt == "not-sure"
+                else next(o.text for o in q.options if o.id == opt)
+            )
             say(f"  {i}) {opt}: {label}")
         reply = ask("answer (number, id, 'back'): ").strip()
         if reply == "back":
@@ -87,8 +97,13 @@ def _run(args: argparse.Namespace) -> int:
     answers = _parse_answers(args.answer)
     if not answers and sys.stdin.isatty():
         answers = interactive_answers(input, print)
-    rec = recommend(answers, modality=args.modality, interaction=args.interaction,
-                    target=args.target, max_methods=args.max_methods)
+    rec = recommend(
+        answers,
+        modality=args.modality,
+        interaction=args.interaction,
+        target=args.target,
+        max_methods=args.max_methods,
+    )
     print(to_json(rec) if args.format == "json" else to_markdown(rec))
     return 0
 
@@ -102,8 +117,15 @@ def _bench(args: argparse.Namespace) -> int:
 
     if args.repeats < 1:
         raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
-    answers = {"Q1": "single-session", "Q2": "fully-annotated", "Q4": "diverse",
-               "Q6": "not-sure", "Q7": "iterative", "Q8": "not-sure", "Q9": "uniform"}
+    answers = {
+        "Q1": "single-session",
+        "Q2": "fully-annotated",
+        "Q4": "diverse",
+        "Q6": "not-sure",
+        "Q7": "iterative",
+        "Q8": "not-sure",
+        "Q9": "uniform",
+    }
     query = {"modality": "CT", "interaction": "clicks", "target": "liver"}
     t0 = time.perf_counter()
     recommend(answers, **query)
@@ -114,11 +136,15 @@ def _bench(args: argparse.Namespace) -> int:
         recommend(answers, **query)
         warm.append(time.perf_counter() - t0)
     warm.sort()
-    res = {"answers": answers, "query": query, "repeats": args.repeats,
-           "cold_ms": round(cold * 1e3, 2),
-           "warm_median_ms": round(statistics.median(warm) * 1e3, 3),
-           "warm_p95_ms": round(warm[int(0.95 * (len(warm) - 1))] * 1e3, 3),
-           "warm_max_ms": round(warm[-1] * 1e3, 3)}
+    res = {
+        "answers": answers,
+        "query": query,
+        "repeats": args.repeats,
+        "cold_ms": round(cold * 1e3, 2),
+        "warm_median_ms": round(statistics.median(warm) * 1e3, 3),
+        "warm_p95_ms": round(warm[int(0.95 * (len(warm) - 1))] * 1e3, 3),
+        "warm_max_ms": round(warm[-1] * 1e3, 3),
+    }
     print(json.dumps(res, indent=2))
     if args.out:
         with open(args.out, "w", encoding="utf-8") as fh:

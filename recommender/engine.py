@@ -69,7 +69,9 @@ class Recommendation:
         return out
 
 
-def validate_answers(answers: Mapping[str, str], taxonomy: Taxonomy | None = None) -> dict[str, str]:
+def validate_answers(
+    answers: Mapping[str, str], taxonomy: Taxonomy | None = None
+) -> dict[str, str]:
     """Check question ids and options; return a plain dict copy.
 
     Raises
@@ -90,8 +92,9 @@ def validate_answers(answers: Mapping[str, str], taxonomy: Taxonomy | None = Non
     return out
 
 
-def paradigm_scores(answers: Mapping[str, str], taxonomy: Taxonomy | None = None
-                    ) -> tuple[dict[str, int], tuple[Step, ...]]:
+def paradigm_scores(
+    answers: Mapping[str, str], taxonomy: Taxonomy | None = None
+) -> tuple[dict[str, int], tuple[Step, ...]]:
     """Sum the Figure 32 ratings of the Q1-Q5 answers per paradigm.
 
     Returns
@@ -109,15 +112,24 @@ def paradigm_scores(answers: Mapping[str, str], taxonomy: Taxonomy | None = None
         ans = answers.get(qid)
         if ans is None or ans == NOT_SURE:
             why = "not answered" if ans is None else "not sure"
-            steps.append(Step(qid, ROOT_ID, ans, PARADIGM_IDS, f"{q.text} -> {why}: no paradigm favoured."))
+            steps.append(
+                Step(qid, ROOT_ID, ans, PARADIGM_IDS, f"{q.text} -> {why}: no paradigm favoured.")
+            )
             continue
         opt = q.option(ans)
         for p in PARADIGM_IDS:
             scores[p] += RATING_SCORES[opt.scores[p]]
         ratings = ", ".join(f"{p} {opt.scores[p]}" for p in PARADIGM_IDS)
         good = tuple(p for p in PARADIGM_IDS if opt.scores[p] == "good")
-        steps.append(Step(qid, ROOT_ID, ans, good,
-                          f"{q.text} -> '{opt.text}': {ratings} (basis: {opt.basis})."))
+        steps.append(
+            Step(
+                qid,
+                ROOT_ID,
+                ans,
+                good,
+                f"{q.text} -> '{opt.text}': {ratings} (basis: {opt.basis}).",
+            )
+        )
     return scores, tuple(steps)
 
 
@@ -125,8 +137,13 @@ def _names(tax: Taxonomy, ids) -> str:
     return ", ".join(f"{i} {tax.node(i).name}" for i in ids)
 
 
-def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...],
-             context: Mapping[str, str | None], implied: dict[str, str]):
+def _descend(
+    tax: Taxonomy,
+    answers: Mapping[str, str],
+    start: tuple[str, ...],
+    context: Mapping[str, str | None],
+    implied: dict[str, str],
+):
     """Walk from the kept paradigms down the tree with Q6-Q12; returns leaves, pending, steps.
 
     ``context`` holds the answers plus ``interaction`` for implied answers; every implied
@@ -144,8 +161,15 @@ def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...],
             reached.append(node)
             continue
         if len(children) == 1:
-            steps.append(Step(None, node, None, tuple(children),
-                              f"{_names(tax, [node])} has a single child: {_names(tax, children)}."))
+            steps.append(
+                Step(
+                    None,
+                    node,
+                    None,
+                    tuple(children),
+                    f"{_names(tax, [node])} has a single child: {_names(tax, children)}.",
+                )
+            )
             stack.extend(children)
             continue
         q = at[node]
@@ -155,8 +179,10 @@ def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...],
             ans = q.implied_by.mapping.get(context.get(q.implied_by.source))
             if ans is not None:
                 implied[q.id] = ans
-                implied_note = (f" (implied by {q.implied_by.source}="
-                                f"{context[q.implied_by.source]}; {q.implied_by.basis})")
+                implied_note = (
+                    f" (implied by {q.implied_by.source}="
+                    f"{context[q.implied_by.source]}; {q.implied_by.basis})"
+                )
         if ans is None:
             pending_nodes.append(node)
             continue
@@ -166,16 +192,25 @@ def _descend(tax: Taxonomy, answers: Mapping[str, str], start: tuple[str, ...],
         else:
             opt = q.option(ans)
             chosen = (opt.leads_to[node],)
-            why = (f"{q.text} -> '{opt.text}'{implied_note} leads to {_names(tax, chosen)}. "
-                   f"Thesis: {q.recommendation}")
+            why = (
+                f"{q.text} -> '{opt.text}'{implied_note} leads to {_names(tax, chosen)}. "
+                f"Thesis: {q.recommendation}"
+            )
         steps.append(Step(q.id, node, ans, chosen, why))
         stack.extend(reversed(chosen))
     return reached, pending_nodes, steps, used, visited
 
 
-def recommend(answers: Mapping[str, str], *, modality: str | None = None,
-              interaction: str | None = None, target: str | None = None,
-              taxonomy: Taxonomy | None = None, kb=None, max_methods: int = 10) -> Recommendation:
+def recommend(
+    answers: Mapping[str, str],
+    *,
+    modality: str | None = None,
+    interaction: str | None = None,
+    target: str | None = None,
+    taxonomy: Taxonomy | None = None,
+    kb=None,
+    max_methods: int = 10,
+) -> Recommendation:
     """Recommend taxonomy leaf(s), reference pipeline(s) and methods from Q1-Q12 answers.
 
     Parameters
@@ -224,23 +259,33 @@ def recommend(answers: Mapping[str, str], *, modality: str | None = None,
     best = max(scores.values())
     kept = tuple(p for p in PARADIGM_IDS if scores[p] == best)
     tie = " (tie: all kept)" if len(kept) > 1 else ""
-    steps += (Step(None, ROOT_ID, None, kept,
-                   f"Paradigm scores {scores}; keep {_names(tax, kept)}{tie}."),)
+    steps += (
+        Step(
+            None, ROOT_ID, None, kept, f"Paradigm scores {scores}; keep {_names(tax, kept)}{tie}."
+        ),
+    )
     if interaction:
         from recommender.ranking import parse_interaction
 
         interaction = parse_interaction(interaction)
     implied: dict[str, str] = {}
     reached, pending_nodes, branch_steps, used, visited = _descend(
-        tax, answers, kept, {**answers, "interaction": interaction}, implied)
+        tax, answers, kept, {**answers, "interaction": interaction}, implied
+    )
     steps += tuple(branch_steps)
-    ignored = {q: f"does not apply: the path does not reach {', '.join(tax.question(q).asked_at)}"
-               for q in answers if q not in PARADIGM_QUESTIONS and q not in used}
+    ignored = {
+        q: f"does not apply: the path does not reach {', '.join(tax.question(q).asked_at)}"
+        for q in answers
+        if q not in PARADIGM_QUESTIONS and q not in used
+    }
     applied = {q: a for q, a in answers.items() if q not in ignored}
     leaf_set = set(reached) | {lf for n in pending_nodes for lf in tax.leaves_under(n)}
     leaves = tuple(lf for lf in tax.leaves if lf in leaf_set)
-    pending = tuple(dict.fromkeys(next(q.id for q in tax.questions.values() if n in q.asked_at)
-                                  for n in pending_nodes))
+    pending = tuple(
+        dict.fromkeys(
+            next(q.id for q in tax.questions.values() if n in q.asked_at) for n in pending_nodes
+        )
+    )
     path = tuple(dict.fromkeys(visited))
     paths = {lf: tax.path_to(lf) for lf in leaves}
     caveats = _caveats(answers, kept, pending)
@@ -248,21 +293,42 @@ def recommend(answers: Mapping[str, str], *, modality: str | None = None,
     if kb is not False:
         from recommender.ranking import rank_methods
 
-        ranked, extra = rank_methods(leaves, modality=modality, interaction=interaction,
-                                     target=target, kb=kb, taxonomy=tax, limit=max_methods)
+        ranked, extra = rank_methods(
+            leaves,
+            modality=modality,
+            interaction=interaction,
+            target=target,
+            kb=kb,
+            taxonomy=tax,
+            limit=max_methods,
+        )
         methods, caveats = tuple(ranked), caveats + tuple(extra)
     return Recommendation(
-        answers=applied, implied=implied, ignored=ignored, paradigm_scores=scores, paradigms=kept,
-        leaves=leaves, complete=not pending, pending=pending, path=path, paths=paths,
-        rationale=steps, pipeline=tuple(leaf_pipeline(lf) for lf in leaves), methods=methods,
+        answers=applied,
+        implied=implied,
+        ignored=ignored,
+        paradigm_scores=scores,
+        paradigms=kept,
+        leaves=leaves,
+        complete=not pending,
+        pending=pending,
+        path=path,
+        paths=paths,
+        rationale=steps,
+        pipeline=tuple(leaf_pipeline(lf) for lf in leaves),
+        methods=methods,
         caveats=caveats,
         query={"modality": modality, "interaction": interaction, "target": target},
     )
 
 
-def _caveats(answers: Mapping[str, str], kept: tuple[str, ...], pending: tuple[str, ...]) -> tuple[str, ...]:
-    out = ["Figure 32 is missing from the thesis text; its good/neutral/poor ratings are "
-           "reconstructed (taxonomy/data/questions.yaml gives the provenance of each cell)."]
+def _caveats(
+    answers: Mapping[str, str], kept: tuple[str, ...], pending: tuple[str, ...]
+) -> tuple[str, ...]:
+    out = [
+        "Figure 32 is missing from the thesis text; its good/neutral/poor ratings are "
+        "reconstructed (taxonomy/data/questions.yaml gives the provenance of each cell)."
+    ]
     if len(kept) > 1:
         out.append(f"Q1-Q5 do not separate {', '.join(kept)}; all of them are followed.")
     if pending:

@@ -26,12 +26,25 @@ import networkx as nx
 
 from kb.vocab import InteractionType, Modality, normalise_interaction, normalise_modality
 
-__all__ = ["MIN_MATCHES", "WEIGHTS", "RankedMethod", "rank_methods", "parse_modality",
-           "parse_interaction"]
+__all__ = [
+    "MIN_MATCHES",
+    "WEIGHTS",
+    "RankedMethod",
+    "rank_methods",
+    "parse_modality",
+    "parse_interaction",
+]
 
 MIN_MATCHES = 3
-WEIGHTS = {"modality": 3, "modality_partial": 2, "interaction": 2, "target": 2,
-           "target_unspecified": 1, "code": 1, "recency": 1}
+WEIGHTS = {
+    "modality": 3,
+    "modality_partial": 2,
+    "interaction": 2,
+    "target": 2,
+    "target_unspecified": 1,
+    "code": 1,
+    "recency": 1,
+}
 _STOP = {"the", "and", "of", "in", "a", "an", "or", "with"}
 
 
@@ -65,7 +78,9 @@ def parse_modality(value: str) -> str:
     try:
         mods = normalise_modality(value)
     except ValueError:
-        raise ValueError(f"unknown modality {value!r}; valid: {[m.value for m in Modality]}") from None
+        raise ValueError(
+            f"unknown modality {value!r}; valid: {[m.value for m in Modality]}"
+        ) from None
     return mods[0].value
 
 
@@ -91,19 +106,32 @@ def _records(kb) -> tuple[tuple[dict, ...], int, int]:
     rows = []
     for m in kb.methods:
         c = m.citation
-        rows.append({
-            "id": m.id, "ref": m.ref, "name": m.name, "year": m.year,
-            "interactions": [str(e.type) for e in m.interactions],
-            "modalities": [str(e.modality) for e in m.modalities],
-            "targets": [t.name for t in m.targets],
-            "target_categories": [str(t.category) for t in m.targets],
-            "target_words": [_words(t.name) for t in m.targets],
-            "leaf": m.leaf.id, "leaf_branch": m.leaf.branch,
-            "leaf_provenance": m.leaf.provenance, "leaf_confidence": m.leaf.confidence,
-            "code_url": m.code_url,
-            "citation": {"title": c.title, "authors": c.authors, "venue": c.venue,
-                         "year": c.year, "details": c.details, "ref": m.ref},
-        })
+        rows.append(
+            {
+                "id": m.id,
+                "ref": m.ref,
+                "name": m.name,
+                "year": m.year,
+                "interactions": [str(e.type) for e in m.interactions],
+                "modalities": [str(e.modality) for e in m.modalities],
+                "targets": [t.name for t in m.targets],
+                "target_categories": [str(t.category) for t in m.targets],
+                "target_words": [_words(t.name) for t in m.targets],
+                "leaf": m.leaf.id,
+                "leaf_branch": m.leaf.branch,
+                "leaf_provenance": m.leaf.provenance,
+                "leaf_confidence": m.leaf.confidence,
+                "code_url": m.code_url,
+                "citation": {
+                    "title": c.title,
+                    "authors": c.authors,
+                    "venue": c.venue,
+                    "year": c.year,
+                    "details": c.details,
+                    "ref": m.ref,
+                },
+            }
+        )
     years = [r["year"] for r in rows]
     return tuple(rows), min(years), max(years)
 
@@ -130,13 +158,17 @@ def _score(row: dict, modality, interaction, target_words, years) -> tuple[float
             ok = False
             why.append(f"interaction {interaction} not in {row['interactions']} (+0)")
     if target_words:
-        hits = [t for t, w in zip(row["targets"], row["target_words"], strict=True) if target_words <= w]
+        hits = [
+            t for t, w in zip(row["targets"], row["target_words"], strict=True) if target_words <= w
+        ]
         if hits:
             score += WEIGHTS["target"]
             why.append(f"target {', '.join(hits)} (+{WEIGHTS['target']})")
         elif "unspecified" in row["target_categories"]:
             score += WEIGHTS["target_unspecified"]
-            why.append(f"target not listed but covers {row['targets'][0]} (+{WEIGHTS['target_unspecified']})")
+            why.append(
+                f"target not listed but covers {row['targets'][0]} (+{WEIGHTS['target_unspecified']})"
+            )
         else:
             ok = False
             why.append(f"target not in {row['targets']} (+0)")
@@ -156,9 +188,16 @@ def _distances(graph: nx.DiGraph, leaves: Sequence[str]) -> dict[str, int]:
     return dict(nx.multi_source_dijkstra_path_length(und, set(leaves)))
 
 
-def rank_methods(leaves: Sequence[str], *, modality: str | None = None,
-                 interaction: str | None = None, target: str | None = None, kb=None,
-                 taxonomy=None, limit: int = 10) -> tuple[list[RankedMethod], list[str]]:
+def rank_methods(
+    leaves: Sequence[str],
+    *,
+    modality: str | None = None,
+    interaction: str | None = None,
+    target: str | None = None,
+    kb=None,
+    taxonomy=None,
+    limit: int = 10,
+) -> tuple[list[RankedMethod], list[str]]:
     """Rank the methods of ``leaves`` (plus nearest leaves when fewer than 3 match).
 
     Parameters
@@ -206,33 +245,57 @@ def rank_methods(leaves: Sequence[str], *, modality: str | None = None,
         if node is None or node not in dist:
             continue
         s, ok, why = _score(row, modality, interaction, words, (lo, hi))
-        src = "leaf" if row["leaf"] in leaves else ("branch-only" if row["leaf"] is None else "nearest-leaf")
+        src = (
+            "leaf"
+            if row["leaf"] in leaves
+            else ("branch-only" if row["leaf"] is None else "nearest-leaf")
+        )
         scored.append((src, dist[node], s, ok, why, node, row))
     in_leaf = [x for x in scored if x[0] == "leaf"]
     chosen = sorted(in_leaf, key=lambda x: (not x[3], -x[2], -x[6]["year"], x[6]["ref"]))
     n_match = sum(x[3] for x in in_leaf)
     caveats = []
     if n_match < MIN_MATCHES:
-        near = sorted((x for x in scored if x[0] != "leaf" and x[3]),
-                      key=lambda x: (x[1], -x[2], -x[6]["year"], x[6]["ref"]))
+        near = sorted(
+            (x for x in scored if x[0] != "leaf" and x[3]),
+            key=lambda x: (x[1], -x[2], -x[6]["year"], x[6]["ref"]),
+        )
         taken = []
         for x in near:
             if n_match + len(taken) >= MIN_MATCHES and x[1] > taken[-1][1]:
                 break
             taken.append(x)
         if taken:
-            caveats.append(f"Only {n_match} matching method(s) in {', '.join(leaves)}; added "
-                           f"{len(taken)} from the nearest leaves/branches (labelled).")
+            caveats.append(
+                f"Only {n_match} matching method(s) in {', '.join(leaves)}; added "
+                f"{len(taken)} from the nearest leaves/branches (labelled)."
+            )
         chosen = [x for x in chosen if x[3]] + taken + [x for x in chosen if not x[3]]
-    out = [RankedMethod(
-        id=r["id"], ref=int(r["ref"]), name=r["name"], year=int(r["year"]), leaf=r["leaf"],
-        leaf_provenance=r["leaf_provenance"], leaf_confidence=r["leaf_confidence"], score=s,
-        matches=bool(ok), source=src, from_node=node, distance=int(d), explanation=tuple(why),
-        code_url=r["code_url"], citation=r["citation"])
-        for src, d, s, ok, why, node, r in chosen[:limit]]
+    out = [
+        RankedMethod(
+            id=r["id"],
+            ref=int(r["ref"]),
+            name=r["name"],
+            year=int(r["year"]),
+            leaf=r["leaf"],
+            leaf_provenance=r["leaf_provenance"],
+            leaf_confidence=r["leaf_confidence"],
+            score=s,
+            matches=bool(ok),
+            source=src,
+            from_node=node,
+            distance=int(d),
+            explanation=tuple(why),
+            code_url=r["code_url"],
+            citation=r["citation"],
+        )
+        for src, d, s, ok, why, node, r in chosen[:limit]
+    ]
     recon = sum(m.leaf_provenance != "thesis-text" for m in out)
     if recon:
-        caveats.append(f"{recon} of {len(out)} listed methods have a reconstructed leaf "
-                       "assignment (provenance other than thesis-text); see each method's "
-                       "leaf_provenance/leaf_confidence.")
+        caveats.append(
+            f"{recon} of {len(out)} listed methods have a reconstructed leaf "
+            "assignment (provenance other than thesis-text); see each method's "
+            "leaf_provenance/leaf_confidence."
+        )
     return out, caveats

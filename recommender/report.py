@@ -45,16 +45,24 @@ def _answers_table(rec: Recommendation, tax: Taxonomy) -> list[str]:
 def _methods_table(rec: Recommendation) -> list[str]:
     if not rec.methods:
         return ["No methods listed (knowledge base not used or no method in these leaves)."]
-    lines = ["| # | Method | Year | Leaf (provenance, confidence) | Source | Score | Why |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| # | Method | Year | Leaf (provenance, confidence) | Source | Score | Why |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for i, m in enumerate(rec.methods, 1):
-        src = m.source if m.source == "leaf" else f"{m.source}: {m.from_node} (distance {m.distance})"
+        src = (
+            m.source if m.source == "leaf" else f"{m.source}: {m.from_node} (distance {m.distance})"
+        )
         leaf = m.leaf or f"branch {m.from_node}"
-        lines.append(f"| {i} | {m.name} [{m.ref}] | {m.year} | {leaf} ({m.leaf_provenance}, "
-                     f"{m.leaf_confidence}) | {src} | {m.score:g} | {'; '.join(m.explanation)} |")
+        lines.append(
+            f"| {i} | {m.name} [{m.ref}] | {m.year} | {leaf} ({m.leaf_provenance}, "
+            f"{m.leaf_confidence}) | {src} | {m.score:g} | {'; '.join(m.explanation)} |"
+        )
     lines += ["", "References:", ""]
-    lines += [f"- {format_citation(m.citation)}" + (f" Code: {m.code_url}" if m.code_url else "")
-              for m in rec.methods]
+    lines += [
+        f"- {format_citation(m.citation)}" + (f" Code: {m.code_url}" if m.code_url else "")
+        for m in rec.methods
+    ]
     return lines
 
 
@@ -63,21 +71,36 @@ def to_markdown(rec: Recommendation, *, taxonomy: Taxonomy | None = None) -> str
     reference pipeline(s), caveats)."""
     tax = taxonomy or load_taxonomy()
     leaves = ", ".join(f"**{lf} {tax.node(lf).name}**" for lf in rec.leaves) or "none"
-    status = "complete" if rec.complete else f"incomplete (still to answer: {', '.join(rec.pending)})"
-    out = ["# Interactive segmentation recommendation", "",
-           f"Recommended leaf/leaves: {leaves} ({status}).", "",
-           "## Answers", "", *_answers_table(rec, tax), "",
-           "## Path", ""]
-    out += [f"- {lf}: " + " → ".join(f"{n} {tax.node(n).name}" for n in p) for lf, p in rec.paths.items()]
+    status = (
+        "complete" if rec.complete else f"incomplete (still to answer: {', '.join(rec.pending)})"
+    )
+    out = [
+        "# Interactive segmentation recommendation",
+        "",
+        f"Recommended leaf/leaves: {leaves} ({status}).",
+        "",
+        "## Answers",
+        "",
+        *_answers_table(rec, tax),
+        "",
+        "## Path",
+        "",
+    ]
+    out += [
+        f"- {lf}: " + " → ".join(f"{n} {tax.node(n).name}" for n in p)
+        for lf, p in rec.paths.items()
+    ]
     out += ["", "## Rationale", ""]
     out += [f"{i}. {s.rationale}" for i, s in enumerate(rec.rationale, 1)]
     q = {k: v for k, v in rec.query.items() if v}
     out += ["", "## Methods" + (f" (ranked for {q})" if q else ""), "", *_methods_table(rec)]
     out += ["", "## Reference pipeline", ""]
     for p in rec.pipeline:
-        out += [f"- **{p['id']}** (leaf {p['leaf']}): {p['description']} Interaction: "
-                f"{p['interaction']}; guidance signal: {p['guidance_signal']}; robot user: "
-                f"{p['robot_user']} ({p['robot_user_rule']}); training: {p['training_regime']}; "
-                f"model: {p['model']}."]
+        out += [
+            f"- **{p['id']}** (leaf {p['leaf']}): {p['description']} Interaction: "
+            f"{p['interaction']}; guidance signal: {p['guidance_signal']}; robot user: "
+            f"{p['robot_user']} ({p['robot_user_rule']}); training: {p['training_regime']}; "
+            f"model: {p['model']}."
+        ]
     out += ["", "## Caveats", "", *[f"- {c}" for c in rec.caveats], ""]
     return "\n".join(out)

@@ -18,8 +18,11 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     g = sub.add_parser("graph", help="comparison graph of the reviewed methods (Figure 42)")
     g.add_argument("--format", choices=("json", "graphml", "png"), default="json")
     g.add_argument("--out", help="output file (required for png/graphml; json defaults to stdout)")
-    g.add_argument("--missing-baselines", action="store_true",
-                   help="print same-leaf pairs that never compare (newer could have compared)")
+    g.add_argument(
+        "--missing-baselines",
+        action="store_true",
+        help="print same-leaf pairs that never compare (newer could have compared)",
+    )
     g.set_defaults(func=_run_graph)
 
 
@@ -29,12 +32,16 @@ def render_tree(taxonomy=None) -> str:
 
     tax = taxonomy or load_taxonomy()
     at = {node: q for q in tax.questions.values() for node in q.asked_at}
-    lines = ["Q1-Q5 (paradigm, scored with Figure 32): "
-             + "; ".join(f"{q.id} {q.text}" for q in list(tax.questions.values())[:5])]
+    lines = [
+        "Q1-Q5 (paradigm, scored with Figure 32): "
+        + "; ".join(f"{q.id} {q.text}" for q in list(tax.questions.values())[:5])
+    ]
 
     def walk(node: str, depth: int) -> None:
         n = tax.node(node)
-        lines.append(f"{'  ' * depth}{n.id} {n.name} [{n.interaction_stage}] (thesis §{n.section}, l.{n.line})")
+        lines.append(
+            f"{'  ' * depth}{n.id} {n.name} [{n.interaction_stage}] (thesis §{n.section}, l.{n.line})"
+        )
         if node in at:
             q = at[node]
             opts = ", ".join(f"{o.id} -> {o.leads_to[node]}" for o in q.options)
@@ -66,10 +73,14 @@ def _run_graph(args: argparse.Namespace) -> int:
     if args.missing_baselines:
         rows = graph.missing_baselines(g)
         for r in rows:
-            print(f"{r['leaf']}: {r['newer']} [{r['newer_ref']}] never compared against "
-                  f"{r['older']} [{r['older_ref']}]")
-        print(f"{len(rows)} missing-baseline pairs (newer methods with unknown comparison "
-              "status are skipped)")
+            print(
+                f"{r['leaf']}: {r['newer']} [{r['newer_ref']}] never compared against "
+                f"{r['older']} [{r['older_ref']}]"
+            )
+        print(
+            f"{len(rows)} missing-baseline pairs (newer methods with unknown comparison "
+            "status are skipped)"
+        )
         return 0
     if args.format in ("png", "graphml") and not args.out:
         raise ValueError(f"--format {args.format} needs --out FILE")

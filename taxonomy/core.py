@@ -41,7 +41,9 @@ class Taxonomy:
     def question(self, question_id: str) -> Question:
         """Return one question; raises ``ValueError`` listing Q1-Q12."""
         if question_id not in self.questions:
-            raise ValueError(f"unknown question {question_id!r}; valid questions: {list(self.questions)}")
+            raise ValueError(
+                f"unknown question {question_id!r}; valid questions: {list(self.questions)}"
+            )
         return self.questions[question_id]
 
     def leaves_under(self, node_id: str) -> tuple[str, ...]:
@@ -55,16 +57,22 @@ class Taxonomy:
 
     def to_dict(self) -> dict:
         """JSON-ready dump of nodes, questions and the Figure 32 table."""
-        nodes = [vars(self.graph.nodes[n]["node"]) | {"children": sorted(self.graph.successors(n))}
-                 for n in nx.topological_sort(self.graph)]
+        nodes = [
+            vars(self.graph.nodes[n]["node"]) | {"children": sorted(self.graph.successors(n))}
+            for n in nx.topological_sort(self.graph)
+        ]
         questions = []
         for q in self.questions.values():
             d = asdict(q)
             d["options"] = [{k: v for k, v in o.items() if v is not None} for o in d["options"]]
             d["options"].append({"id": "not-sure", "text": "Not sure (keep all branches)"})
             questions.append(d)
-        return {"nodes": nodes, "leaves": list(self.leaves), "questions": questions,
-                "figure32": [asdict(c) for c in self.figure32]}
+        return {
+            "nodes": nodes,
+            "leaves": list(self.leaves),
+            "questions": questions,
+            "figure32": [asdict(c) for c in self.figure32],
+        }
 
 
 @lru_cache(maxsize=1)

@@ -60,9 +60,16 @@ def build_comparison_graph(kb=None) -> nx.DiGraph:
     by_ref = {}
     for m in kb.methods:
         by_ref[m.ref] = m.id
-        g.add_node(m.id, kind="reviewed", ref=m.ref, name=m.name, year=m.year,
-                   leaf=m.leaf.id or m.leaf.branch or "unknown",
-                   leaf_provenance=m.leaf.provenance, comparison_status=m.comparison_status)
+        g.add_node(
+            m.id,
+            kind="reviewed",
+            ref=m.ref,
+            name=m.name,
+            year=m.year,
+            leaf=m.leaf.id or m.leaf.branch or "unknown",
+            leaf_provenance=m.leaf.provenance,
+            comparison_status=m.comparison_status,
+        )
     for ext in kb.external_nodes:
         g.add_node(ext.id, kind=ext.kind, name=ext.name, description=ext.description or "")
     for e in kb.comparisons:
@@ -70,20 +77,31 @@ def build_comparison_graph(kb=None) -> nx.DiGraph:
         dst = by_ref.get(e.to) if isinstance(e.to, int) else e.to
         if src is None or dst not in g:
             raise ValueError(f"comparison edge {e.from_} -> {e.to!r} names an unknown node")
-        g.add_edge(src, dst, source_kind=e.source.kind, source_ref=e.source.ref,
-                   source_note=e.source.note or "")
+        g.add_edge(
+            src,
+            dst,
+            source_kind=e.source.kind,
+            source_ref=e.source.ref,
+            source_note=e.source.note or "",
+        )
     for m in kb.methods:  # compared_to is filled from the same file; add anything missing
         for dst in m.compared_to:
             if dst not in g:
-                raise ValueError(f"{m.id}: compared_to {dst!r} is neither a method nor an external node")
+                raise ValueError(
+                    f"{m.id}: compared_to {dst!r} is neither a method nor an external node"
+                )
             if not g.has_edge(m.id, dst):
-                g.add_edge(m.id, dst, source_kind="kb", source_ref="Method.compared_to", source_note="")
+                g.add_edge(
+                    m.id, dst, source_kind="kb", source_ref="Method.compared_to", source_note=""
+                )
     return g
 
 
 def _reviewed(g: nx.DiGraph) -> list[str]:
-    return sorted((n for n, d in g.nodes(data=True) if d["kind"] == "reviewed"),
-                  key=lambda n: g.nodes[n]["ref"])
+    return sorted(
+        (n for n, d in g.nodes(data=True) if d["kind"] == "reviewed"),
+        key=lambda n: g.nodes[n]["ref"],
+    )
 
 
 def no_comparison(g: nx.DiGraph) -> list[dict]:
@@ -92,9 +110,16 @@ def no_comparison(g: nx.DiGraph) -> list[dict]:
     ``status`` is ``"none"`` (verified: compares against nothing) or ``"unknown"`` (not
     established; absence of an edge is then not evidence).
     """
-    return [{"id": n, "ref": g.nodes[n]["ref"], "name": g.nodes[n]["name"],
-             "status": g.nodes[n]["comparison_status"]}
-            for n in _reviewed(g) if g.out_degree(n) == 0]
+    return [
+        {
+            "id": n,
+            "ref": g.nodes[n]["ref"],
+            "name": g.nodes[n]["name"],
+            "status": g.nodes[n]["comparison_status"],
+        }
+        for n in _reviewed(g)
+        if g.out_degree(n) == 0
+    ]
 
 
 def only_external(g: nx.DiGraph) -> list[dict]:
@@ -104,8 +129,15 @@ def only_external(g: nx.DiGraph) -> list[dict]:
         targets = list(g.successors(n))
         kinds = [g.nodes[t]["kind"] for t in targets]
         if targets and all(k in _EXTERNAL_CLASSICAL_OR_NON_MEDICAL for k in kinds):
-            out.append({"id": n, "ref": g.nodes[n]["ref"], "name": g.nodes[n]["name"],
-                        "compared_to": sorted(targets), "kinds": sorted(set(kinds))})
+            out.append(
+                {
+                    "id": n,
+                    "ref": g.nodes[n]["ref"],
+                    "name": g.nodes[n]["name"],
+                    "compared_to": sorted(targets),
+                    "kinds": sorted(set(kinds)),
+                }
+            )
     return out
 
 
@@ -131,17 +163,32 @@ def missing_baselines(g: nx.DiGraph) -> list[dict]:
                 continue
             if g.nodes[newer]["comparison_status"] not in ("known", "none"):
                 continue
-            out.append({"leaf": leaf, "newer": newer, "newer_ref": g.nodes[newer]["ref"],
-                        "older": older, "older_ref": g.nodes[older]["ref"]})
+            out.append(
+                {
+                    "leaf": leaf,
+                    "newer": newer,
+                    "newer_ref": g.nodes[newer]["ref"],
+                    "older": older,
+                    "older_ref": g.nodes[older]["ref"],
+                }
+            )
     return out
 
 
 def most_compared_against(g: nx.DiGraph, n: int = 10) -> list[dict]:
     """Nodes with the most incoming comparisons (ties by name)."""
-    ranked = sorted((x for x in g if g.in_degree(x) > 0),
-                    key=lambda x: (-g.in_degree(x), g.nodes[x]["name"]))
-    return [{"id": x, "name": g.nodes[x]["name"], "kind": g.nodes[x]["kind"],
-             "in_degree": g.in_degree(x)} for x in ranked[:n]]
+    ranked = sorted(
+        (x for x in g if g.in_degree(x) > 0), key=lambda x: (-g.in_degree(x), g.nodes[x]["name"])
+    )
+    return [
+        {
+            "id": x,
+            "name": g.nodes[x]["name"],
+            "kind": g.nodes[x]["kind"],
+            "in_degree": g.in_degree(x),
+        }
+        for x in ranked[:n]
+    ]
 
 
 def graph_summary(g: nx.DiGraph) -> dict:
@@ -185,8 +232,10 @@ def _layout(g: nx.DiGraph, per_column: int = 18) -> tuple[dict, list[tuple[float
     keys += sorted(k for k in groups if k != "external")
     pos, ticks, x = {}, [], 0.0
     for key in keys:
-        nodes = sorted(groups[key], key=lambda n: (order.get(g.nodes[n].get("leaf"), 99),
-                                                   g.nodes[n].get("ref", 0), n))
+        nodes = sorted(
+            groups[key],
+            key=lambda n: (order.get(g.nodes[n].get("leaf"), 99), g.nodes[n].get("ref", 0), n),
+        )
         n_cols = -(-len(nodes) // per_column)
         step = 2.6 if key == "external" else 0.9  # room for the external nodes' names
         for i, n in enumerate(nodes):
@@ -214,36 +263,105 @@ def draw_png(g: nx.DiGraph, path: str | Path, *, dpi: int = 110) -> None:
     colour = {leaf: cmap(i) for i, leaf in enumerate(LEAF_IDS)}
     width = max(16.0, 1.05 * max(x for x, _ in pos.values()) + 3)
     fig, ax = plt.subplots(figsize=(width, 11))
-    nx.draw_networkx_edges(g, pos, ax=ax, edge_color="#555555", alpha=0.35, width=0.8,
-                           arrows=True, arrowsize=7, connectionstyle="arc3,rad=0.15",
-                           node_size=330)
+    nx.draw_networkx_edges(
+        g,
+        pos,
+        ax=ax,
+        edge_color="#555555",
+        alpha=0.35,
+        width=0.8,
+        arrows=True,
+        arrowsize=7,
+        connectionstyle="arc3,rad=0.15",
+        node_size=330,
+    )
     rev = [n for n in g if g.nodes[n]["kind"] == "reviewed"]
     ext = [n for n in g if g.nodes[n]["kind"] != "reviewed"]
-    nx.draw_networkx_nodes(g, pos, nodelist=rev, ax=ax, node_size=330, linewidths=0.5,
-                           edgecolors="black",
-                           node_color=[colour.get(g.nodes[n]["leaf"], "#d0d0d0") for n in rev])
-    nx.draw_networkx_nodes(g, pos, nodelist=ext, ax=ax, node_size=330, node_color="white",
-                           edgecolors="black", node_shape="s", linewidths=0.8)
+    nx.draw_networkx_nodes(
+        g,
+        pos,
+        nodelist=rev,
+        ax=ax,
+        node_size=330,
+        linewidths=0.5,
+        edgecolors="black",
+        node_color=[colour.get(g.nodes[n]["leaf"], "#d0d0d0") for n in rev],
+    )
+    nx.draw_networkx_nodes(
+        g,
+        pos,
+        nodelist=ext,
+        ax=ax,
+        node_size=330,
+        node_color="white",
+        edgecolors="black",
+        node_shape="s",
+        linewidths=0.8,
+    )
     nx.draw_networkx_labels(g, pos, {n: str(g.nodes[n]["ref"]) for n in rev}, ax=ax, font_size=7)
     for n in ext:
         name = g.nodes[n]["name"]
-        ax.text(pos[n][0] + 0.22, pos[n][1], name if len(name) <= 18 else name[:16] + "…",
-                fontsize=6.5, va="center", ha="left")
+        ax.text(
+            pos[n][0] + 0.22,
+            pos[n][1],
+            name if len(name) <= 18 else name[:16] + "…",
+            fontsize=6.5,
+            va="center",
+            ha="left",
+        )
     ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], fontsize=11)
     ax.tick_params(left=False, labelleft=False, bottom=False, labelbottom=True)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
-    handles = [Line2D([], [], marker="o", ls="", color=colour[lf], markeredgecolor="black",
-                      markersize=9, label=lf) for lf in LEAF_IDS]
-    handles += [Line2D([], [], marker="o", ls="", color="#d0d0d0", markeredgecolor="black",
-                       markersize=9, label="branch only / unknown"),
-                Line2D([], [], marker="s", ls="", color="white", markeredgecolor="black",
-                       markersize=9, label="external (not reviewed)")]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9,
-              title="taxonomy leaf", frameon=False)
-    ax.set_title(f"Comparison graph: {len(rev)} reviewed methods (labelled by reference number), "
-                 f"{len(ext)} external nodes, {g.number_of_edges()} edges 'X compared against Y' "
-                 "(arrow X → Y)", fontsize=12)
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=colour[lf],
+            markeredgecolor="black",
+            markersize=9,
+            label=lf,
+        )
+        for lf in LEAF_IDS
+    ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="#d0d0d0",
+            markeredgecolor="black",
+            markersize=9,
+            label="branch only / unknown",
+        ),
+        Line2D(
+            [],
+            [],
+            marker="s",
+            ls="",
+            color="white",
+            markeredgecolor="black",
+            markersize=9,
+            label="external (not reviewed)",
+        ),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+        fontsize=9,
+        title="taxonomy leaf",
+        frameon=False,
+    )
+    ax.set_title(
+        f"Comparison graph: {len(rev)} reviewed methods (labelled by reference number), "
+        f"{len(ext)} external nodes, {g.number_of_edges()} edges 'X compared against Y' "
+        "(arrow X → Y)",
+        fontsize=12,
+    )
     fig.tight_layout()
     fig.savefig(str(path), dpi=dpi)
     plt.close(fig)

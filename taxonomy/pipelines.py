@@ -26,8 +26,19 @@ TRAINING_REGIMES = (
     "online-from-scratch",
     "online-fine-tuning",
 )
-_KEYS = {"leaf", "id", "interaction", "guidance_signal", "robot_user", "builds_on", "robot_user_rule",
-         "training_regime", "model", "description", "thesis"}
+_KEYS = {
+    "leaf",
+    "id",
+    "interaction",
+    "guidance_signal",
+    "robot_user",
+    "builds_on",
+    "robot_user_rule",
+    "training_regime",
+    "model",
+    "description",
+    "thesis",
+}
 
 
 def _check(entry: Any, file: str) -> dict:
@@ -42,7 +53,9 @@ def _check(entry: Any, file: str) -> dict:
         raise ValueError(f"{where}: field 'id' {entry['id']!r} must start with '<leaf>-'")
     signals = [s.value for s in GuidanceSignal] + ["none"]
     if entry["guidance_signal"] not in signals:
-        raise ValueError(f"{where}: field 'guidance_signal' is {entry['guidance_signal']!r}; allowed: {signals}")
+        raise ValueError(
+            f"{where}: field 'guidance_signal' is {entry['guidance_signal']!r}; allowed: {signals}"
+        )
     if entry["training_regime"] not in TRAINING_REGIMES:
         raise ValueError(
             f"{where}: field 'training_regime' is {entry['training_regime']!r}; "
@@ -66,7 +79,9 @@ def _load(path: str) -> MappingProxyType:
     if len(by_leaf) != len(entries) or len(set(ids)) != len(ids):
         raise ValueError(f"{p.name}: leaves and pipeline ids must be unique")
     if set(by_leaf) != set(LEAF_IDS):
-        raise ValueError(f"{p.name}: pipelines missing for leaves {sorted(set(LEAF_IDS) - set(by_leaf))}")
+        raise ValueError(
+            f"{p.name}: pipelines missing for leaves {sorted(set(LEAF_IDS) - set(by_leaf))}"
+        )
     return MappingProxyType({leaf: MappingProxyType(by_leaf[leaf]) for leaf in LEAF_IDS})
 
 

@@ -111,20 +111,30 @@ def _clean(text: Any) -> str:
 
 def _option(entry: dict, where: str, kind: str) -> Option:
     """Validate and build one option."""
-    allowed = {"id", "text", "scores", "basis"} if kind == "paradigm" else {"id", "text", "leads_to"}
+    allowed = (
+        {"id", "text", "scores", "basis"} if kind == "paradigm" else {"id", "text", "leads_to"}
+    )
     if set(entry) - allowed or not {"id", "text"} <= set(entry):
-        raise ValueError(f"{where}: option keys {sorted(entry)}; allowed for {kind}: {sorted(allowed)}")
+        raise ValueError(
+            f"{where}: option keys {sorted(entry)}; allowed for {kind}: {sorted(allowed)}"
+        )
     if entry["id"] == NOT_SURE:
         raise ValueError(f"{where}: option id {NOT_SURE!r} is implicit and must not be listed")
     if kind == "paradigm":
         scores = entry.get("scores")
         if not isinstance(scores, dict) or tuple(sorted(scores)) != PARADIGM_IDS:
-            raise ValueError(f"{where}: option {entry['id']!r} needs scores for {list(PARADIGM_IDS)}")
+            raise ValueError(
+                f"{where}: option {entry['id']!r} needs scores for {list(PARADIGM_IDS)}"
+            )
         bad = {k: v for k, v in scores.items() if v not in RATING_SCORES}
         if bad:
-            raise ValueError(f"{where}: option {entry['id']!r} ratings {bad}; allowed: {list(RATING_SCORES)}")
+            raise ValueError(
+                f"{where}: option {entry['id']!r} ratings {bad}; allowed: {list(RATING_SCORES)}"
+            )
         if not entry.get("basis"):
-            raise ValueError(f"{where}: option {entry['id']!r} needs a 'basis' (thesis line or inferred)")
+            raise ValueError(
+                f"{where}: option {entry['id']!r} needs a 'basis' (thesis line or inferred)"
+            )
         return Option(entry["id"], _clean(entry["text"]), dict(scores), _clean(entry["basis"]))
     if not isinstance(entry.get("leads_to"), dict) or not entry["leads_to"]:
         raise ValueError(f"{where}: option {entry['id']!r} needs a non-empty 'leads_to' mapping")
@@ -138,9 +148,13 @@ def _question(entry: Any, index: int, file: str) -> Question:
     where = f"{file}: question {entry.get('id', f'#{index}')!r}"
     unknown, missing = set(entry) - _Q_KEYS - _Q_OPTIONAL, _Q_KEYS - set(entry)
     if unknown or missing:
-        raise ValueError(f"{where}: unknown keys {sorted(unknown)} / missing keys {sorted(missing)}")
+        raise ValueError(
+            f"{where}: unknown keys {sorted(unknown)} / missing keys {sorted(missing)}"
+        )
     if entry["kind"] not in ("paradigm", "branch"):
-        raise ValueError(f"{where}: field 'kind' is {entry['kind']!r}; allowed: ['paradigm', 'branch']")
+        raise ValueError(
+            f"{where}: field 'kind' is {entry['kind']!r}; allowed: ['paradigm', 'branch']"
+        )
     if entry["kind"] == "branch" and not entry.get("asked_at"):
         raise ValueError(f"{where}: branch questions need 'asked_at'")
     options = tuple(_option(o, where, entry["kind"]) for o in entry["options"])
@@ -170,7 +184,9 @@ def _implication(entry: Any, where: str, option_ids: set[str]) -> Implication | 
         raise ValueError(f"{where}: field 'implied_by' needs exactly source, basis, map")
     bad = sorted(set(entry["map"].values()) - option_ids)
     if bad:
-        raise ValueError(f"{where}: implied_by maps to unknown options {bad}; options: {sorted(option_ids)}")
+        raise ValueError(
+            f"{where}: implied_by maps to unknown options {bad}; options: {sorted(option_ids)}"
+        )
     return Implication(entry["source"], dict(entry["map"]), _clean(entry["basis"]))
 
 
@@ -223,15 +239,26 @@ def load_figure32(path: str | Path | None = None) -> tuple[Figure32Cell, ...]:
     cells = []
     for crit in data["figure32"]["criteria"]:
         if tuple(sorted(crit["cells"])) != PARADIGM_IDS:
-            raise ValueError(f"{path.name}: figure32 criterion {crit['id']!r} needs cells {list(PARADIGM_IDS)}")
+            raise ValueError(
+                f"{path.name}: figure32 criterion {crit['id']!r} needs cells {list(PARADIGM_IDS)}"
+            )
         for paradigm, cell in crit["cells"].items():
             if cell.get("rating") not in RATING_SCORES or not cell.get("provenance"):
                 raise ValueError(
                     f"{path.name}: figure32 {crit['id']}/{paradigm}: rating {cell.get('rating')!r} "
                     f"(allowed {list(RATING_SCORES)}) and a provenance are required"
                 )
-            cells.append(Figure32Cell(crit["id"], crit["name"], crit["question"], paradigm,
-                                      _clean(cell["text"]), cell["rating"], _clean(cell["provenance"])))
+            cells.append(
+                Figure32Cell(
+                    crit["id"],
+                    crit["name"],
+                    crit["question"],
+                    paradigm,
+                    _clean(cell["text"]),
+                    cell["rating"],
+                    _clean(cell["provenance"]),
+                )
+            )
     return tuple(cells)
 
 
@@ -274,8 +301,9 @@ def answer_paths(graph: nx.DiGraph, questions: dict[str, Question]) -> dict[str,
     return paths
 
 
-def validate_questions(graph: nx.DiGraph, questions: dict[str, Question],
-                       figure32: tuple[Figure32Cell, ...]) -> None:
+def validate_questions(
+    graph: nx.DiGraph, questions: dict[str, Question], figure32: tuple[Figure32Cell, ...]
+) -> None:
     """Check the questions against the tree and the Figure 32 table.
 
     Raises
@@ -295,12 +323,16 @@ def validate_questions(graph: nx.DiGraph, questions: dict[str, Question],
         if imp is not None and imp.source != "interaction":
             src = questions.get(imp.source)
             if src is None or int(src.id[1:]) >= int(q.id[1:]):
-                raise ValueError(f"{q.id}: implied_by source {imp.source!r} must be an earlier question")
+                raise ValueError(
+                    f"{q.id}: implied_by source {imp.source!r} must be an earlier question"
+                )
             bad = sorted(set(imp.mapping) - set(src.option_ids))
             if bad:
                 raise ValueError(f"{q.id}: implied_by keys {bad} are not options of {src.id}")
         if q.kind == "paradigm" and q.criterion not in criteria:
-            raise ValueError(f"{q.id}: criterion {q.criterion!r} not in Figure 32 {sorted(criteria)}")
+            raise ValueError(
+                f"{q.id}: criterion {q.criterion!r} not in Figure 32 {sorted(criteria)}"
+            )
         for node in q.asked_at:
             if node not in graph:
                 raise ValueError(f"{q.id}: asked_at node {node!r} is not in the tree")
@@ -315,7 +347,11 @@ def validate_questions(graph: nx.DiGraph, questions: dict[str, Question],
                     )
                 targets.append(child)
             if set(targets) != children or len(targets) != len(children):
-                raise ValueError(f"{q.id}: options at {node} must map one-to-one onto {sorted(children)}")
+                raise ValueError(
+                    f"{q.id}: options at {node} must map one-to-one onto {sorted(children)}"
+                )
     for leaf, paths in answer_paths(graph, questions).items():
         if len(paths) != 1:
-            raise ValueError(f"leaf {leaf} is reached by {len(paths)} answer paths, expected exactly 1")
+            raise ValueError(
+                f"leaf {leaf} is reached by {len(paths)} answer paths, expected exactly 1"
+            )

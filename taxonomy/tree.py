@@ -208,6 +208,8 @@ def leaves_under(graph: nx.DiGraph, node_id: str) -> tuple[str, ...]:
         If ``node_id`` is not a node of the tree.
     """
     if node_id not in graph:
-        raise ValueError(f"unknown taxonomy node {node_id!r}; known: {sorted(graph, key=_tree_order)}")
+        raise ValueError(
+            f"unknown taxonomy node {node_id!r}; known: {sorted(graph, key=_tree_order)}"
+        )
     sub = nx.descendants(graph, node_id) | {node_id}
     return tuple(sorted((n for n in sub if graph.out_degree(n) == 0), key=_tree_order))

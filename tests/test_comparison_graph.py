@@ -30,19 +30,33 @@ def _toy_kb():
     src = Source(kind="inferred", ref="test", note="toy graph")
 
     def m(ref, mid, year, leaf, status, compared_to):
-        return SimpleNamespace(ref=ref, id=mid, name=mid.upper(), year=year, comparison_status=status,
-                               leaf=SimpleNamespace(id=leaf, branch=None, provenance="inferred"),
-                               compared_to=compared_to)
+        return SimpleNamespace(
+            ref=ref,
+            id=mid,
+            name=mid.upper(),
+            year=year,
+            comparison_status=status,
+            leaf=SimpleNamespace(id=leaf, branch=None, provenance="inferred"),
+            compared_to=compared_to,
+        )
 
-    methods = [m(1, "a", 2018, "T3.1", "known", []), m(2, "b", 2019, "T3.1", "known", []),
-               m(3, "c", 2020, "T3.1", "known", []), m(4, "d", 2021, "T3.1", "none", []),
-               m(5, "e", 2022, "T3.2", "unknown", [])]
-    ext = [SimpleNamespace(id="graph-cut", name="Graph Cuts", kind="classical", description=None),
-           SimpleNamespace(id="unet", name="U-Net", kind="non-interactive", description=None)]
-    edges = [SimpleNamespace(from_=2, to=1, source=src),
-             SimpleNamespace(from_=3, to="graph-cut", source=src),
-             SimpleNamespace(from_=1, to="graph-cut", source=src),
-             SimpleNamespace(from_=2, to="unet", source=src)]
+    methods = [
+        m(1, "a", 2018, "T3.1", "known", []),
+        m(2, "b", 2019, "T3.1", "known", []),
+        m(3, "c", 2020, "T3.1", "known", []),
+        m(4, "d", 2021, "T3.1", "none", []),
+        m(5, "e", 2022, "T3.2", "unknown", []),
+    ]
+    ext = [
+        SimpleNamespace(id="graph-cut", name="Graph Cuts", kind="classical", description=None),
+        SimpleNamespace(id="unet", name="U-Net", kind="non-interactive", description=None),
+    ]
+    edges = [
+        SimpleNamespace(from_=2, to=1, source=src),
+        SimpleNamespace(from_=3, to="graph-cut", source=src),
+        SimpleNamespace(from_=1, to="graph-cut", source=src),
+        SimpleNamespace(from_=2, to="unet", source=src),
+    ]
     return SimpleNamespace(methods=methods, external_nodes=ext, comparisons=edges)
 
 

@@ -30,32 +30,100 @@ THESIS_CASES = [
     # issue example: labels scarce + multiple offline sessions -> active learning (l.1632, l.1638)
     ({"Q1": "multiple-sessions", "Q2": "scarce"}, ("T1.1",)),
     # issue example: iterative refinement + interactions in central regions (l.1708, l.1740)
-    ({"Q1": "single-session", "Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated",
-      "Q7": "iterative", "Q8": "sampling-based", "Q9": "distance-transform"}, ("T2.1.2.1.2",)),
+    (
+        {
+            "Q1": "single-session",
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "simulated",
+            "Q7": "iterative",
+            "Q8": "sampling-based",
+            "Q9": "distance-transform",
+        },
+        ("T2.1.2.1.2",),
+    ),
     # interactions anywhere in the label -> uniform sampling (l.1740)
-    ({"Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated", "Q7": "iterative",
-      "Q8": "sampling-based", "Q9": "uniform"}, ("T2.1.2.1.1",)),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "simulated",
+            "Q7": "iterative",
+            "Q8": "sampling-based",
+            "Q9": "uniform",
+        },
+        ("T2.1.2.1.1",),
+    ),
     # partially annotated dataset aiming for full annotation, offline sessions (l.1632, l.1650)
     ({"Q1": "multiple-sessions", "Q4": "single-dataset"}, ("T1.1",)),
     # short transition + scarce labels -> online learning; small labelled set -> fine-tuning
     # (l.1638, l.1656, l.1780)
     ({"Q2": "scarce", "Q5": "time-critical"}, ("T3.2",)),
     # user interacts once, consistent annotators -> non-iterative rule-based (l.1708, l.1721)
-    ({"Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated", "Q7": "non-iterative",
-      "Q8": "rule-based"}, ("T2.1.1.2",)),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "simulated",
+            "Q7": "non-iterative",
+            "Q8": "rule-based",
+        },
+        ("T2.1.1.2",),
+    ),
     # annotation styles vary -> sampling-based (l.1721)
-    ({"Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated", "Q7": "non-iterative",
-      "Q8": "sampling-based"}, ("T2.1.1.1",)),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "simulated",
+            "Q7": "non-iterative",
+            "Q8": "sampling-based",
+        },
+        ("T2.1.1.1",),
+    ),
     # short training, weak labels exist -> pre-saved weak labels (l.1700, l.1756)
-    ({"Q2": "fully-annotated", "Q3": "complex-model", "Q4": "diverse", "Q6": "non-interactive",
-      "Q11": "weak-labels"}, ("T2.2.1",)),
-    ({"Q2": "fully-annotated", "Q4": "diverse", "Q6": "non-interactive",
-      "Q11": "no-weak-labels"}, ("T2.2.2",)),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q3": "complex-model",
+            "Q4": "diverse",
+            "Q6": "non-interactive",
+            "Q11": "weak-labels",
+        },
+        ("T2.2.1",),
+    ),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "non-interactive",
+            "Q11": "no-weak-labels",
+        },
+        ("T2.2.2",),
+    ),
     # rules chosen by interaction type (l.1746-1748)
-    ({"Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated", "Q7": "iterative",
-      "Q8": "rule-based", "Q10": "scribbles"}, ("T2.1.2.2.2",)),
-    ({"Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated", "Q7": "iterative",
-      "Q8": "rule-based", "Q10": "polygons-or-slices"}, ("T2.1.2.2.4",)),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "simulated",
+            "Q7": "iterative",
+            "Q8": "rule-based",
+            "Q10": "scribbles",
+        },
+        ("T2.1.2.2.2",),
+    ),
+    (
+        {
+            "Q2": "fully-annotated",
+            "Q4": "diverse",
+            "Q6": "simulated",
+            "Q7": "iterative",
+            "Q8": "rule-based",
+            "Q10": "polygons-or-slices",
+        },
+        ("T2.1.2.2.4",),
+    ),
 ]
 
 
@@ -69,9 +137,11 @@ def test_thesis_implied_answer_sets(answers, leaves):
 
 def test_every_leaf_reachable_by_its_answer_path():
     tax = load_taxonomy()
-    paradigm = {"T1": {"Q1": "multiple-sessions", "Q2": "scarce"},
-                "T2": {"Q2": "fully-annotated", "Q4": "diverse"},
-                "T3": {"Q2": "none", "Q4": "single-patient"}}
+    paradigm = {
+        "T1": {"Q1": "multiple-sessions", "Q2": "scarce"},
+        "T2": {"Q2": "fully-annotated", "Q4": "diverse"},
+        "T3": {"Q2": "none", "Q4": "single-patient"},
+    }
     for leaf, [path] in answer_paths(tax.graph, tax.questions).items():
         answers = paradigm[leaf[:2]] | dict(path)
         assert recommend(answers, kb=False).leaves == (leaf,), leaf
@@ -94,8 +164,17 @@ def test_not_sure_keeps_both_branches():
     base = {"Q2": "fully-annotated", "Q4": "diverse"}
     rec = recommend(base | {"Q6": "not-sure"}, kb=False)
     assert set(rec.pending) == {"Q7", "Q11"}
-    rec = recommend(base | {"Q6": "not-sure", "Q7": "iterative", "Q8": "rule-based",
-                            "Q10": "clicks", "Q11": "no-weak-labels"}, kb=False)
+    rec = recommend(
+        base
+        | {
+            "Q6": "not-sure",
+            "Q7": "iterative",
+            "Q8": "rule-based",
+            "Q10": "clicks",
+            "Q11": "no-weak-labels",
+        },
+        kb=False,
+    )
     assert rec.leaves == ("T2.1.2.2.1", "T2.2.2") and rec.complete
     assert "T2.1" in rec.path and "T2.2" in rec.path
     rec = recommend({"Q1": "not-sure", "Q2": "not-sure"}, kb=False)
@@ -103,8 +182,12 @@ def test_not_sure_keeps_both_branches():
 
 
 def test_changed_answer_invalidates_later_ones():
-    before = {"Q2": "fully-annotated", "Q4": "diverse", "Q6": "non-interactive",
-              "Q11": "weak-labels"}
+    before = {
+        "Q2": "fully-annotated",
+        "Q4": "diverse",
+        "Q6": "non-interactive",
+        "Q11": "weak-labels",
+    }
     assert recommend(before, kb=False).leaves == ("T2.2.1",)
     after = recommend(before | {"Q6": "simulated"}, kb=False)
     assert "Q11" in after.ignored and "Q11" not in after.answers
@@ -118,10 +201,17 @@ def test_changed_answer_invalidates_later_ones():
 def test_implied_answers_can_be_overridden():
     rec = recommend({"Q2": "none", "Q4": "single-patient"}, kb=False)
     assert rec.implied == {"Q12": "no-labeled-data"}
-    rec = recommend({"Q2": "none", "Q4": "single-patient", "Q12": "small-labeled-dataset"}, kb=False)
+    rec = recommend(
+        {"Q2": "none", "Q4": "single-patient", "Q12": "small-labeled-dataset"}, kb=False
+    )
     assert rec.implied == {} and rec.leaves == ("T3.2",)
-    base = {"Q2": "fully-annotated", "Q4": "diverse", "Q6": "simulated", "Q7": "iterative",
-            "Q8": "rule-based"}
+    base = {
+        "Q2": "fully-annotated",
+        "Q4": "diverse",
+        "Q6": "simulated",
+        "Q7": "iterative",
+        "Q8": "rule-based",
+    }
     assert recommend(base, interaction="clicks", kb=False).leaves == ("T2.1.2.2.1",)
     assert recommend(base, interaction="bounding-box", kb=False).pending == ("Q10",)
 
@@ -134,11 +224,17 @@ def test_pure_function():
 
 
 def test_invalid_answers_list_choices():
-    with pytest.raises(ValueError, match=re.escape("unknown question 'Q0'; valid questions: ['Q1', 'Q2'")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown question 'Q0'; valid questions: ['Q1', 'Q2'")
+    ):
         recommend({"Q0": "x"}, kb=False)
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "unknown option 'maybe' for Q6 (Are interactions simulated during training?); "
-            "valid options: ['simulated', 'non-interactive', 'not-sure']")):
+            "valid options: ['simulated', 'non-interactive', 'not-sure']"
+        ),
+    ):
         recommend({"Q6": "maybe"}, kb=False)
     with pytest.raises(ValueError, match=re.escape("unknown modality 'CTX'; valid: ['CT'")):
         recommend({}, modality="CTX")
@@ -148,15 +244,27 @@ def test_invalid_answers_list_choices():
 
 def test_next_question_sequence():
     assert next_question({}) == "Q1"
-    answers = {"Q1": "single-session", "Q2": "fully-annotated", "Q3": "complex-model",
-               "Q4": "diverse", "Q5": "not-sure"}
+    answers = {
+        "Q1": "single-session",
+        "Q2": "fully-annotated",
+        "Q3": "complex-model",
+        "Q4": "diverse",
+        "Q5": "not-sure",
+    }
     assert next_question(answers) == "Q6"
     assert next_question(answers | {"Q6": "simulated"}) == "Q7"
 
 
 def test_recommend_under_50_ms(kb):
-    answers = {"Q1": "single-session", "Q2": "fully-annotated", "Q4": "diverse",
-               "Q6": "not-sure", "Q7": "iterative", "Q8": "not-sure", "Q9": "uniform"}
+    answers = {
+        "Q1": "single-session",
+        "Q2": "fully-annotated",
+        "Q4": "diverse",
+        "Q6": "not-sure",
+        "Q7": "iterative",
+        "Q8": "not-sure",
+        "Q9": "uniform",
+    }
     recommend(answers, modality="CT", interaction="clicks", target="liver", kb=kb)  # warm caches
     times = []
     for _ in range(20):
@@ -170,8 +278,9 @@ def test_recommend_under_50_ms(kb):
 
 
 def test_ranking_prefers_matches_and_explains(kb):
-    ranked, _ = rank_methods(("T2.1.2.1.2",), modality="CT", interaction="clicks",
-                             target="liver", kb=kb)
+    ranked, _ = rank_methods(
+        ("T2.1.2.1.2",), modality="CT", interaction="clicks", target="liver", kb=kb
+    )
     assert ranked and all(m.leaf_provenance and m.leaf_confidence for m in ranked)
     matching = [m for m in ranked if m.matches]
     assert len(matching) >= 3
@@ -212,18 +321,32 @@ def test_report_cites_every_method(kb):
 
 
 def test_cli_json(capsys):
-    rc = main(["recommend", "--answer", "Q2=none", "--answer", "Q4=single-patient",
-               "--modality", "CT", "--format", "json"])
+    rc = main(
+        [
+            "recommend",
+            "--answer",
+            "Q2=none",
+            "--answer",
+            "Q4=single-patient",
+            "--modality",
+            "CT",
+            "--format",
+            "json",
+        ]
+    )
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["leaves"] == ["T3.1"] and data["pipeline"][0]["id"] == "t3.1-online-from-scratch"
 
 
-@pytest.mark.parametrize(("argv", "msg"), [
-    (["--answer", "Q99=x"], "unknown question 'Q99'; valid questions: ['Q1'"),
-    (["--answer", "Q7=often"], "valid options: ['iterative', 'non-iterative', 'not-sure']"),
-    (["--answer", "Q7"], "--answer must look like Q2=scarce, got 'Q7'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "msg"),
+    [
+        (["--answer", "Q99=x"], "unknown question 'Q99'; valid questions: ['Q1'"),
+        (["--answer", "Q7=often"], "valid options: ['iterative', 'non-iterative', 'not-sure']"),
+        (["--answer", "Q7"], "--answer must look like Q2=scarce, got 'Q7'"),
+    ],
+)
 def test_cli_bad_answers_exit_2(capsys, argv, msg):
     assert main(["recommend", *argv]) == 2
     assert msg in capsys.readouterr().err
@@ -235,8 +358,14 @@ def test_interactive_back_and_not_sure():
     answers = interactive_answers(lambda _p: next(replies), said.append)
     # Q1=single-session (after back), Q2=fully-annotated, Q3=not-sure, Q4 ('lots' rejected)
     # =diverse, Q5=not-sure, Q6=non-interactive, Q11=weak-labels
-    assert answers == {"Q1": "single-session", "Q2": "fully-annotated", "Q3": "not-sure",
-                       "Q4": "diverse", "Q5": "not-sure", "Q6": "non-interactive",
-                       "Q11": "weak-labels"}
+    assert answers == {
+        "Q1": "single-session",
+        "Q2": "fully-annotated",
+        "Q3": "not-sure",
+        "Q4": "diverse",
+        "Q5": "not-sure",
+        "Q6": "non-interactive",
+        "Q11": "weak-labels",
+    }
     assert any("'lots' is not an option" in s for s in said)
     assert recommend(answers, kb=False).leaves == ("T2.2.1",)

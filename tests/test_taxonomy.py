@@ -46,8 +46,14 @@ def test_tree_shape(tax):
     assert nx.is_arborescence(g)
     assert sorted(g.successors("ROOT")) == ["T1", "T2", "T3"]
     assert g.number_of_nodes() == 23  # root + 9 inner + 13 leaves
-    assert tax.leaves_under("T2.1.2") == ("T2.1.2.1.1", "T2.1.2.1.2", "T2.1.2.2.1",
-                                         "T2.1.2.2.2", "T2.1.2.2.3", "T2.1.2.2.4")
+    assert tax.leaves_under("T2.1.2") == (
+        "T2.1.2.1.1",
+        "T2.1.2.1.2",
+        "T2.1.2.2.1",
+        "T2.1.2.2.2",
+        "T2.1.2.2.3",
+        "T2.1.2.2.4",
+    )
     assert tax.path_to("T2.1.2.2.1") == ("ROOT", "T2", "T2.1", "T2.1.2", "T2.1.2.2", "T2.1.2.2.1")
 
 
@@ -63,8 +69,14 @@ def test_every_leaf_has_exactly_one_answer_path(tax):
     assert set(paths) == set(LEAF_IDS)
     assert all(len(p) == 1 for p in paths.values())
     assert paths["T1.1"] == [()]
-    assert paths["T2.1.2.1.2"] == [(("Q6", "simulated"), ("Q7", "iterative"),
-                                    ("Q8", "sampling-based"), ("Q9", "distance-transform"))]
+    assert paths["T2.1.2.1.2"] == [
+        (
+            ("Q6", "simulated"),
+            ("Q7", "iterative"),
+            ("Q8", "sampling-based"),
+            ("Q9", "distance-transform"),
+        )
+    ]
 
 
 def test_thesis_lines_point_at_the_definitions(tax):
@@ -80,7 +92,8 @@ def test_figure32_has_15_cells_with_provenance(tax):
     cells = tax.figure32
     assert len(cells) == 15
     assert {(c.question, c.paradigm) for c in cells} == {
-        (f"Q{i}", p) for i in range(1, 6) for p in ("T1", "T2", "T3")}
+        (f"Q{i}", p) for i in range(1, 6) for p in ("T1", "T2", "T3")
+    }
     for c in cells:
         assert c.provenance.startswith(("thesis l.", "inferred: ")), c
     # the one rating the thesis states in words (l.1642)
@@ -98,9 +111,14 @@ def test_paradigm_options_have_basis(tax):
 
 
 def test_unknown_question_and_option_messages(tax):
-    with pytest.raises(ValueError, match=re.escape("unknown question 'Q13'; valid questions: ['Q1'")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown question 'Q13'; valid questions: ['Q1'")
+    ):
         tax.question("Q13")
-    with pytest.raises(ValueError, match=re.escape("valid options: ['none', 'scarce', 'fully-annotated', 'not-sure']")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("valid options: ['none', 'scarce', 'fully-annotated', 'not-sure']"),
+    ):
         tax.question("Q2").option("lots")
     with pytest.raises(ValueError, match=re.escape("unknown taxonomy node 'T4'")):
         tax.node("T4")
@@ -146,7 +164,9 @@ def test_tree_rejects_unknown_parent(tmp_path):
 def test_tree_rejects_missing_leaf(tmp_path):
     data = _tree_data()
     data["nodes"] = [n for n in data["nodes"] if n["id"] != "T3.2"]
-    with pytest.raises(ValueError, match=re.escape("expected 13 leaves (thesis Figure 31), got 12")):
+    with pytest.raises(
+        ValueError, match=re.escape("expected 13 leaves (thesis Figure 31), got 12")
+    ):
         load_tree(_write(tmp_path, "tree.yaml", data))
 
 
@@ -155,7 +175,10 @@ def test_questions_reject_option_to_non_child(tmp_path):
     q9 = next(q for q in data["questions"] if q["id"] == "Q9")
     q9["options"][0]["leads_to"] = {"T2.1.2.1": "T2.1.2.2.1"}
     p = _write(tmp_path, "questions.yaml", data)
-    with pytest.raises(ValueError, match=re.escape("Q9: option 'distance-transform' at T2.1.2.1 leads to 'T2.1.2.2.1'")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("Q9: option 'distance-transform' at T2.1.2.1 leads to 'T2.1.2.2.1'"),
+    ):
         validate_questions(load_tree(), load_questions(p), load_figure32(p))
 
 
@@ -180,7 +203,9 @@ def test_questions_reject_missing_question(tmp_path):
 def test_questions_reject_bad_rating_and_listed_not_sure(tmp_path):
     data = _questions_data()
     data["questions"][0]["options"][0]["scores"]["T1"] = "great"
-    with pytest.raises(ValueError, match=re.escape("ratings {'T1': 'great'}; allowed: ['good', 'neutral', 'poor']")):
+    with pytest.raises(
+        ValueError, match=re.escape("ratings {'T1': 'great'}; allowed: ['good', 'neutral', 'poor']")
+    ):
         load_questions(_write(tmp_path, "q.yaml", data))
     data = _questions_data()
     data["questions"][5]["options"][0]["id"] = "not-sure"
@@ -215,8 +240,13 @@ def test_pipeline_robot_users_exist_in_kb_catalog():
     known = {r.id for r in load_kb().catalog.robot_users}
     for p in load_leaf_pipelines().values():
         assert set(p["builds_on"]) <= known, p["id"]
-        if p["robot_user"] not in {"al-oracle-correction", "error-skeleton-scribble",
-                                   "box-then-center-click", "worst-slice", "presaved-weak-labels"}:
+        if p["robot_user"] not in {
+            "al-oracle-correction",
+            "error-skeleton-scribble",
+            "box-then-center-click",
+            "worst-slice",
+            "presaved-weak-labels",
+        }:
             assert p["robot_user"] in known, p["id"]
 
 
@@ -232,8 +262,10 @@ def test_pipeline_registry_rejects_bad_signal(tmp_path):
         load_leaf_pipelines(_write(tmp_path, "lp.yaml", data))
 
 
-@pytest.mark.parametrize(("qid", "option"), [
-    ("Q2", "scarce"), ("Q3", "complex-model"), ("Q4", "diverse"), ("Q5", "time-critical")])
+@pytest.mark.parametrize(
+    ("qid", "option"),
+    [("Q2", "scarce"), ("Q3", "complex-model"), ("Q4", "diverse"), ("Q5", "time-critical")],
+)
 def test_demanding_options_follow_figure32_order(tax, qid, option):
     """The option that makes a criterion matter never ranks paradigms against Figure 32."""
     value = {"good": 1, "neutral": 0, "poor": -1}
@@ -249,7 +281,9 @@ def test_implied_by_must_map_to_options(tmp_path):
     data = _questions_data()
     q12 = next(q for q in data["questions"] if q["id"] == "Q12")
     q12["implied_by"]["map"]["none"] = "everything"
-    with pytest.raises(ValueError, match=re.escape("implied_by maps to unknown options ['everything']")):
+    with pytest.raises(
+        ValueError, match=re.escape("implied_by maps to unknown options ['everything']")
+    ):
         load_questions(_write(tmp_path, "q.yaml", data))
 
 
@@ -258,7 +292,10 @@ def test_cli_taxonomy(capsys):
 
     assert main(["taxonomy"]) == 0
     out = capsys.readouterr().out
-    assert all(f"  {leaf} " in out for leaf in LEAF_IDS) and "? Q9 How are interactions sampled?" in out
+    assert (
+        all(f"  {leaf} " in out for leaf in LEAF_IDS)
+        and "? Q9 How are interactions sampled?" in out
+    )
     assert main(["taxonomy", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["leaves"] == list(LEAF_IDS) and set(data["pipelines"]) == set(LEAF_IDS)
