@@ -15,6 +15,7 @@ MODULES = [
     "reference_impl.robot_users.eligibility",
     "reference_impl.robot_users.challenges",
     "reference_impl.robot_users.corrections",
+    "reference_impl.robot_users.loop",
     "reference_impl.metrics.base",
     "reference_impl.metrics.interactive",
     "reference_impl.metrics.annotator",

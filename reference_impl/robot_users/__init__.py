@@ -43,6 +43,7 @@ from .iterative import (
     r4_uniform,
     r5_realistic,
 )
+from .loop import InteractionResult, run_interaction
 from .noniterative import (
     SAMPLING_STRATEGIES,
     bounding_box,
@@ -92,6 +93,8 @@ __all__ = [
     "SliceCorrection",
     "worst_slice_correction",
     "worst_vertex_correction",
+    "InteractionResult",
+    "run_interaction",
 ]
 
 ROBOT_USERS: dict[str, Callable[..., list]] = {
