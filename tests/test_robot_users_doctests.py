@@ -16,6 +16,7 @@ MODULES = [
     "reference_impl.robot_users.challenges",
     "reference_impl.robot_users.corrections",
     "reference_impl.robot_users.loop",
+    "reference_impl.robot_users.transforms",
     "reference_impl.metrics.base",
     "reference_impl.metrics.interactive",
     "reference_impl.metrics.annotator",

@@ -74,3 +74,25 @@ def test_loop_validation():
         run_interaction(lambda c: lab, lab, n_iterations=0)
     with pytest.raises(ValueError, match="unknown robot user 'R0'"):
         run_interaction(lambda c: lab, lab, user="R0")
+
+
+def test_monai_dict_wrapper_matches_the_function():
+    import torch
+    from monai.data import MetaTensor
+
+    from reference_impl.robot_users import r1_center
+    from reference_impl.robot_users.transforms import RobotClicksd
+
+    v = make_phantom((12, 20, 20), rng=2)
+    aff = torch.diag(torch.tensor([2.0, 1.0, 1.0, 1.0]))
+    lab = MetaTensor(torch.from_numpy(v.label[None]), affine=aff)
+    pred = torch.zeros_like(lab)
+    t = RobotClicksd(("label", "pred"), "R1", rng=0, connectivity=26)
+    out = t({"label": lab, "pred": pred, "clicks": []})
+    ref = r1_center(v.label, np.zeros_like(v.label), rng=0, connectivity=26)
+    assert [c.index for c in out["clicks"]] == [c.index for c in ref]
+    assert np.allclose(out["clicks"][0].affine, aff.numpy())
+    out2 = t(out)
+    assert len(out2["clicks"]) == 2 and out2["clicks"][1].index != out2["clicks"][0].index
+    with pytest.raises(ValueError, match="keys must be .label_key, pred_key."):
+        RobotClicksd("label", "R1")
