@@ -241,6 +241,7 @@ def coverage_summary(data: dict[str, Any], *, code_links: list[dict] | None = No
     if code_links is not None:
         out["code_links"] = {
             "entries": len(code_links),
+            "repos": len({c["code"].rstrip("/") for c in code_links}),
             "methods": len({c["ref"] for c in code_links}),
             "with_weights": len({c["ref"] for c in code_links if c.get("weights")}),
         }
@@ -260,7 +261,7 @@ def _table(s: dict) -> str:
     if "code_links" in s:
         c = s["code_links"]
         lines.append(
-            f"code links: {c['entries']} repos for {c['methods']} methods "
+            f"code links: {c['entries']} entries ({c['repos']} distinct repos) for {c['methods']} methods "
             f"({c['with_weights']} with weights)"
         )
     for view, groups in s["by_view"].items():
