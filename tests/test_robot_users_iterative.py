@@ -16,6 +16,7 @@ from reference_impl.robot_users import (
     entropy_uncertainty,
     epistemic_uncertainty,
     get_robot_user,
+    mc_dropout_probs,
     r1_center,
     r2_uncertainty,
     r3_edt,
@@ -229,3 +230,23 @@ def test_users_on_real_mr_brain_lesion(shared_data):
     assert lab[c1.index]
     clicks = r5_realistic(lab, pred, image=v.image, spacing=v.spacing, rng=0)
     assert clicks[0].label == 1
+
+
+def test_mc_dropout_uncertainty_drives_r2():
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv3d(1, 4, 3, padding=1), torch.nn.BatchNorm3d(4),
+                              torch.nn.Dropout3d(0.5), torch.nn.Conv3d(4, 2, 1))
+    net.train()
+    x = torch.randn(1, 1, 6, 8, 8)
+    samples = mc_dropout_probs(net, x, n_samples=6)
+    assert samples.shape == (6, 6, 8, 8) and net.training and net[1].training
+    u = epistemic_uncertainty(samples)
+    assert u.max() > 0 and 0 <= u.min() and u.max() <= 1
+    lab = np.zeros((6, 8, 8), bool)
+    lab[2:4, 2:6, 2:6] = True
+    (c,) = r2_uncertainty(lab, np.zeros_like(lab), uncertainty=u, rng=0)
+    assert lab[c.index]
+    with pytest.raises(ValueError, match="model has no dropout layer"):
+        mc_dropout_probs(torch.nn.Conv3d(1, 1, 1), x)

@@ -37,6 +37,7 @@ from .eligibility import (
 from .iterative import (
     entropy_uncertainty,
     epistemic_uncertainty,
+    mc_dropout_probs,
     r1_center,
     r2_uncertainty,
     r3_edt,
@@ -65,6 +66,7 @@ __all__ = [
     "r5_realistic",
     "entropy_uncertainty",
     "epistemic_uncertainty",
+    "mc_dropout_probs",
     "simulate_click",
     "CLICKSIM_METHODS",
     "SAMPLING_STRATEGIES",

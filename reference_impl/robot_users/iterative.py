@@ -36,6 +36,7 @@ __all__ = [
     "r5_realistic",
     "entropy_uncertainty",
     "epistemic_uncertainty",
+    "mc_dropout_probs",
     "R5_P_PERTURB",
     "R5_P_SYSTEM",
     "R5_AMPLITUDE",
@@ -222,6 +223,56 @@ def epistemic_uncertainty(samples: np.ndarray) -> np.ndarray:
     if s.ndim not in (3, 4) or s.shape[0] < 2:
         raise ValueError(f"samples must have shape (T>=2, M, N[, P]), got {s.shape}")
     return np.clip(4.0 * s.var(axis=0), 0.0, 1.0)
+
+
+def mc_dropout_probs(model, inputs, *, n_samples: int = 10) -> np.ndarray:
+    """Foreground probabilities of ``n_samples`` forward passes with dropout active.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        A segmentation network returning logits ``(B, C, ...)``; C = 1 uses a sigmoid,
+        C >= 2 the softmax of channel 1.
+    inputs : torch.Tensor
+        One input batch ``(1, C_in, ...)``.
+    n_samples : int
+        Number T of stochastic passes (>= 2).
+
+    Returns
+    -------
+    (T, ...) ndarray
+        Input to :func:`epistemic_uncertainty`.  Only dropout layers are switched to
+        training mode (normalisation layers keep their statistics); every module's mode
+        is restored afterwards.
+
+    Raises
+    ------
+    ValueError
+        When the model has no dropout layer (use :func:`entropy_uncertainty` instead) or
+        ``n_samples < 2``.
+    """
+    import torch
+
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be >= 2, got {n_samples}")
+    drops = [m for m in model.modules() if isinstance(m, torch.nn.modules.dropout._DropoutNd)]
+    if not drops:
+        raise ValueError("model has no dropout layer; use entropy_uncertainty(probs) instead")
+    modes = {m: m.training for m in model.modules()}
+    model.eval()
+    for m in drops:
+        m.train()
+    try:
+        with torch.no_grad():
+            outs = []
+            for _ in range(n_samples):
+                logits = model(inputs)[0]
+                p = torch.sigmoid(logits[0]) if logits.shape[0] == 1 else logits.softmax(0)[1]
+                outs.append(p.float().cpu().numpy())
+    finally:
+        for m, mode in modes.items():
+            m.train(mode)
+    return np.stack(outs)
 
 
 def r2_uncertainty(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
