@@ -137,3 +137,40 @@ def test_cuda_exact_variant_matches_cpu():
         m = _random_mask(seed, (20, 32, 32))
         assert simulate_click(m, method="argmax_crop", rng=seed, device="cuda") == \
             simulate_click(m, method="argmax_crop", rng=seed)
+
+
+def test_cuda_branch_without_cupy_is_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy -> ImportError
+    with pytest.raises(ValueError, match=re.escape("device='cuda' needs CuPy")):
+        simulate_click(np.ones((3, 3), bool), device="cuda")
+
+
+@pytest.mark.parametrize("method", CLICKSIM_METHODS)
+def test_cuda_branch_logic_with_numpy_standing_in_for_cupy(method, monkeypatch):
+    """The GPU code path run with numpy/scipy in place of CuPy must give the CPU clicks."""
+    import sys
+    import types
+
+    fake = types.ModuleType("cupy")
+    for name in ("asarray", "pad", "bincount", "argwhere"):
+        setattr(fake, name, getattr(np, name))
+    fake.asnumpy = np.asarray
+    cupyx = types.ModuleType("cupyx")
+    cupyx_scipy = types.ModuleType("cupyx.scipy")
+    cupyx_scipy.ndimage = ndi
+    cupyx.scipy = cupyx_scipy
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setitem(sys.modules, "cupyx", cupyx)
+    monkeypatch.setitem(sys.modules, "cupyx.scipy", cupyx_scipy)
+    monkeypatch.setitem(sys.modules, "cupyx.scipy.ndimage", ndi)
+    for seed in range(3):
+        m = _random_mask(seed, (14, 22, 22))
+        for conn in (6, 26):
+            gpu = simulate_click(m, method=method, rng=seed, connectivity=conn, device="cuda",
+                                 spacing=(2.0, 1.0, 1.0))
+            cpu = simulate_click(m, method=method, rng=seed, connectivity=conn,
+                                 spacing=(2.0, 1.0, 1.0))
+            assert gpu == cpu
+    assert simulate_click(np.zeros((4, 4, 4), bool), method=method, device="cuda") is None

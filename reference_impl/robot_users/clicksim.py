@@ -154,8 +154,11 @@ def _crop_resize_argmax(crop: np.ndarray, lo: np.ndarray, sp: tuple[float, ...],
 def _simulate_cuda(mask: np.ndarray, method: str, component: str, connectivity: int,
                    sp: tuple[float, ...], rng: np.random.Generator) -> tuple[int, ...] | None:
     """GPU branch: CuPy connected components and EDT; the argmax/tie rule matches the CPU."""
-    import cupy as cp  # imported only here: CuPy is optional
-    from cupyx.scipy import ndimage as cndi
+    try:  # imported only here: CuPy is optional
+        import cupy as cp
+        from cupyx.scipy import ndimage as cndi
+    except ImportError as exc:
+        raise ValueError("device='cuda' needs CuPy (pip install cupy-cuda12x); use 'cpu'") from exc
 
     m = cp.asarray(mask)
     if not bool(m.any()):
