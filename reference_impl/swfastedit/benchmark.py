@@ -108,6 +108,7 @@ def run_benchmark(
     sizes: Sequence[Sequence[int]] | None = None,
     roi_size: Sequence[int] | None = None,
     width: int | None = None,
+    levels: int = 6,
     clicks: int | None = None,
     sw_batch_size: int = 4,
     amp: bool = False,
@@ -121,11 +122,11 @@ def run_benchmark(
     d = DEFAULTS[dev.type]
     sizes = [tuple(int(v) for v in s) for s in (sizes or d["sizes"])]
     roi = tuple(int(r) for r in (roi_size or d["roi"]))
-    cfg = UNetConfig(width=width or d["width"])
+    cfg = UNetConfig(width=width or d["width"], levels=levels)
     torch.manual_seed(seed)
     net = build_network(cfg).to(dev).eval()
     rng = np.random.default_rng(seed)
-    warm = SWFastEditPredictor(net, roi_size=roi, device=dev, amp=amp)  # warm-up (cudnn, allocator)
+    warm = SWFastEditPredictor(net, roi_size=roi, device=dev, amp=amp, divisor=required_divisor(cfg))  # warm-up (cudnn, allocator)
     warm.set_volume(rng.standard_normal(roi).astype(np.float32))
     warm.predict([], copy=False)
     rows = [_one_size(net, s, roi=roi, dev=dev, clicks=clicks or d["clicks"],

@@ -67,6 +67,7 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     b.add_argument("--sizes", type=_ints, nargs="*", default=None, help="volume shapes z,y,x")
     b.add_argument("--roi-size", type=_ints, default=None)
     b.add_argument("--width", type=int, default=None)
+    b.add_argument("--levels", type=int, default=6)
     b.add_argument("--clicks", type=int, default=None)
     b.add_argument("--sw-batch-size", type=int, default=4)
     b.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
@@ -157,7 +158,7 @@ def _bench(args: argparse.Namespace) -> int:
     from .benchmark import run_benchmark
 
     res = run_benchmark(device=args.device, sizes=args.sizes, roi_size=args.roi_size,
-                        width=args.width, clicks=args.clicks, sw_batch_size=args.sw_batch_size,
+                        width=args.width, levels=args.levels, clicks=args.clicks, sw_batch_size=args.sw_batch_size,
                         amp=args.amp)
     out = Path(args.out or f"bench/results/swfastedit_{args.device}.json")
     out.parent.mkdir(parents=True, exist_ok=True)

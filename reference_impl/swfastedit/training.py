@@ -245,8 +245,20 @@ def train(
                         "scheduler": sched.state_dict()}, out_dir / "last.pt")
             torch.save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
     if world > 1:
+        meta["ranks_in_sync"] = _in_sync(net)
+        if rank == 0:
+            torch.save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
         torch.distributed.barrier()
     return meta
+
+
+def _in_sync(net: torch.nn.Module) -> bool:
+    """Whether every rank holds the same weights (checksums gathered from all ranks)."""
+    vec = torch.nn.utils.parameters_to_vector(net.parameters()).detach().double().cpu()
+    mine = torch.stack([vec.sum(), (vec * torch.arange(len(vec), dtype=torch.float64)).sum()])
+    allv = [torch.zeros_like(mine) for _ in range(torch.distributed.get_world_size())]
+    torch.distributed.all_gather(allv, mine)
+    return bool(all(torch.allclose(a, allv[0], rtol=1e-12, atol=0) for a in allv))
 
 
 def _reduce(rows: np.ndarray, world: int) -> list[float]:

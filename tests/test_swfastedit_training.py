@@ -1,0 +1,185 @@
+"""SW-FastEdit model, data helpers, iterative click training, checkpoints, DDP and evaluation."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+import torch
+
+from reference_impl.phantoms import make_phantoms
+from reference_impl.swfastedit.data import (
+    augment,
+    data_fingerprint,
+    find_pairs,
+    load_dataset,
+    normalize_intensity,
+    random_crop,
+)
+from reference_impl.swfastedit.evaluation import evaluate_volume, summarize
+from reference_impl.swfastedit.inference import SWFastEditPredictor
+from reference_impl.swfastedit.model import (
+    UNetConfig,
+    build_network,
+    count_parameters,
+    required_divisor,
+)
+from reference_impl.swfastedit.training import TrainConfig, load_checkpoint, train
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED = ROOT / "reference_impl" / "swfastedit" / "checkpoints" / "swfastedit_synthetic_w4.pt"
+TINY = {"crop_size": (16, 16, 16), "roi_size": (16, 16, 16), "lr": 3e-3,
+        "net": UNetConfig(width=2, levels=3).to_dict(), "n_iterations": 2}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_network_shapes_divisor_and_config_errors():
+    cfg = UNetConfig(width=4)
+    assert cfg.filters() == [4, 8, 16, 32, 40, 40]
+    assert cfg.strides()[-1] == (1, 2, 2)
+    assert required_divisor(cfg) == (16, 32, 32)
+    net = build_network(cfg)
+    assert net(torch.zeros(1, 3, 32, 32, 32)).shape == (1, 2, 32, 32, 32)
+    assert count_parameters(net) * 4 < 10 * 2**20
+    with pytest.raises(ValueError, match=re.escape("levels must be in 2..7, got 9")):
+        UNetConfig(levels=9)
+    with pytest.raises(TypeError, match="pass either a config or keyword fields"):
+        build_network(cfg, width=3)
+
+
+def test_data_helpers(tmp_path):
+    x = normalize_intensity(np.array([0.0, 1.0, 2.0, 100.0]), lower=0, upper=75)
+    assert x.min() == 0.0 and x.max() == 1.0 and x.dtype == np.float32
+    assert not normalize_intensity(np.ones((3, 3))).any()
+    with pytest.raises(ValueError, match=re.escape("method must be one of ['percentile', 'none'], got 'z'")):
+        normalize_intensity(np.ones(3), method="z")
+    vol = make_phantoms(1, (20, 30, 30), rng=0)[0]
+    for seed in range(5):
+        img, lab = random_crop(vol.image, vol.label, (16, 16, 16), p_lesion=1.0, rng=seed)
+        assert img.shape == (16, 16, 16) and lab.any()
+    img, lab = random_crop(vol.image, vol.label, (24, 40, 8), rng=0)  # larger than the volume: padded
+    assert img.shape == (24, 40, 8)
+    a, b = augment(vol.image, vol.label, p_flip=1.0, p_rot=0.0, rng=0)
+    np.testing.assert_array_equal(a, vol.image[::-1, ::-1, ::-1])
+    assert b.shape == vol.label.shape
+    for name in ("c1", "c2"):
+        nib.save(nib.Nifti1Image(vol.image, np.eye(4)), tmp_path / f"{name}.nii.gz")
+        nib.save(nib.Nifti1Image(vol.label, np.eye(4)), tmp_path / f"{name}_label.nii.gz")
+    pairs = find_pairs(tmp_path)
+    assert [p[0].name for p in pairs] == ["c1.nii.gz", "c2.nii.gz"]
+    vols = load_dataset(tmp_path)
+    assert len(vols) == 2 and vols[0].label.any()
+    assert data_fingerprint(vols) != data_fingerprint(vols[:1])
+    with pytest.raises(ValueError, match="no image/label pairs found"):
+        find_pairs(tmp_path / "..")
+    with pytest.raises(FileNotFoundError, match="no such data folder"):
+        load_dataset(tmp_path / "missing")
+
+
+def test_summarize_metrics():
+    s = summarize([[0.2, 0.5, 0.95], [0.1, 0.0, 0.6]])
+    assert s["dice_per_click"] == pytest.approx([0.15, 0.25, 0.775])
+    assert s["auc"] == pytest.approx(((0.15 + 0.25) / 2 + (0.25 + 0.775) / 2) / 2)
+    assert s["noc@0.9"] == 2.0 and s["failures@0.9"] == 1
+    assert s["consistent_improvement"] == 0.75
+    with pytest.raises(ValueError, match="curves must be"):
+        summarize([[0.5]])
+
+
+def test_training_smoke_checkpoint_and_resume(tmp_path):
+    vols = make_phantoms(3, (16, 24, 24), rng=1)
+    cfg = TrainConfig(epochs=2, pretrain_epochs=1, dice_stop=0.9, **TINY)
+    meta = train(vols, cfg, out_dir=tmp_path, log=lambda _: None)
+    assert meta["epoch"] == 3 and len(meta["metrics"]) == 3
+    assert [m["interactive"] for m in meta["metrics"]] == [False, True, True]
+    assert meta["metrics"][0]["clicks"] == 0 and meta["metrics"][1]["clicks"] > 0
+    assert meta["data_fingerprint"] == data_fingerprint(vols)
+    net, cfg2, meta2 = load_checkpoint(tmp_path / "model.pt")
+    assert cfg2 == cfg and not net.training
+    more = TrainConfig(epochs=3, pretrain_epochs=1, dice_stop=0.9, **TINY)
+    meta3 = train(vols, more, out_dir=tmp_path, resume=tmp_path / "last.pt", log=lambda _: None)
+    assert [m["epoch"] for m in meta3["metrics"]] == [1, 2, 3, 4]
+    bad = TrainConfig(epochs=1, **{**TINY, "net": UNetConfig(width=3, levels=3).to_dict()})
+    with pytest.raises(ValueError, match="network config"):
+        train(vols, bad, out_dir=tmp_path, resume=tmp_path / "last.pt")
+    with pytest.raises(ValueError, match=re.escape("iterations must be one of ['fixed', 'random'], got 'x'")):
+        TrainConfig(iterations="x")
+    with pytest.raises(FileNotFoundError, match="no such checkpoint"):
+        load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_ddp_two_gloo_processes_stay_in_sync(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "app.cli", "train", "--data", "synthetic", "--n-synthetic", "4",
+           "--synthetic-shape", "16,24,24", "--epochs", "2", "--crop-size", "16", "--roi-size", "16",
+           "--width", "2", "--levels", "3", "--n-iterations", "2", "--lr", "1e-2",
+           "--device", "cpu", "--out", str(tmp_path)]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    _, _, meta = load_checkpoint(tmp_path / "model.pt")
+    assert meta["world_size"] == 2 and meta["ranks_in_sync"] is True
+    assert len(meta["metrics"]) == 2
+
+
+def _curves(net, cfg, vols, n_clicks=10):
+    pred = SWFastEditPredictor(net, roi_size=(32, 32, 32), divisor=required_divisor(cfg), device="cpu")
+    return np.array([evaluate_volume(pred, v, n_clicks=n_clicks, rng=i)["dice"]
+                     for i, v in enumerate(vols)])
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="shipped checkpoint missing")
+def test_shipped_checkpoint_improves_with_clicks_and_beats_untrained():
+    net, cfg, meta = load_checkpoint(SHIPPED)
+    assert SHIPPED.stat().st_size <= 10 * 2**20
+    assert meta["config"]["robot_user"] == "R4" and meta["data_fingerprint"]
+    held_out = make_phantoms(4, (32, 48, 48), rng=12345)
+    d = _curves(net, UNetConfig(**cfg.net), held_out).mean(0)
+    torch.manual_seed(0)
+    untrained = _curves(build_network(UNetConfig(**cfg.net)).eval(), UNetConfig(**cfg.net), held_out).mean(0)
+    assert d[10] > d[0] + 0.02
+    assert d[10] > untrained[10] + 0.3
+
+
+@pytest.mark.skipif(not SHIPPED.exists(), reason="shipped checkpoint missing")
+def test_cli_evaluate_on_real_ct_spleen_rises(tmp_path, shared_data):
+    from app.cli import main
+
+    rc = main(["evaluate", "--checkpoint", str(SHIPPED), "--data", "sample:ct_spleen",
+               "--robot-user", "R4", "--clicks", "10", "--out", str(tmp_path), "--threads", "1"])
+    assert rc == 0
+    rep = json.loads((tmp_path / "metrics.json").read_text())
+    d = rep["dice_per_click"]
+    assert len(d) == 11 and d[10] > d[0] + 0.1
+    assert (tmp_path / "dice_curve.png").stat().st_size > 1000
+    assert {"auc", "final", "noc@0.9", "consistent_improvement"} <= set(rep)
+
+
+def test_cli_bench_cpu_writes_json(tmp_path):
+    from app.cli import main
+
+    out = tmp_path / "b.json"
+    rc = main(["bench", "swfastedit", "--device", "cpu", "--sizes", "40,40,40", "48,48,40",
+               "--roi-size", "16", "--width", "2", "--levels", "3", "--clicks", "3", "--out", str(out),
+               "--threads", "1"])
+    assert rc == 0
+    res = json.loads(out.read_text())
+    rows = res["results"]
+    assert [r["shape"] for r in rows] == [[40, 40, 40], [48, 48, 40]]
+    assert rows[0]["windows_total"] == 27 and rows[1]["windows_total"] == 48
+    assert all(0 < r["corrective_windows_mean"] < r["windows_total"] for r in rows)
+    assert all(r["first_peak_gib"] is None for r in rows)  # peak memory is a CUDA-only field
