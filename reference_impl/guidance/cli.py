@@ -1,9 +1,82 @@
-"""``iseg``  sub-commands of the kb package (placeholder until the package lands)."""
+"""``iseg bench guidance``: benchmark every click guidance signal (issue 4)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        vals = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if len(vals) != 3 or min(vals) < 1:
+        raise argparse.ArgumentTypeError(f"expected 3 positive sizes z,y,x, got {text!r}")
+    return vals
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers, got {text!r}"
+        ) from None
+    if len(vals) != 3 or min(vals) <= 0:
+        raise argparse.ArgumentTypeError(f"expected 3 positive spacings z,y,x, got {text!r}")
+    return vals
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from reference_impl.device import resolve_device
+    from reference_impl.guidance.bench import format_table, run_benchmark, save
+
+    dev = resolve_device(args.device)
+    if args.threads is not None:
+        if args.threads < 1:
+            raise ValueError(f"--threads must be >= 1, got {args.threads}")
+        torch.set_num_threads(args.threads)
+    res = run_benchmark(
+        shape=args.shape, spacing=args.spacing, n_clicks=args.clicks, repeats=args.repeats,
+        device=dev, naive_max_voxels=args.naive_max_voxels,
+    )  # fmt: skip
+    res["command"] = (
+        f"iseg bench guidance --device {args.device} --shape {','.join(map(str, args.shape))} "
+        f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks} "
+        f"--repeats {args.repeats}" + (f" --threads {args.threads}" if args.threads else "")
+    )
+    print(format_table(res))
+    out = args.out or Path("bench") / "results" / f"guidance_{dev.type}.json"
+    print(f"saved {save(res, out)}")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    """Register this package's sub-commands (none yet)."""
+    """Register ``iseg bench guidance``."""
+    p = bench.add_parser(
+        "guidance",
+        help="time every click guidance signal vs a naive full-volume reference",
+        description="Computes every click signal for N foreground + N background clicks on a "
+        "phantom volume and compares with a naive full-volume scipy/numpy reference "
+        "(time ratio and max |difference|); writes bench/results/guidance_<device>.json.",
+    )
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "cpu"])
+    p.add_argument(
+        "--shape", type=_ints, default=(400, 400, 352), help="z,y,x (default autoPET mean)"
+    )
+    p.add_argument("--spacing", type=_floats, default=(3.0, 2.0, 2.0), help="z,y,x in mm")
+    p.add_argument("--clicks", type=int, default=10, help="clicks per label (default 10)")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs per signal (median)")
+    p.add_argument("--naive-max-voxels", type=int, default=2_500_000,
+                   help="skip the Dijkstra references above this many voxels")  # fmt: skip
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: torch's choice)")  # fmt: skip
+    p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results/...)")
+    p.set_defaults(func=_bench)

@@ -10,6 +10,7 @@ weight ``w(p, q) = sqrt((1 - λ) ||(p - q) * spacing||² + λ (I(p) - I(q))²)``
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -31,32 +32,74 @@ __all__ = ["geodesic_distance_transform", "edt_map", "gdt_map", "exp_gdt_map", "
 _MAX_SWEEPS = 64
 
 
-def _unfold_plane(x: torch.Tensor, start: int) -> torch.Tensor:
-    """``(..., *plane)`` padded by 1 -> ``(..., *plane, 3^k)`` neighbour windows from ``start``."""
-    k = x.dim() - start
-    for d in range(start, start + k):
-        x = x.unfold(d, 3, 1)
-    return x.reshape(*x.shape[: start + k], -1)
+def _shifts(plane: int) -> list[tuple[int, ...]]:
+    """In-plane neighbour offsets ``{-1, 0, 1}^plane`` in a fixed order."""
+    return list(itertools.product((-1, 0, 1), repeat=plane))
 
 
-def _pass_costs(img: torch.Tensor, step: int, eu2: torch.Tensor, lamb: float) -> torch.Tensor:
-    """Edge weights into slice ``k`` from the neighbours in slice ``k - step`` (axis 0 first)."""
+def _pass_costs(img: torch.Tensor, step: int, sp: tuple[float, ...], lamb: float) -> torch.Tensor:
+    """``(n, 3^plane, *plane)`` weights into slice ``k`` from its neighbours in slice ``k - step``.
+
+    ``sp`` is the spacing with the swept axis first.
+    """
     plane = img.dim() - 1
-    pad = F.pad(img[None], (1, 1) * plane, mode="replicate")[0] if plane else img
-    nb = _unfold_plane(pad, 1)  # (n, *plane, 3^plane)
-    prev = torch.roll(nb, shifts=step, dims=0)
-    diff2 = (img[..., None] - prev) ** 2
-    return torch.sqrt((1.0 - lamb) * eu2 + lamb * diff2)
+    pad = F.pad(img[None], (1, 1) * plane, mode="replicate")[0]
+    prev = torch.roll(pad, shifts=step, dims=0)
+    out = []
+    for off in _shifts(plane):
+        nb = prev[
+            (
+                slice(None),
+                *[slice(1 + o, 1 + o + n) for o, n in zip(off, img.shape[1:], strict=True)],
+            )
+        ]
+        eu2 = sp[0] ** 2 + sum((o * s) ** 2 for o, s in zip(off, sp[1:], strict=True))
+        out.append(torch.sqrt((1.0 - lamb) * eu2 + lamb * (img - nb) ** 2))
+    return torch.stack(out, dim=1)
 
 
 def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int) -> None:
-    """One directional sweep along axis 0 of ``dm`` (in place)."""
-    n, plane = dm.shape[0], dm.dim() - 1
+    """One directional sweep along axis 0 of ``dm`` ``(n, B, *plane)``, in place."""
+    n, plane = dm.shape[0], dm.dim() - 2
+    views = [
+        (
+            i,
+            (
+                slice(None),
+                *[slice(1 + o, 1 + o + m) for o, m in zip(off, dm.shape[2:], strict=True)],
+            ),
+        )
+        for i, off in enumerate(_shifts(plane))
+    ]
     order = range(1, n) if step == 1 else range(n - 2, -1, -1)
     for k in order:
-        prev = F.pad(dm[k - step][None], (1, 1) * plane, value=math.inf)[0]
-        cand = (_unfold_plane(prev, 0) + cost[k]).amin(-1)
-        torch.minimum(dm[k], cand, out=dm[k])
+        prev = F.pad(dm[k - step], (1, 1) * plane, value=math.inf)
+        best = dm[k]
+        for i, view in views:
+            torch.minimum(best, prev[view] + cost[k, i], out=best)
+
+
+def _gdt(
+    seeds: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float, iterations
+) -> torch.Tensor:
+    """Batched raster-scan GDT: ``seeds`` ``(B, *shape)`` bool, ``img`` ``(*shape)``."""
+    nd = img.dim()
+    d = torch.where(seeds, 0.0, math.inf).to(torch.float32)
+    if d.numel() == 0 or not bool(seeds.any()):
+        return d
+    rounds = _MAX_SWEEPS if iterations is None else int(iterations)
+    for _ in range(rounds):
+        before = d.clone() if iterations is None else None
+        for ax in range(nd):
+            sp_m = (sp[ax], *[s for i, s in enumerate(sp) if i != ax])
+            img_m = img.movedim(ax, 0).contiguous()
+            dm = d.movedim(ax + 1, 0).contiguous()  # (n, B, *plane)
+            for step in (1, -1):
+                _sweep(dm, _pass_costs(img_m, step, sp_m, lamb), step)
+            d = dm.movedim(0, ax + 1).contiguous()
+        if before is not None and torch.equal(before, d):
+            break
+    return d
 
 
 def geodesic_distance_transform(
@@ -117,28 +160,8 @@ def geodesic_distance_transform(
     if iterations is not None and int(iterations) < 1:
         raise ValueError(f"iterations must be >= 1 or None, got {iterations!r}")
     sp = _check_spacing(spacing, len(shape))
-    img = image.to(torch.float32)
-    d = torch.where(seeds.to(torch.bool), 0.0, math.inf).to(torch.float32)
-    if not bool(seeds.any()):
-        return d
-    nd = len(shape)
-    rounds = _MAX_SWEEPS if iterations is None else int(iterations)
-    for _ in range(rounds):
-        before = d.clone() if iterations is None else None
-        for ax in range(nd):
-            plane_sp = [s for i, s in enumerate(sp) if i != ax]
-            offs = torch.cartesian_prod(*[torch.tensor([-1.0, 0.0, 1.0])] * (nd - 1))
-            offs = offs.reshape(-1, nd - 1)
-            eu2 = ((offs * torch.tensor(plane_sp)) ** 2).sum(-1) + sp[ax] ** 2
-            eu2 = eu2.to(d.device)
-            img_m = img.movedim(ax, 0).contiguous()
-            dm = d.movedim(ax, 0).contiguous()
-            for step in (1, -1):
-                _sweep(dm, _pass_costs(img_m, step, eu2, float(lamb)), step)
-            d = dm.movedim(0, ax).contiguous()
-        if before is not None and torch.equal(before, d):
-            break
-    return d
+    seeds = seeds.to(torch.bool)
+    return _gdt(seeds[None], image.to(seeds.device, torch.float32), sp, float(lamb), iterations)[0]
 
 
 def truncate_top(dist: torch.Tensor, theta: float) -> torch.Tensor:
@@ -301,14 +324,11 @@ def gdt_map(
     clicks, shape, sp, dev = _setup(clicks, shape, spacing, device)
     img = _check_image(image, shape, dev)
     seeds = disk(clicks, shape, sigma=_check_nonneg("sigma", sigma), spacing=sp, device=dev) > 0
-    out = torch.stack(
-        [
-            geodesic_distance_transform(
-                seeds[ch], img, spacing=sp, lamb=lamb, iterations=iterations
-            )
-            for ch in range(2)
-        ]
-    )
+    if not 0.0 <= float(lamb) <= 1.0:
+        raise ValueError(f"lamb must be in [0, 1], got {lamb!r}")
+    if iterations is not None and int(iterations) < 1:
+        raise ValueError(f"iterations must be >= 1 or None, got {iterations!r}")
+    out = _gdt(seeds, img, sp, float(lamb), iterations)
     return torch.stack([truncate_top(out[ch], theta) for ch in range(2)])
 
 

@@ -1,0 +1,336 @@
+"""``iseg bench guidance``: time every click signal against a naive full-volume reference.
+
+The naive references are written independently of the signal code (numpy over the whole
+grid, scipy EDT, MONAI full-volume Gaussian filtering, scipy.sparse.csgraph Dijkstra), so
+the benchmark also reports how far each signal is from its reference (``max_abs_diff``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from reference_impl.device import resolve_device
+from reference_impl.interactions import Click
+
+__all__ = ["run_benchmark", "dijkstra_gdt", "verify_gdt", "format_table", "format_markdown"]
+
+# Thesis Table 3 (autoPET column) where it gives a value; σ, radii in mm (spacing given).
+_PARAMS: dict[str, dict] = {
+    "gaussian_heatmap": {"sigma": 5.0},
+    "gaussian_heatmap[sw-fastedit]": {"sigma": 1.0, "compat": "sw-fastedit"},
+    "disk": {"sigma": 5.0},
+    "edt": {"sigma": 0.0, "theta": 10.0},
+    "gdt": {"sigma": 5.0, "theta": 10.0},
+    "exp_gdt": {"sigma": 5.0},
+    "adaptive_heatmap": {},
+    "location_prior": {},
+}
+
+
+def dijkstra_gdt(seeds: np.ndarray, img: np.ndarray, spacing: Sequence[float], lamb: float):
+    """Geodesic distance by Dijkstra on the ``3^D - 1`` neighbour graph (scipy), float64."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    shape, n = img.shape, img.size
+    idx = np.arange(n).reshape(shape)
+    rows, cols, w = [], [], []
+    for off in itertools.product([-1, 0, 1], repeat=img.ndim):
+        if not any(off):
+            continue
+        src = tuple(slice(max(0, -o), s - max(0, o)) for o, s in zip(off, shape, strict=True))
+        dst = tuple(slice(max(0, o), s - max(0, -o)) for o, s in zip(off, shape, strict=True))
+        e2 = sum((o * s) ** 2 for o, s in zip(off, spacing, strict=True))
+        diff = img[src].astype(np.float64) - img[dst]
+        rows.append(idx[src].ravel())
+        cols.append(idx[dst].ravel())
+        w.append((np.sqrt((1 - lamb) * e2 + lamb * diff**2) + 1e-300).ravel())
+    g = coo_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), (n, n))
+    if not seeds.any():
+        return np.full(shape, np.inf)
+    d = dijkstra(g.tocsr(), directed=True, indices=np.flatnonzero(seeds), min_only=True)
+    return d.reshape(shape)
+
+
+def verify_gdt(*, rng: np.random.Generator | int | None = 0) -> dict:
+    """Max error of the torch raster-scan GDT vs Dijkstra on random small 2D/3D volumes."""
+    from reference_impl.guidance.geodesic import geodesic_distance_transform
+
+    rng = np.random.default_rng(rng)
+    cases = [((24, 24), (1.0, 1.0)), ((20, 26), (0.5, 2.0)), ((12, 12, 12), (1.0, 1.0, 1.0)),
+             ((10, 14, 12), (3.0, 1.0, 0.8))]  # fmt: skip
+    worst_abs, worst_rel, n = 0.0, 0.0, 0
+    for (shape, sp), lamb in itertools.product(cases, (0.0, 0.5, 1.0)):
+        img = (rng.random(shape) * 4).astype(np.float32)
+        seeds = np.zeros(shape, bool)
+        seeds.flat[rng.integers(0, seeds.size, int(rng.integers(1, 5)))] = True
+        seeds.flat[0] = True  # a border seed every time
+        got = geodesic_distance_transform(torch.from_numpy(seeds), torch.from_numpy(img),
+                                          spacing=sp, lamb=lamb).numpy()  # fmt: skip
+        ref = dijkstra_gdt(seeds, img, sp, lamb)
+        err = np.abs(got - ref)
+        worst_abs = max(worst_abs, float(err.max()))
+        worst_rel = max(worst_rel, float((err / np.maximum(ref, 1e-12))[ref > 0].max()))
+        n += 1
+    return {"n_volumes": n, "max_abs_error": worst_abs, "max_rel_error": worst_rel,
+            "lambdas": [0.0, 0.5, 1.0], "cases": [[list(s), list(p)] for s, p in cases]}  # fmt: skip
+
+
+def _grid_d2(shape, c, sp):
+    grids = np.ogrid[tuple(slice(0, s) for s in shape)]
+    return sum(((g - ci) * s) ** 2 for g, ci, s in zip(grids, c, sp, strict=True))
+
+
+def _naive_stamp(kind, sigma):
+    def run(clicks, shape, sp, img):
+        out = np.zeros((2, *shape))
+        for c in clicks:
+            d2 = _grid_d2(shape, c.index, sp)
+            if kind == "gauss":
+                v = np.exp(-d2 / (2 * sigma**2)) * (d2 <= (4 * sigma) ** 2)
+            else:
+                v = (d2 <= sigma**2).astype(float)
+            ch = 1 - c.label
+            out[ch] = np.maximum(out[ch], v)
+        return out
+
+    return run
+
+
+def _naive_sw_fastedit(clicks, shape, sp, img):
+    from monai.networks.layers import GaussianFilter
+
+    imp = torch.zeros((2, 1, *shape))
+    for c in clicks:
+        imp[(1 - c.label, 0, *c.index)] = 1.0
+    g = GaussianFilter(len(shape), sigma=1.0, truncated=4.0, approx="erf")(imp)[:, 0]
+    lo = g.amin(dim=tuple(range(1, g.dim())), keepdim=True)
+    hi = g.amax(dim=tuple(range(1, g.dim())), keepdim=True)
+    return (((g - lo) / (hi - lo)) > 0.1).double().numpy()
+
+
+def _np_truncate(d, theta):
+    fin = d[np.isfinite(d)]
+    if theta == 0 or fin.size == 0:
+        return d
+    k = max(1, math.ceil((1 - theta / 100) * fin.size))
+    return np.minimum(d, np.partition(fin, k - 1)[k - 1])
+
+
+def _seed_masks(clicks, shape, sp, sigma):
+    masks = np.zeros((2, *shape), bool)
+    for c in clicks:
+        masks[1 - c.label] |= _grid_d2(shape, c.index, sp) <= sigma**2
+    return masks
+
+
+def _naive_edt(clicks, shape, sp, img):
+    from scipy.ndimage import distance_transform_edt
+
+    out = []
+    for m in _seed_masks(clicks, shape, sp, 0.0):
+        d = distance_transform_edt(~m, sampling=sp) if m.any() else np.full(shape, np.inf)
+        out.append(_np_truncate(d, _PARAMS["edt"]["theta"]))
+    return np.stack(out)
+
+
+def _naive_gdt(name):
+    def run(clicks, shape, sp, img):
+        sigma = _PARAMS[name]["sigma"]
+        d = [dijkstra_gdt(m, img, sp, 1.0) for m in _seed_masks(clicks, shape, sp, sigma)]
+        if name == "gdt":
+            return np.stack([_np_truncate(x, _PARAMS["gdt"]["theta"]) for x in d])
+        return 1 - np.exp(-np.stack(d))
+
+    return run
+
+
+def _naive_adaptive(clicks, shape, sp, img):
+    seeds = np.zeros(shape, bool)
+    for c in clicks:
+        seeds[c.index] = True
+    gdt = dijkstra_gdt(seeds, img, sp, 1.0)
+    out = np.zeros((2, *shape))
+    for c in clicks:
+        box = tuple(slice(max(i - 4, 0), i + 5) for i in c.index)
+        sigma = math.floor(13 * math.exp(-0.15 * gdt[box].mean()) + 1e-9)
+        d2 = _grid_d2(shape, c.index, sp)
+        v = np.exp(-d2 / (2 * sigma**2)) * (d2 <= (4 * sigma) ** 2) if sigma else (d2 == 0) * 1.0
+        out[1 - c.label] = np.maximum(out[1 - c.label], v)
+    return out
+
+
+def _naive_location_prior(clicks, shape, sp, img):
+    from skimage.feature import canny
+
+    w = np.where(canny(img.astype(np.float64), sigma=1.0), 10.0, 1.0)
+    sat = np.pad(w.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    ys, xs = np.arange(shape[0])[:, None], np.arange(shape[1])[None, :]
+    out = np.zeros((2, *shape))
+    for c in clicks:
+        y0, y1 = np.minimum(ys, c.index[0]), np.maximum(ys, c.index[0]) + 1
+        x0, x1 = np.minimum(xs, c.index[1]), np.maximum(xs, c.index[1]) + 1
+        s = sat[y1, x1] - sat[y0, x1] - sat[y1, x0] + sat[y0, x0]
+        out[1 - c.label] = np.maximum(out[1 - c.label], np.maximum(0, 255 - s))
+    return out
+
+
+_NAIVE: dict[str, Callable] = {
+    "gaussian_heatmap": _naive_stamp("gauss", _PARAMS["gaussian_heatmap"]["sigma"]),
+    "gaussian_heatmap[sw-fastedit]": _naive_sw_fastedit,
+    "disk": _naive_stamp("disk", _PARAMS["disk"]["sigma"]),
+    "edt": _naive_edt,
+    "gdt": _naive_gdt("gdt"),
+    "exp_gdt": _naive_gdt("exp_gdt"),
+    "adaptive_heatmap": _naive_adaptive,
+    "location_prior": _naive_location_prior,
+}
+_NEEDS_DIJKSTRA = {"gdt", "exp_gdt", "adaptive_heatmap"}
+
+
+def _timed(fn: Callable[[], object], repeats: int, dev: torch.device, warmup: bool):
+    """Median wall time (s) of ``fn`` over ``repeats`` runs, CUDA-synchronised."""
+    if warmup:
+        fn()
+    times, out = [], None
+    for _ in range(repeats):
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        t0 = time.perf_counter()
+        out = fn()
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
+    both_inf = np.isinf(a) & np.isinf(b)
+    return float(np.abs(np.where(both_inf, 0.0, a - b)).max())
+
+
+def _machine(dev: torch.device) -> dict:
+    info = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": sys.version.split()[0],
+        "torch": torch.__version__,
+        "device": str(dev),
+    }
+    if dev.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(dev)
+    try:
+        info["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        info["git_commit"] = None
+    return info
+
+
+def run_benchmark(
+    *,
+    shape: Sequence[int] = (400, 400, 352),
+    spacing: Sequence[float] = (3.0, 2.0, 2.0),
+    n_clicks: int = 10,
+    repeats: int = 3,
+    device: str | torch.device | None = None,
+    naive_max_voxels: int = 2_500_000,
+    rng: np.random.Generator | int | None = 0,
+) -> dict:
+    """Time every click signal on a phantom volume vs its naive reference; return a dict."""
+    from reference_impl.guidance.registry import get_signal
+    from reference_impl.phantoms import make_phantom
+
+    rng = np.random.default_rng(rng)
+    dev = resolve_device(device)
+    shape, sp = tuple(int(s) for s in shape), tuple(float(s) for s in spacing)
+    vol = make_phantom(shape, spacing=sp, rng=rng)
+    img = vol.image.astype(np.float32)
+    clicks = [Click(lab, tuple(int(rng.integers(0, s)) for s in shape))
+              for lab in (1, 0) for _ in range(n_clicks)]  # fmt: skip
+    img_t = torch.from_numpy(img).to(dev)
+    results = {}
+    for key, params in _PARAMS.items():
+        name = key.split("[")[0]
+        cl, shp, sp_k, im, im_np = clicks, shape, sp, img_t, img
+        if name == "location_prior":  # 2D only: the middle axial slice
+            z = shape[0] // 2
+            cl = [Click(c.label, c.index[1:]) for c in clicks]
+            shp, sp_k, im, im_np = shape[1:], sp[1:], img_t[z], img[z]
+        kw = dict(params, spacing=None if "compat" in params else sp_k, device=dev)
+        if name in ("gdt", "exp_gdt", "adaptive_heatmap", "location_prior"):
+            kw["image"] = im
+        t_ours, out = _timed(lambda: get_signal(name)(cl, shp, **kw), repeats, dev, True)  # noqa: B023
+        row = {"params": params, "ours_s": t_ours, "naive_s": None, "ratio_naive_over_ours": None,
+               "max_abs_diff": None}  # fmt: skip
+        if name not in _NEEDS_DIJKSTRA or math.prod(shp) <= naive_max_voxels:
+            t_naive, ref = _timed(lambda: _NAIVE[key](cl, shp, sp_k, im_np), 1, dev, False)  # noqa: B023
+            row.update(naive_s=t_naive, ratio_naive_over_ours=t_naive / t_ours,
+                       max_abs_diff=_max_diff(out.cpu().double().numpy(), ref))  # fmt: skip
+        results[key] = row
+    return {
+        "benchmark": "guidance signals (issue 4)",
+        "shape": list(shape),
+        "spacing": list(sp),
+        "n_clicks_per_label": n_clicks,
+        "repeats": repeats,
+        "image": "reference_impl.phantoms.make_phantom(shape, spacing, rng=0)",
+        "machine": _machine(dev),
+        "signals": results,
+        "gdt_vs_dijkstra": verify_gdt(rng=0),
+    }
+
+
+def format_table(res: dict) -> str:
+    """Plain-text table of a :func:`run_benchmark` result."""
+    lines = [
+        f"{'signal':32s} {'ours ms':>10s} {'naive ms':>10s} {'naive/ours':>10s} {'max|diff|':>10s}"
+    ]
+    for key, r in res["signals"].items():
+        naive = "skipped" if r["naive_s"] is None else f"{1e3 * r['naive_s']:.1f}"
+        ratio = "-" if r["ratio_naive_over_ours"] is None else f"{r['ratio_naive_over_ours']:.2f}"
+        diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.2e}"
+        lines.append(f"{key:32s} {1e3 * r['ours_s']:10.1f} {naive:>10s} {ratio:>10s} {diff:>10s}")
+    g = res["gdt_vs_dijkstra"]
+    lines.append(f"GDT vs Dijkstra on {g['n_volumes']} random volumes: max abs error "
+                 f"{g['max_abs_error']:.2e}, max rel error {g['max_rel_error']:.2e}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def save(res: dict, out: str | Path) -> Path:
+    """Write ``res`` as indented JSON (creating folders)."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    return path
+
+
+def format_markdown(res: dict) -> str:
+    """Markdown table of a :func:`run_benchmark` result (quoted verbatim in docs/guidance.md)."""
+    lines = [
+        "| signal | ours (ms) | naive (ms) | naive / ours | max abs diff |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for key, r in res["signals"].items():
+        naive = "skipped" if r["naive_s"] is None else f"{1e3 * r['naive_s']:.1f}"
+        ratio = "-" if r["ratio_naive_over_ours"] is None else f"{r['ratio_naive_over_ours']:.2f}"
+        diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
+        lines.append(f"| `{key}` | {1e3 * r['ours_s']:.1f} | {naive} | {ratio} | {diff} |")
+    return "\n".join(lines)
