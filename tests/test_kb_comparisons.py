@@ -49,6 +49,32 @@ def test_classify_groups() -> None:
     assert classify(["u-net", "geos"], KINDS, view="interactive") == "classical-only"
 
 
+def test_summary_separates_unnamed_edges_and_missing_texts() -> None:
+    doc = {
+        "external_nodes": [
+            {"id": "unnamed-sota-methods", "kind": "other"},
+            {"id": "sam", "kind": "non-medical-interactive"},
+        ],
+        "edges": [
+            {"from": 1, "to": "unnamed-sota-methods", "source": {"kind": "paper"}},
+            {"from": 2, "to": "unnamed-sota-methods", "source": {"kind": "paper"}},
+            {"from": 2, "to": "sam", "source": {"kind": "paper"}},
+        ],
+        "coverage": [
+            {"ref": 1, "status": "known"},
+            {"ref": 2, "status": "known"},
+            {"ref": 3, "status": "unknown", "source": {"ref": "search tool, corpus pages"}},
+            {"ref": 4, "status": "unknown", "source": {"ref": "https://example.org (abstract)"}},
+        ],
+    }
+    s = coverage_summary(doc)
+    assert s["only_unnamed"] == [1]  # [2] also names SAM
+    assert s["unknown_no_text"] == [3]
+    # an unnamed comparison is never 'none'; mixed with SAM it is 'other', not non-medical-only
+    assert s["by_view"]["all"]["other"] == [1, 2]
+    assert s["by_view"]["interactive"]["none"] == []
+
+
 def test_classify_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="view must be one of"):
         classify([5], KINDS, view="some")  # type: ignore[arg-type]
@@ -140,6 +166,12 @@ def test_doc_numbers_match_script(capsys: pytest.CaptureFixture[str]) -> None:
     doc = (DATA.parents[1] / "docs" / "kb_comparisons.md").read_text()
     assert main([]) == 0
     lines = capsys.readouterr().out.splitlines()
-    for prefix in ("comparison status:", "edges:", "code links:"):
+    for prefix in (
+        "comparison status:",
+        "edges:",
+        "code links:",
+        "known only through unnamed grouping nodes:",
+        "unknown, no public text found:",
+    ):
         line = next(ln for ln in lines if ln.startswith(prefix))
         assert line in doc, f"docs/kb_comparisons.md is stale: {line!r}"

@@ -27,6 +27,7 @@ import yaml
 __all__ = [
     "THESIS_COUNTS",
     "CATEGORIES",
+    "UNNAMED_NODES",
     "load_comparisons",
     "classify",
     "coverage_summary",
@@ -52,6 +53,12 @@ CATEGORIES: tuple[str, ...] = (
     "non-medical-only",
     "non-interactive-only",
     "other",
+)
+
+#: Grouping nodes for prior work that a source mentions without naming it.  An edge to one
+#: of them shows that a study compares against *something*, not against what.
+UNNAMED_NODES: frozenset[str] = frozenset(
+    {"unnamed-interactive-methods", "unnamed-sota-methods", "traditional-interactive-methods"}
 )
 
 View = Literal["all", "interactive"]
@@ -204,8 +211,10 @@ def coverage_summary(data: dict[str, Any], *, code_links: list[dict] | None = No
     dict
         ``status`` (known/none/unknown counts), ``by_view`` (per view: group ->
         sorted reference numbers), ``thesis`` (:data:`THESIS_COUNTS`), ``edges``,
-        ``edges_between_reviewed``, ``external_nodes``, ``edge_source_kinds`` and, if
-        given, ``code_links``.
+        ``edges_between_reviewed``, ``external_nodes``, ``edge_source_kinds``,
+        ``only_unnamed`` (methods whose edges all go to :data:`UNNAMED_NODES`),
+        ``unknown_no_text`` (``unknown`` rows whose source says no public text was found,
+        i.e. ``source.ref`` starts with "search tool") and, if given, ``code_links``.
 
     Examples
     --------
@@ -237,6 +246,15 @@ def coverage_summary(data: dict[str, Any], *, code_links: list[dict] | None = No
         "edges_between_reviewed": sum(isinstance(e["to"], int) for e in data.get("edges", [])),
         "external_nodes": len(kinds),
         "edge_source_kinds": dict(Counter(e["source"]["kind"] for e in data.get("edges", []))),
+        "only_unnamed": sorted(
+            r for r, ts in targets.items() if set(map(str, ts)) <= UNNAMED_NODES
+        ),
+        "unknown_no_text": sorted(
+            r["ref"]
+            for r in data.get("coverage", [])
+            if r["status"] == "unknown"
+            and str((r.get("source") or {}).get("ref", "")).startswith("search tool")
+        ),
     }
     if code_links is not None:
         out["code_links"] = {
@@ -257,6 +275,12 @@ def _table(s: dict) -> str:
     lines.append(
         f"edges: {s['edges']} ({s['edges_between_reviewed']} between reviewed methods); "
         f"external nodes: {s['external_nodes']}; edge sources: {s['edge_source_kinds']}"
+    )
+    lines.append(
+        f"known only through unnamed grouping nodes: {len(s['only_unnamed'])} {s['only_unnamed']}"
+    )
+    lines.append(
+        f"unknown, no public text found: {len(s['unknown_no_text'])} {s['unknown_no_text']}"
     )
     if "code_links" in s:
         c = s["code_links"]
