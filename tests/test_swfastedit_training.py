@@ -22,6 +22,7 @@ from reference_impl.swfastedit.data import (
     load_dataset,
     normalize_intensity,
     random_crop,
+    synthetic_volumes,
 )
 from reference_impl.swfastedit.evaluation import evaluate_volume, summarize
 from reference_impl.swfastedit.inference import SWFastEditPredictor
@@ -147,7 +148,7 @@ def test_shipped_checkpoint_improves_with_clicks_and_beats_untrained():
     net, cfg, meta = load_checkpoint(SHIPPED)
     assert SHIPPED.stat().st_size <= 10 * 2**20
     assert meta["config"]["robot_user"] == "R4" and meta["data_fingerprint"]
-    held_out = make_phantoms(4, (32, 48, 48), rng=12345)
+    held_out = synthetic_volumes(4, (32, 64, 64), rng=12345)
     d = _curves(net, UNetConfig(**cfg.net), held_out).mean(0)
     torch.manual_seed(0)
     untrained = _curves(build_network(UNetConfig(**cfg.net)).eval(), UNetConfig(**cfg.net), held_out).mean(0)

@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--robot-user", default="R4", help="R1..R5 (default R4, uniform in the error)")
     p.add_argument("--dice-stop", type=float, default=None, help="stop clicking at this Dice")
     p.add_argument("--n-synthetic", type=int, default=16)
-    p.add_argument("--synthetic-shape", type=_ints, default=(32, 48, 48))
+    p.add_argument("--synthetic-shape", type=_ints, default=(32, 64, 64))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="last.pt to continue from")
     p.add_argument("--device", default=None)
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     e.add_argument("--inference", choices=["sliding_window", "global"], default="sliding_window")
     e.add_argument("--roi-size", type=_ints, default=None, help="default: the training ROI")
     e.add_argument("--n-synthetic", type=int, default=8)
-    e.add_argument("--synthetic-shape", type=_ints, default=(32, 48, 48))
+    e.add_argument("--synthetic-shape", type=_ints, default=(32, 64, 64))
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default=None)
     e.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -110,15 +110,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .data import load_dataset
     from .evaluation import evaluate_volume, summarize
     from .inference import SWFastEditPredictor
-    from .model import UNetConfig, required_divisor
     from .training import load_checkpoint
 
-    net, cfg, meta = load_checkpoint(args.checkpoint, device="cpu")
+    _, cfg, meta = load_checkpoint(args.checkpoint, device="cpu")
     vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
                         rng=args.seed + 10_000)
-    pred = SWFastEditPredictor(net, inference=args.inference, roi_size=args.roi_size or cfg.roi_size,
-                               sigma=cfg.sigma, divisor=required_divisor(UNetConfig(**cfg.net)),
-                               device=args.device, normalize=cfg.normalize)
+    pred = SWFastEditPredictor.from_checkpoint(
+        args.checkpoint, inference=args.inference, roi_size=args.roi_size or cfg.roi_size,
+        device=args.device)
     rng = np.random.default_rng(args.seed)
     per = [evaluate_volume(pred, v, robot_user=args.robot_user, n_clicks=args.clicks, rng=rng)
            for v in vols]

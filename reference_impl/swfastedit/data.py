@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from ..io import Volume, load_case, load_sample
-from ..phantoms import make_phantoms
+from ..phantoms import make_phantom
 
 __all__ = [
     "normalize_intensity",
@@ -24,6 +24,7 @@ __all__ = [
     "data_fingerprint",
     "random_crop",
     "augment",
+    "synthetic_volumes",
 ]
 
 _SUFFIXES = (".nii.gz", ".nii", ".nrrd")
@@ -115,13 +116,43 @@ def load_dataset(
     if isinstance(source, str | Path):
         s = str(source)
         if s == "synthetic":
-            return make_phantoms(n_synthetic, shape, rng=rng)
+            return synthetic_volumes(n_synthetic, shape, rng=rng)
         if s.startswith("sample:"):
             return [load_sample(name) for name in s[len("sample:"):].split(",")]
         pairs = find_pairs(s)
     else:
         pairs = [(Path(a), Path(b)) for a, b in source]
     return [load_case(img, lab) for img, lab in pairs]
+
+
+def synthetic_volumes(
+    n: int,
+    shape: tuple[int, ...] = (32, 48, 48),
+    *,
+    rng: np.random.Generator | int | None = None,
+) -> list[Volume]:
+    """Phantoms where the image alone is ambiguous, so a model must use the clicks.
+
+    Each phantom (:func:`reference_impl.phantoms.make_phantom`) has 1-2 lesions and 2-4
+    distractor blobs of the *same* brightness, a random polarity (bright or dark objects,
+    contrast 0.5-1.5) and radii of 4-14 voxels.
+
+    Examples
+    --------
+    >>> vols = synthetic_volumes(2, (16, 24, 24), rng=0)
+    >>> [v.name for v in vols], vols[0].image.shape
+    (['synthetic_000', 'synthetic_001'], (16, 24, 24))
+    """
+    rng = np.random.default_rng(rng)
+    vols = []
+    for i in range(n):
+        sign = 1.0 if rng.random() < 0.5 else -1.0
+        v = make_phantom(shape, n_lesions=int(rng.integers(1, 3)),
+                         n_distractors=int(rng.integers(2, 5)), radius_range=(4.0, 14.0),
+                         contrast=sign * rng.uniform(0.5, 1.5), rng=rng)
+        v.name = f"synthetic_{i:03d}"
+        vols.append(v)
+    return vols
 
 
 def data_fingerprint(volumes: Sequence[Volume]) -> str:

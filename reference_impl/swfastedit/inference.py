@@ -189,6 +189,21 @@ class SWFastEditPredictor:
         self.n_forward = 0
         self._state: dict | None = None
 
+    @classmethod
+    def from_checkpoint(cls, path, **options) -> SWFastEditPredictor:
+        """Build a predictor from a checkpoint of :func:`~.training.train`.
+
+        The ROI size, sigma, normalisation and size divisor default to the training values;
+        ``options`` override them (e.g. ``inference="global"``, ``device="cuda"``).
+        """
+        from .model import UNetConfig, required_divisor
+        from .training import load_checkpoint
+
+        net, cfg, _ = load_checkpoint(path)
+        defaults = {"roi_size": cfg.roi_size, "sigma": cfg.sigma, "normalize": cfg.normalize,
+                    "divisor": required_divisor(UNetConfig(**cfg.net))}
+        return cls(net, **{**defaults, **options})
+
     # ------------------------------------------------------------------ state
     @property
     def is_volume_set(self) -> bool:
