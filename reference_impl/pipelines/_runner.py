@@ -1,0 +1,222 @@
+"""The common runner of every leaf pipeline: validate, run, measure, write atomically.
+
+Order of work: resolve the pipeline (unknown id/leaf -> ``ValueError``), the budget and the
+device, load and validate all data (:mod:`._data`) -- all before any training -- then run
+the pipeline with a tqdm bar and an optional ``progress(fraction, message)`` callback, and
+write ``metrics.json``, ``dice_curve.png``, ``overlay.png`` and ``config.yaml`` into a
+temporary sibling folder that is renamed to ``out`` only at the end, so an interrupted or
+failed run leaves no partial output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._base import Context, PipelineResult, get_budget
+from ._data import load_data
+
+__all__ = ["run_pipeline", "RunOutput"]
+
+
+@dataclass
+class RunOutput:
+    """A finished run: the metrics written to ``metrics.json``, the pipeline's result and
+    the output folder (``None`` when no ``out`` was given)."""
+
+    metrics: dict[str, Any]
+    result: PipelineResult
+    out: Path | None
+
+
+def _versions() -> dict[str, str]:
+    import monai
+    import torch
+
+    try:
+        from importlib.metadata import version
+
+        iseg = version("iseg-navigator")
+    except Exception:  # noqa: BLE001 - not installed as a distribution
+        iseg = "unknown"
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "torch": torch.__version__, "monai": monai.__version__, "iseg-navigator": iseg}
+
+
+def _interactive_metrics(res: PipelineResult, n: int) -> dict[str, Any]:
+    from ..metrics import auc, consistent_improvement, final, noc_summary
+
+    out: dict[str, Any] = {"dice": res.curve, "dice_per_volume": res.per_volume,
+                           "final": final(res.curve), "initial": float(res.curve[0])}
+    if len(res.curve) > 1:
+        out["auc"] = auc(res.curve)
+        out["consistent_improvement"] = float(np.mean(
+            [consistent_improvement(c) for c in res.per_volume]))
+    if res.curve_kind == "interaction" and len(res.curve) > 1:
+        out.update(noc_summary(res.per_volume, thresholds=(0.85, 0.90), max_clicks=n))
+    return out
+
+
+def _clean(obj):
+    """JSON-safe copy: NaN/inf -> None, numpy scalars -> Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _config(pipe, data, device, budget, seed, n_interactions) -> dict[str, Any]:
+    return {"pipeline": pipe.id, "leaf": pipe.leaf,
+            "data": data if isinstance(data, str | Path) else "<in-memory volumes>",
+            "device": str(device), "budget": budget, "seed": int(seed),
+            "interactions": int(n_interactions)}
+
+
+def _write(tmp: Path, metrics: dict, res: PipelineResult, config: dict, title: str) -> None:
+    import yaml
+
+    from ._plots import dice_curve, overlay
+
+    (tmp / "metrics.json").write_text(json.dumps(_clean(metrics), indent=2) + "\n")
+    cfg = {k: (str(v) if isinstance(v, Path) else v) for k, v in config.items()}
+    header = "# Reproduce with: iseg run --config config.yaml --out DIR\n"
+    (tmp / "config.yaml").write_text(header + yaml.safe_dump(cfg, sort_keys=False))
+    dice_curve(res, tmp / "dice_curve.png", title=title)
+    if res.trajectories:
+        overlay(res.trajectories[0], tmp / "overlay.png", title=title)
+
+
+def _finish(tmp: Path, out: Path) -> None:
+    """Move the finished temporary folder to ``out`` (replacing an older run there)."""
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+def run_pipeline(
+    pipeline: str,
+    *,
+    data: Any = "synthetic",
+    out: str | Path | None = None,
+    device: str | None = "auto",
+    budget: str = "small",
+    seed: int = 0,
+    n_interactions: int | None = None,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: threading.Event | None = None,
+    show_progress: bool = True,
+) -> RunOutput:
+    """Run one leaf's reference pipeline end to end.
+
+    Parameters
+    ----------
+    pipeline : str
+        A pipeline id (e.g. ``'t2.1.2.2.1-center-largest-error'``) or a leaf id (``'T2.1.2.2.1'``).
+    data : str, Path, Volume or list of Volume
+        ``'synthetic'`` (phantoms; training and evaluation phantoms are distinct), a sample
+        name (``'ct_spleen'``, see :data:`reference_impl.io.SAMPLE_CASES`), ``'IMAGE,LABEL'``
+        paths (NIfTI/NRRD), a folder of pairs (the last 20 % are evaluated), or in-memory
+        volumes.  A single real volume is used for both training and evaluation
+        (``metrics['same_volume'] = True``).
+    out : str or Path, optional
+        Output folder (replaced atomically at the end); ``None`` writes nothing.
+    device : {'auto', 'cpu', 'cuda'} or None
+        Torch device (``'auto'``/None: CUDA when available).
+    budget : {'small', 'full'}
+        Compute budget (:data:`reference_impl.pipelines.BUDGETS`).
+    seed : int
+        Seed of every random choice (data, initialisation, robot users).
+    n_interactions : int, optional
+        Evaluation interactions (default: the budget's).
+    progress : callable, optional
+        ``progress(fraction in [0, 1], message)`` called during the run (for the app).
+    cancel : threading.Event, optional
+        When set, the run stops at the next progress report with :class:`Cancelled`.
+    show_progress : bool
+        Show a tqdm bar on stderr.
+
+    Returns
+    -------
+    RunOutput
+
+    Raises
+    ------
+    ValueError
+        Unknown pipeline/leaf/budget, CUDA requested without CUDA, or invalid data (shape or
+        affine mismatch, NaNs, empty label) -- always before any training.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    from ..device import resolve_device
+    from .registry import get_pipeline
+
+    t_start = time.perf_counter()
+    pipe = get_pipeline(pipeline)
+    bud = get_budget(budget)
+    dev = resolve_device(device)
+    n = bud.n_interactions if n_interactions is None else int(n_interactions)
+    if n < 1:
+        raise ValueError(f"n_interactions must be >= 1, got {n}")
+    out_path = Path(out) if out is not None else None
+    if out_path is not None and out_path.exists() and not out_path.is_dir():
+        raise ValueError(f"--out {out_path} exists and is not a folder")
+    d = load_data(data, bud, seed)
+    t_data = time.perf_counter() - t_start
+    tmp = None
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.tmp-", dir=out_path.parent))
+    bar = tqdm(total=1000, disable=not show_progress, leave=False, unit="‰")
+    ctx = Context(train=d.train, eval=d.eval, budget=bud, device=dev, seed=int(seed),
+                  workdir=tmp, n_interactions=n, same_volume=d.same_volume,
+                  progress=progress, cancel=cancel, _bar=bar)
+    torch.manual_seed(seed)
+    try:
+        ctx.report(0.0, f"{pipe.id}: start")
+        t0 = time.perf_counter()
+        res = pipe.run(ctx)
+        t_run = time.perf_counter() - t0
+        config = _config(pipe, data, device or "auto", budget, seed, n)
+        metrics = {
+            "pipeline": pipe.id, "leaf": pipe.leaf, "summary": pipe.summary,
+            "curve_kind": res.curve_kind, **_interactive_metrics(res, n),
+            "guidance": res.guidance_name, "evaluation": res.evaluation,
+            "data": {"source": d.source, "n_train": len(d.train), "n_eval": len(d.eval),
+                     "same_volume": d.same_volume, "volumes": d.preprocessing},
+            "budget": bud.to_dict(), "device": str(dev), "seed": int(seed), "config": config,
+            "timings": {"data_s": t_data, "run_s": t_run, **res.timings,
+                        "total_s": time.perf_counter() - t_start},
+            "versions": _versions(), "torch_threads": torch.get_num_threads(), **res.extra,
+        }
+        if tmp is not None:
+            _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
+            _finish(tmp, out_path)
+            tmp = None
+        ctx.report(1.0, "done")
+        return RunOutput(metrics, res, out_path)
+    finally:
+        bar.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
