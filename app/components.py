@@ -253,21 +253,60 @@ def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def _draw_interactions(ax: Any, interactions: Sequence[Any], z: int) -> int:
+    """Draw the interactions that touch axial slice ``z``; returns how many were drawn."""
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    from reference_impl.interactions import Box, Click, Polygon, Scribble
+
+    drawn = 0
+    for h in interactions:
+        colour = "lime" if getattr(h, "label", 1) else "red"
+        if isinstance(h, Click) and int(h.index[0]) == z:
+            ax.plot(h.index[2], h.index[1], marker="+" if h.label else "x", color=colour,
+                    markersize=11, markeredgewidth=2.5)
+        elif isinstance(h, Scribble) and np.any(np.asarray(h.points)[:, 0] == z):
+            pts = np.asarray(h.points)
+            pts = pts[pts[:, 0] == z]
+            ax.plot(pts[:, 2], pts[:, 1], ".", markersize=3, color=colour)
+        elif isinstance(h, Box) and h.lo[0] <= z < h.hi[0]:
+            ax.add_patch(Rectangle((h.lo[2] - 0.5, h.lo[1] - 0.5), h.hi[2] - h.lo[2],
+                                   h.hi[1] - h.lo[1], fill=False, ec="yellow", lw=1.5))
+        elif isinstance(h, Polygon) and h.axis == 0 and h.slice_index == z:
+            v = np.asarray(h.vertices)
+            ax.plot(np.r_[v[:, 1], v[:1, 1]], np.r_[v[:, 0], v[:1, 0]], "-", color="yellow", lw=1.5)
+        else:
+            continue
+        drawn += 1
+    return drawn
+
+
 def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
-                 clicks: Sequence[tuple[int, int, int]] = (), guidance: Any = None,
-                 title: str = "") -> Any:
-    """Matplotlib figure of one 2D slice: image with label/prediction contours and clicks.
+                 interactions: Sequence[Any] = (), z: int = 0, guidance: Any = None,
+                 title: str = "") -> tuple[Any, int]:
+    """Matplotlib figure of one axial slice with label, prediction, interactions, guidance.
 
     Parameters
     ----------
     image : (H, W) array
-        The slice, shown in grey with a 1-99 percentile window.
+        The slice ``z``, shown in grey with a 1-99 percentile window.
     label, prediction : (H, W) arrays, optional
         Binary masks drawn as green (label) and red (prediction) contours.
-    clicks : sequence of (row, col, label)
-        Clicks on this slice; label 1 = foreground (green ``+``), 0 = background (red ``x``).
-    guidance : (H, W) array or (C, H, W) array, optional
-        Guidance signal shown in a second panel (channels summed).
+    interactions : sequence
+        :mod:`reference_impl.interactions` objects in volume coordinates ``(z, y, x)``;
+        those touching slice ``z`` are drawn (foreground green, background red, boxes and
+        polygons yellow).
+    z : int
+        Index of the slice (to select the interactions).
+    guidance : (H, W) or (C, H, W) array, optional
+        Guidance signal of the slice, shown in a second panel (channel 0 = foreground
+        in orange, the last channel = background in blue).
+
+    Returns
+    -------
+    (figure, int)
+        The figure and the number of interactions drawn on this slice.
     """
     import matplotlib
 
@@ -279,23 +318,25 @@ def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
     lo, hi = np.percentile(img, [1, 99]) if img.size else (0.0, 1.0)
     panels = 2 if guidance is not None else 1
     fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4.2), squeeze=False)
+    for ax in axes.ravel():
+        ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
+                  interpolation="nearest")
+        ax.set_axis_off()
     ax = axes[0, 0]
-    ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1, interpolation="nearest")
     for mask, colour in ((label, "lime"), (prediction, "red")):
         if mask is not None and np.any(mask):
             ax.contour(np.asarray(mask, dtype=np.float32), levels=[0.5], colors=colour,
                        linewidths=1.2)
-    for r, c, lab in clicks:
-        ax.plot(c, r, marker="+" if lab else "x", color="lime" if lab else "red",
-                markersize=11, markeredgewidth=2.5)
-    ax.set_title(title or "image · label (green) · prediction (red)", fontsize=9)
+    drawn = _draw_interactions(ax, interactions, z)
+    ax.set_title(title or "label (green) · prediction (red)", fontsize=9)
     if guidance is not None:
         g = np.asarray(guidance, dtype=np.float32)
-        if g.ndim == 3:
-            g = g.sum(axis=0)
-        axes[0, 1].imshow(g, cmap="magma", interpolation="nearest")
-        axes[0, 1].set_title("guidance signal", fontsize=9)
-    for a in axes.ravel():
-        a.set_axis_off()
+        g = g[None] if g.ndim == 2 else g
+        for ch, cmap in ((g[0], "autumn"), (g[-1] if len(g) > 1 else None, "winter")):
+            if ch is not None and np.any(ch):
+                axes[0, 1].imshow(np.ma.masked_equal(ch, 0), cmap=cmap, alpha=0.7, vmin=0,
+                                  vmax=max(float(ch.max()), 1e-6), interpolation="nearest")
+        _draw_interactions(axes[0, 1], interactions, z)
+        axes[0, 1].set_title("guidance signal (fg orange, bg blue)", fontsize=9)
     fig.tight_layout()
-    return fig
+    return fig, drawn

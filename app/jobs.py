@@ -86,10 +86,12 @@ class Job:
                 self.status = "cancelled"
             else:
                 self.fraction, self.message, self.status = 1.0, "done", "done"
-        except Cancelled:
-            self.status, self.message = "cancelled", "cancelled by the user"
         except Exception as exc:  # noqa: BLE001 - reported on the page as a message
-            self.status, self.error = "failed", f"{exc.__class__.__name__}: {exc}"
-            self.log = traceback.format_exc()
+            if isinstance(exc, Cancelled) or self.cancel_event.is_set():
+                # the worker's own "cancelled" exception type may differ from ours
+                self.status, self.message = "cancelled", "cancelled by the user"
+            else:
+                self.status, self.error = "failed", f"{exc.__class__.__name__}: {exc}"
+                self.log = traceback.format_exc()
         finally:
             self.finished = time.monotonic()

@@ -247,43 +247,69 @@ def test_run_page_upload_errors_are_messages():
     assert "no image file was uploaded" in at.error[0].value
 
 
-def test_run_page_from_wizard_with_patched_pipeline(monkeypatch):
-    """Wiring of the run page (job, progress, metrics, viewer); the pipeline is faked."""
-    import numpy as np
+def _tiny_budget(monkeypatch):
+    """Shrink the 'small' budget so a real pipeline run takes seconds (the code path is
+    unchanged: data generation, training, robot-user evaluation, outputs)."""
+    from dataclasses import replace
 
-    import app.runner
-    from app.runner import RunResult
+    from reference_impl.pipelines import _base
 
-    def fake(leaf, volume, *, device, budget, interactions, seed, progress, cancel, out_dir):
-        lab = volume.label.astype(bool)
-        pts = np.argwhere(lab)
-        preds, clicks, dice = [], [], []
-        for k in range(interactions):
-            progress(k / interactions, f"interaction {k + 1}")
-            z, y, x = (int(v) for v in pts[k])
-            clicks.append((clicks[-1] if clicks else []) + [(z, y, x, 1)])
-            preds.append(lab)
-            dice.append(0.5 + 0.05 * k)
-        return RunResult(f"fake-{leaf}", leaf, volume.name, device, dice, float(np.mean(dice)),
-                         dice[-1], volume.image, volume.label, preds, clicks,
-                         [None] * interactions)
+    small = _base.BUDGETS["small"]
+    monkeypatch.setitem(_base.BUDGETS, "small", replace(
+        small, shape=(24, 24, 24), roi=(24, 24, 24), n_train=2, n_eval=1, steps=3,
+        train_rounds=1, al_rounds=1, al_start=1, al_query=1, al_steps=2, online_steps=2))
 
-    monkeypatch.setattr(app.runner, "execute", fake)
+
+def test_run_page_runs_a_small_pipeline_from_the_wizard(monkeypatch):
+    _tiny_budget(monkeypatch)
     at = AppTest.from_file(ENTRY, default_timeout=60)
-    at.session_state["run_leaf"] = "T2.1.2.1.2"  # as set by the wizard's "Run" button
+    at.session_state["run_leaf"] = "T2.1.1.2"  # as set by the wizard's "Run …" button
     at.run()
     at.switch_page("views/run_pipeline.py").run()
     _ok(at)
-    assert at.selectbox(key="run_leaf_select").value == "T2.1.2.1.2"
-    at.slider(key="run_inter").set_value(3).run()
+    assert at.selectbox(key="run_leaf_select").value == "T2.1.1.2"
+    at.slider(key="run_inter").set_value(2).run()
     at.button(key="run_start").click().run()
+    _ok(at)
     job = at.session_state["run_job"]
-    assert job.wait(30) and job.status == "done", job.error
+    assert job.wait(300), "the small run did not finish in 300 s"
+    assert job.status == "done", job.error
     at.run()
     _ok(at)
+    res = job.result
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Final Dice"] == "0.600" and metrics["Interactions"] == "3"
-    assert "fake-T2.1.2.1.2" in _texts(at)
-    at.slider(key="run_view_k").set_value(2).run()
+    assert metrics["Final Dice"] == f"{res.final_dice:.3f}"
+    assert metrics["Interactions"] == "2" and len(res.predictions) == 3
+    assert 0.0 <= res.final_dice <= 1.0 and res.auc is not None
+    names = sorted(f.rsplit("/", 1)[-1] for f in res.files)
+    assert {"metrics.json", "dice_curve.png", "overlay.png"} <= set(names)
+    at.slider(key="run_view_k").set_value(1).run()
     _ok(at)
-    assert any("2 interactions so far" in c.value for c in at.caption)
+    assert any("1 interactions so far" in c.value for c in at.caption)
+
+
+def test_run_page_cancel(monkeypatch):
+    """Cancelling stops the background run and the page says so."""
+    import threading
+
+    import app.runner
+
+    started = threading.Event()
+
+    def slow(leaf, volume, *, progress, cancel, **kwargs):
+        started.set()
+        for i in range(3000):
+            progress(i / 3000, f"step {i}")
+            cancel.wait(0.01)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr(app.runner, "execute", slow)
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    at.button(key="run_start").click().run()
+    assert started.wait(10)
+    at.button(key="run_cancel").click().run()
+    job = at.session_state["run_job"]
+    assert job.wait(10) and job.status == "cancelled"
+    at.run()
+    assert not at.exception and "cancelled" in at.warning[0].value

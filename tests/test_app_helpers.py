@@ -97,13 +97,18 @@ def test_job_cancel_stops_the_worker():
         job.progress(0.1)
 
 
-def test_slice_figure_panels():
+def test_slice_figure_draws_interactions_on_the_slice():
+    from reference_impl.interactions import Box, Click, Scribble
+
     img = np.random.default_rng(0).normal(size=(32, 32))
     lab = np.zeros((32, 32), bool)
     lab[8:20, 8:20] = True
-    fig = slice_figure(img, label=lab, prediction=lab, clicks=[(10, 10, 1), (2, 2, 0)],
-                       guidance=np.stack([lab, ~lab]).astype(float))
+    inter = [Click(1, (5, 10, 10)), Click(0, (5, 2, 2)), Click(1, (6, 3, 3)),
+             Scribble(1, np.array([[5, 1, 1], [5, 1, 2], [4, 0, 0]])),
+             Box((4, 8, 8), (7, 20, 20))]
+    fig, drawn = slice_figure(img, label=lab, prediction=lab, interactions=inter, z=5,
+                              guidance=np.stack([lab, ~lab]).astype(float))
+    assert drawn == 4  # the click on slice 6 is not drawn
     assert len(fig.axes) == 2
-    assert len(fig.axes[0].lines) == 2  # one marker per click
-    fig = slice_figure(img)
-    assert len(fig.axes) == 1
+    fig, drawn = slice_figure(img, interactions=inter, z=9)
+    assert len(fig.axes) == 1 and drawn == 0

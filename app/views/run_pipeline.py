@@ -7,7 +7,7 @@ import streamlit as st
 
 from app.components import slice_figure
 from app.jobs import Job
-from app.runner import BUDGETS, RunResult, start_run
+from app.runner import BUDGET_INTERACTIONS, RunResult, budgets, start_run
 from app.state import get_taxonomy
 from app.uploads import MAX_UPLOAD_MB, load_uploaded_pair
 from reference_impl.device import resolve_device
@@ -31,48 +31,48 @@ st.markdown(f"**`{pipe['id']}`** — {pipe['description']}  \ninteraction *{pipe
 
 c1, c2, c3 = st.columns(3)
 source = c1.radio("Data", ["synthetic", "sample", "upload"], key="run_source",
-                  format_func={"synthetic": "Synthetic phantom", "sample": "Bundled sample",
+                  format_func={"synthetic": "Synthetic phantoms", "sample": "Bundled sample",
                                "upload": "Upload NIfTI/NRRD pair"}.get)
 devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
 device = c2.selectbox("Device", devices, key="run_device",
                       help=f"auto = {resolve_device('auto')} on this machine")
-budget = c3.selectbox("Budget", list(BUDGETS), key="run_budget",
-                      help="small: seconds on a CPU; larger budgets train longer")
-n_inter = c3.slider("Interactions", 1, 20, BUDGETS[budget]["interactions"], key="run_inter")
 seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="run_seed")
+budget_names = budgets()
+budget = c3.selectbox("Budget", budget_names, key="run_budget",
+                      help="small: a minute or two on a CPU; full: meant for a GPU")
+n_inter = c3.slider("Interactions", 1, 20, BUDGET_INTERACTIONS.get(budget, 5), key="run_inter")
 
-
-def _volume():
-    """The selected data as a Volume (raises ValueError with a message when invalid)."""
-    from reference_impl.phantoms import make_phantom
-
-    if source == "synthetic":
-        return make_phantom(BUDGETS[budget]["phantom_shape"], n_lesions=1, rng=int(seed))
-    if source == "sample":
-        cases = list_cases()
-        if not cases:
-            raise ValueError("the bundled samples are not on this machine (../shared/data "
-                             "or $ISEG_DATA)")
-        from reference_impl.io import load_sample
-
-        return load_sample(ss["run_case"])
-    return load_uploaded_pair(ss.get("run_up_image"), ss.get("run_up_label"),
-                              label_value=ss.get("run_label_value") or None)
-
-
-if source == "sample":
+if source == "synthetic":
+    st.caption("Distinct synthetic phantoms (lesion-like blobs plus bright distractors) are "
+               "generated for training and evaluation.")
+elif source == "sample":
     cases = list_cases()
     if cases:
         st.selectbox("Sample case", cases, key="run_case",
                      format_func=lambda c: f"{c} — {SAMPLE_CASES[c][3]}")
+        st.caption("A single real volume is used for training and evaluation.")
     else:
         st.warning("The bundled sample data was not found (../shared/data or $ISEG_DATA).")
-elif source == "upload":
+else:
     u1, u2, u3 = st.columns(3)
     u1.file_uploader("Image (.nii, .nii.gz, .nrrd)", type=["nii", "gz", "nrrd"],
                      key="run_up_image", help=f"at most {MAX_UPLOAD_MB} MB")
     u2.file_uploader("Label (same grid)", type=["nii", "gz", "nrrd"], key="run_up_label")
     u3.number_input("Label value (0 = any label > 0)", 0, 255, 0, key="run_label_value")
+
+
+def _data():
+    """What the pipeline gets as ``data`` (raises ValueError with a message when invalid)."""
+    if source == "synthetic":
+        return "synthetic"
+    if source == "sample":
+        if not list_cases():
+            raise ValueError("the bundled samples are not on this machine (../shared/data "
+                             "or $ISEG_DATA)")
+        return ss["run_case"]
+    return load_uploaded_pair(ss.get("run_up_image"), ss.get("run_up_label"),
+                              label_value=ss.get("run_label_value") or None)
+
 
 job: Job | None = ss.get("run_job")
 running = job is not None and job.running
@@ -80,12 +80,12 @@ running = job is not None and job.running
 
 def _start() -> None:
     try:
-        vol = _volume()
+        data = _data()
     except (ValueError, FileNotFoundError) as exc:
         ss["run_error"] = str(exc)
         return
     ss["run_error"] = None
-    ss["run_job"] = start_run(leaf, vol, device=device, budget=budget,
+    ss["run_job"] = start_run(leaf, data, device=device, budget=budget,
                               interactions=int(n_inter), seed=int(seed))
 
 
@@ -122,27 +122,32 @@ if job.status == "cancelled":
     st.stop()
 
 res: RunResult = job.result
+kind = "active-learning round" if res.curve_kind == "round" else "interaction"
 st.subheader(f"Result: {res.pipeline_id} on {res.volume_name}")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric("Final Dice", f"{res.final_dice:.3f}")
-m2.metric("AUC (Dice vs interactions)", f"{res.auc:.3f}")
-m3.metric("Interactions", len(res.dice))
+m2.metric("AUC (Dice vs interactions)", "–" if res.auc is None else f"{res.auc:.3f}")
+m3.metric("Interactions" if res.curve_kind != "round" else "Rounds", len(res.dice) - 1)
 m4.metric("Device · time", f"{res.device} · {job.elapsed:.1f} s")
-st.line_chart({"Dice": res.dice}, x_label="interaction", y_label="Dice")
+st.line_chart({"mean Dice": res.dice}, x_label=f"{kind}s", y_label="Dice")
+st.caption(f"Mean Dice over the evaluation volumes after 0..N {kind}s. "
+           f"Evaluation: {res.metrics.get('evaluation', '')}")
 if res.files:
     st.caption("Written: " + ", ".join(f"`{f}`" for f in res.files))
 
 st.subheader("Slice viewer")
+n_steps = len(res.predictions)
 v1, v2 = st.columns(2)
-k = v1.slider("After interaction", 1, len(res.dice), len(res.dice), key="run_view_k")
-clicks_k = res.clicks[k - 1] if res.clicks else []
-default_z = int(clicks_k[-1][0]) if clicks_k else int(np.argmax(res.label.sum(axis=(1, 2))))
+k = v1.slider(f"After {kind}", 0, n_steps - 1, n_steps - 1, key="run_view_k")
+shown = res.interactions[k]
+clicks_z = [int(h.index[0]) for h in shown if hasattr(h, "index") and len(h.index) == 3]
+default_z = clicks_z[-1] if clicks_z else int(np.argmax(res.label.sum(axis=(1, 2))))
 z = v2.slider("Slice (z)", 0, res.image.shape[0] - 1, default_z, key=f"run_view_z_{k}")
-on_slice = [(c[1], c[2], c[3]) for c in clicks_k if int(c[0]) == z]
-guid = res.guidance[k - 1] if res.guidance and res.guidance[k - 1] is not None else None
-fig = slice_figure(res.image[z], label=res.label[z], prediction=res.predictions[k - 1][z],
-                   clicks=on_slice, guidance=None if guid is None else guid[..., z, :, :],
-                   title=f"slice {z} after interaction {k}: Dice {res.dice[k - 1]:.3f}")
+guid = res.guidance[k] if res.guidance else None
+fig, n_drawn = slice_figure(
+    res.image[z], label=res.label[z], prediction=res.predictions[k][z], interactions=shown, z=z,
+    guidance=None if guid is None or guid.ndim != 4 else guid[:, z],
+    title=f"{res.volume_name}, slice {z}, after {k} {kind}s: Dice {res.step_dice[k]:.3f}")
 st.pyplot(fig, width="content")
-st.caption(f"{len(clicks_k)} interactions so far; {len(on_slice)} on this slice "
-           "(green + foreground, red × background).")
+st.caption(f"{len(shown)} interactions so far; {n_drawn} touch this slice "
+           "(foreground green, background red, boxes/polygons yellow).")
