@@ -95,7 +95,7 @@ def test_summarize_metrics():
     s = summarize([[0.2, 0.5, 0.95], [0.1, 0.0, 0.6]])
     assert s["dice_per_click"] == pytest.approx([0.15, 0.25, 0.775])
     assert s["auc"] == pytest.approx(((0.15 + 0.25) / 2 + (0.25 + 0.775) / 2) / 2)
-    assert s["noc@0.9"] == 2.0 and s["failures@0.9"] == 1
+    assert s["NoC@90"] == 2.0 and s["NoC@90_failures"] == 1
     assert s["consistent_improvement"] == 0.75
     with pytest.raises(ValueError, match="curves must be"):
         summarize([[0.5]])
@@ -167,7 +167,7 @@ def test_cli_evaluate_on_real_ct_spleen_rises(tmp_path, shared_data):
     d = rep["dice_per_click"]
     assert len(d) == 11 and d[10] > d[0] + 0.1
     assert (tmp_path / "dice_curve.png").stat().st_size > 1000
-    assert {"auc", "final", "noc@0.9", "consistent_improvement"} <= set(rep)
+    assert {"auc", "final", "NoC@90", "consistent_improvement"} <= set(rep)
 
 
 def test_cli_bench_cpu_writes_json(tmp_path):

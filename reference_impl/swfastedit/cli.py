@@ -129,7 +129,7 @@ def _evaluate(args: argparse.Namespace) -> int:
               "checkpoint_fingerprint": meta.get("data_fingerprint"), **summary, "volumes": per}
     (out / "metrics.json").write_text(json.dumps(report, indent=1))
     _plot(summary["dice_per_click"], per, out / "dice_curve.png", title=f"{args.data} ({args.robot_user})")
-    print(json.dumps({k: summary[k] for k in ("dice_per_click", "auc", "final", "noc@0.85", "noc@0.9",
+    print(json.dumps({k: summary[k] for k in ("dice_per_click", "auc", "final", "NoC@85", "NoC@90",
                                               "consistent_improvement")}))
     return 0
 

@@ -95,7 +95,7 @@ def load_dataset(
     source: str | Path | Sequence[tuple[str | Path, str | Path]],
     *,
     n_synthetic: int = 8,
-    shape: tuple[int, ...] = (32, 48, 48),
+    shape: tuple[int, ...] = (32, 64, 64),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Load training/evaluation volumes.
@@ -127,7 +127,7 @@ def load_dataset(
 
 def synthetic_volumes(
     n: int,
-    shape: tuple[int, ...] = (32, 48, 48),
+    shape: tuple[int, ...] = (32, 64, 64),
     *,
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:

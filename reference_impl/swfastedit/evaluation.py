@@ -55,40 +55,29 @@ def evaluate_volume(
     return {"name": volume.name, "dice": dices, "windows": windows, "clicks": rows}
 
 
-def _noc(d: np.ndarray, threshold: float) -> float:
-    hit = np.flatnonzero(d >= threshold)
-    return float(hit[0]) if hit.size else float("nan")
+def summarize(curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] = (0.85, 0.9)) -> dict:
+    """Interactive metrics over Dice curves ``(n_volumes, n_clicks + 1)``, means over volumes.
 
-
-def summarize(curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] = (0.8, 0.85, 0.9)) -> dict:
-    """Interactive metrics over Dice curves ``(n_volumes, n_clicks + 1)``.
-
-    ``auc``: trapezoidal area under Dice@0..Dice@n divided by n (in [0, 1]); ``final``:
-    Dice@n; ``noc@t``: mean first click index reaching Dice >= t over the volumes that
-    reach it, with ``failures@t`` counting the others; ``consistent_improvement``: fraction
-    of click steps whose Dice did not decrease.
+    Uses :mod:`reference_impl.metrics`: ``auc`` (normalised trapezoid, Algorithm 4),
+    ``final`` (Dice@n), ``NoC@t`` with failures (RITM protocol, ``max_clicks = n``) and
+    ``consistent_improvement`` (Eq. 25: share of clicks that raise the Dice).
 
     Examples
     --------
     >>> s = summarize([[0.0, 0.5, 1.0]])
-    >>> s["auc"], s["final"], s["noc@0.9"], s["consistent_improvement"]
+    >>> s["auc"], s["final"], s["NoC@90"], s["consistent_improvement"]
     (0.5, 1.0, 2.0, 1.0)
     """
+    from ..metrics import auc, consistent_improvement, final, noc_summary
+
     d = np.asarray(curves, dtype=np.float64)
     if d.ndim != 2 or d.shape[1] < 2:
         raise ValueError(f"curves must be (n_volumes, n_clicks + 1) with n_clicks >= 1, got {d.shape}")
-    n = d.shape[1] - 1
-    y = d.mean(0)
-    out = {
-        "dice_per_click": y.tolist(),
-        "auc": float(np.sum((y[1:] + y[:-1]) / 2) / n),
-        "final": float(y[-1]),
-        "initial": float(y[0]),
-        "consistent_improvement": float(np.mean(np.diff(d, axis=1) >= 0)),
+    return {
+        "dice_per_click": d.mean(0).tolist(),
+        "auc": float(np.mean([auc(c) for c in d])),
+        "final": float(np.mean([final(c) for c in d])),
+        "initial": float(d[:, 0].mean()),
+        "consistent_improvement": float(np.mean([consistent_improvement(c) for c in d])),
+        **noc_summary(d, thresholds=thresholds, max_clicks=d.shape[1] - 1),
     }
-    for t in thresholds:
-        nocs = np.array([_noc(row, t) for row in d])
-        ok = ~np.isnan(nocs)
-        out[f"noc@{t}"] = float(nocs[ok].mean()) if ok.any() else float("nan")
-        out[f"failures@{t}"] = int((~ok).sum())
-    return out
