@@ -356,11 +356,9 @@ class SWFastEditPredictor:
             boxes = self._update_guidance(changed, clicks)
             idx = np.unique(np.concatenate([grid.intersecting(lo, hi) for lo, hi in boxes]))
             fresh = False
-        self._run_windows(idx, fresh=fresh)
         lo = grid.starts[idx].min(0)
         hi = grid.starts[idx].max(0) + np.asarray(grid.roi_size)
-        region = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
-        st["probs"][region] = torch.sigmoid(st["num"][region] / st["den"][region])
+        self._run_windows(idx, lo, hi, fresh=fresh)
         return len(idx), (tuple(int(v) for v in lo), tuple(int(v) for v in hi))
 
     def _update_guidance(self, changed: list[tuple], clicks: list[Click]) -> list[tuple]:
@@ -382,25 +380,42 @@ class SWFastEditPredictor:
             boxes.append((lo, hi))
         return boxes
 
-    def _run_windows(self, idx: np.ndarray, *, fresh: bool) -> None:
+    def _run_windows(self, idx: np.ndarray, lo: np.ndarray, hi: np.ndarray, *, fresh: bool) -> None:
+        """Predict windows ``idx`` and update the stitched result inside ``[lo, hi)``.
+
+        First pass: accumulate window by window into the CPU accumulator.  Corrective pass:
+        copy the (small) affected region of the accumulator to the device, replace the old
+        contributions of the re-predicted windows there, and copy it and its
+        probabilities back, so device memory depends on the window overlap, not the volume.
+        """
         st = self._state
-        grid, w, num, cache = st["grid"], st["w"], st["num"], st["cache"]
+        grid, cache, dev = st["grid"], st["cache"], self.device
+        region = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
         if fresh:
+            num, w, off = st["num"], st["w"], np.zeros_like(lo)
             num.zero_()
+        else:
+            num, w, off = st["num"][region].to(dev), st["w"].to(dev), lo
         for b0 in range(0, len(idx), self.sw_batch_size):
             batch = idx[b0 : b0 + self.sw_batch_size]
             x = torch.stack([
                 torch.cat([st["image"][(slice(None), *grid.slices[i])],
                            st["guidance"][(slice(None), *grid.slices[i])]])
                 for i in batch
-            ]).to(self.device, non_blocking=True)
+            ]).to(dev, non_blocking=True)
             with self._autocast():
                 logits = self.network(x)
-            diff = (logits[:, 1] - logits[:, 0]).float().to("cpu").to(self.cache_dtype)
+            diff = (logits[:, 1] - logits[:, 0]).float().to(self.cache_dtype)
+            diff_cpu = diff.cpu()
             for j, i in enumerate(batch):
-                sl = grid.slices[i]
+                sl = tuple(slice(s.start - o, s.stop - o) for s, o in zip(grid.slices[i], off, strict=True))
                 if fresh:
-                    num[sl] += w * diff[j].float()
+                    num[sl] += w * diff_cpu[j].float()
                 else:
-                    num[sl] += w * (diff[j].float() - cache[i].float())
-                cache[i] = diff[j]
+                    num[sl] += w * (diff[j].float() - cache[i].to(dev).float())
+                cache[i] = diff_cpu[j]
+        if fresh:
+            st["probs"][region] = torch.sigmoid(num[region] / st["den"][region])
+        else:
+            st["num"][region] = num.cpu()
+            st["probs"][region] = torch.sigmoid(num / st["den"][region].to(dev)).cpu()
