@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -98,7 +99,10 @@ def _gdt(
                 _sweep(dm, _pass_costs(img_m, step, sp_m, lamb), step)
             d = dm.movedim(0, ax + 1).contiguous()
         if before is not None and torch.equal(before, d):
-            break
+            return d
+    if iterations is None:
+        warnings.warn(f"geodesic distance not converged after {_MAX_SWEEPS} sweep rounds",
+                      RuntimeWarning, stacklevel=3)  # fmt: skip
     return d
 
 

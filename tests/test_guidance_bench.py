@@ -1,0 +1,44 @@
+"""``iseg bench guidance``: the CLI is registered, the benchmark agrees with its references,
+and docs/guidance.md quotes the committed CPU results file verbatim."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from app.cli import build_parser
+from reference_impl.guidance.bench import format_markdown, run_benchmark
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_cli_registers_bench_guidance():
+    args = build_parser().parse_args(
+        ["bench", "guidance", "--device", "cpu", "--shape", "8,9,10", "--clicks", "2"]
+    )
+    assert args.shape == (8, 9, 10) and args.clicks == 2 and args.device == "cpu"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "guidance", "--shape", "8,9"])
+
+
+def test_benchmark_signals_match_naive_references():
+    res = run_benchmark(shape=(12, 16, 14), n_clicks=2, repeats=1, device="cpu")
+    assert set(res["signals"]) >= {"gaussian_heatmap", "gdt", "adaptive_heatmap", "edt"}
+    for key, row in res["signals"].items():
+        assert row["max_abs_diff"] is not None, key
+        tol = 1e-4 if key in ("edt", "gdt") else 1e-5  # distances in mm vs float32
+        assert row["max_abs_diff"] < tol, (key, row["max_abs_diff"])
+    assert res["gdt_vs_dijkstra"]["max_abs_error"] < 1e-4
+    assert len(format_markdown(res).splitlines()) == len(res["signals"]) + 2
+
+
+def test_docs_quote_the_committed_cpu_results():
+    res = json.loads((ROOT / "bench" / "results" / "guidance_cpu.json").read_text())
+    doc = (ROOT / "docs" / "guidance.md").read_text()
+    assert format_markdown(res) in doc
+    g = res["gdt_vs_dijkstra"]
+    assert f"{g['max_abs_error']:.1e}" in doc and f"{g['max_rel_error']:.1e}" in doc
+    assert re.search(re.escape(res["command"]), doc)
