@@ -22,6 +22,17 @@ def _ints(text: str) -> tuple[int, ...]:
     return vals
 
 
+def _range(text: str) -> tuple[int, int]:
+    """Parse an inclusive ``"min,max"`` integer range."""
+    try:
+        lo, hi = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected min,max integers, got {text!r}") from None
+    if not 0 <= lo <= hi:
+        raise argparse.ArgumentTypeError(f"expected 0 <= min <= max, got {text!r}")
+    return lo, hi
+
+
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     """Register ``train``, ``evaluate`` and ``bench swfastedit``."""
     p = sub.add_parser("train", help="train SW-FastEdit with simulated clicks (thesis §4.1.2)")
@@ -41,6 +52,9 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--dice-stop", type=float, default=None, help="stop clicking at this Dice")
     p.add_argument("--n-synthetic", type=int, default=16)
     p.add_argument("--synthetic-shape", type=_ints, default=(32, 64, 64))
+    p.add_argument("--synthetic-lesions", type=_range, default=(1, 2), help="min,max lesions")
+    p.add_argument("--synthetic-distractors", type=_range, default=(2, 4),
+                   help="min,max distractor blobs")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="last.pt to continue from")
     p.add_argument("--device", default=None)
@@ -57,6 +71,9 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     e.add_argument("--roi-size", type=_ints, default=None, help="default: the training ROI")
     e.add_argument("--n-synthetic", type=int, default=8)
     e.add_argument("--synthetic-shape", type=_ints, default=(32, 64, 64))
+    e.add_argument("--synthetic-lesions", type=_range, default=(1, 2), help="min,max lesions")
+    e.add_argument("--synthetic-distractors", type=_range, default=(2, 4),
+                   help="min,max distractor blobs")
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--device", default=None)
     e.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -92,6 +109,7 @@ def _train(args: argparse.Namespace) -> int:
     from .training import TrainConfig, train
 
     vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
+                        lesions=args.synthetic_lesions, distractors=args.synthetic_distractors,
                         rng=args.seed)
     cfg = TrainConfig(
         epochs=args.epochs, pretrain_epochs=args.pretrain_epochs, lr=args.lr,
@@ -114,6 +132,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     _, cfg, meta = load_checkpoint(args.checkpoint, device="cpu")
     vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
+                        lesions=args.synthetic_lesions, distractors=args.synthetic_distractors,
                         rng=args.seed + 10_000)
     pred = SWFastEditPredictor.from_checkpoint(
         args.checkpoint, inference=args.inference, roi_size=args.roi_size or cfg.roi_size,

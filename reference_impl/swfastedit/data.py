@@ -96,6 +96,8 @@ def load_dataset(
     *,
     n_synthetic: int = 8,
     shape: tuple[int, ...] = (32, 64, 64),
+    lesions: tuple[int, int] = (1, 2),
+    distractors: tuple[int, int] = (2, 4),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Load training/evaluation volumes.
@@ -106,8 +108,9 @@ def load_dataset(
         ``'synthetic'`` (phantoms from :func:`reference_impl.phantoms.make_phantoms`),
         ``'sample:<name>'`` (one bundled real case, e.g. ``sample:ct_spleen``), a folder
         (see :func:`find_pairs`) or an explicit list of pairs.
-    n_synthetic, shape, rng
-        Number, shape and random source of synthetic phantoms.
+    n_synthetic, shape, lesions, distractors, rng
+        Number, shape, lesion and distractor count ranges, and random source of the
+        synthetic phantoms (:func:`synthetic_volumes`).
 
     Returns
     -------
@@ -116,7 +119,8 @@ def load_dataset(
     if isinstance(source, str | Path):
         s = str(source)
         if s == "synthetic":
-            return synthetic_volumes(n_synthetic, shape, rng=rng)
+            return synthetic_volumes(n_synthetic, shape, lesions=lesions, distractors=distractors,
+                                     rng=rng)
         if s.startswith("sample:"):
             return [load_sample(name) for name in s[len("sample:"):].split(",")]
         pairs = find_pairs(s)
@@ -129,13 +133,15 @@ def synthetic_volumes(
     n: int,
     shape: tuple[int, ...] = (32, 64, 64),
     *,
+    lesions: tuple[int, int] = (1, 2),
+    distractors: tuple[int, int] = (2, 4),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Phantoms where the image alone is ambiguous, so a model must use the clicks.
 
-    Each phantom (:func:`reference_impl.phantoms.make_phantom`) has 1-2 lesions and 2-4
-    distractor blobs of the *same* brightness, a random polarity (bright or dark objects,
-    contrast 0.5-1.5) and radii of 4-14 voxels.
+    Each phantom (:func:`reference_impl.phantoms.make_phantom`) has ``lesions`` (inclusive
+    range) labelled blobs and ``distractors`` unlabelled blobs of the *same* brightness, a
+    random polarity (bright or dark objects, contrast 0.5-1.5) and radii of 4-14 voxels.
 
     Examples
     --------
@@ -147,8 +153,9 @@ def synthetic_volumes(
     vols = []
     for i in range(n):
         sign = 1.0 if rng.random() < 0.5 else -1.0
-        v = make_phantom(shape, n_lesions=int(rng.integers(1, 3)),
-                         n_distractors=int(rng.integers(2, 5)), radius_range=(4.0, 14.0),
+        v = make_phantom(shape, n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
+                         n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
+                         radius_range=(4.0, 14.0),
                          contrast=sign * rng.uniform(0.5, 1.5), rng=rng)
         v.name = f"synthetic_{i:03d}"
         vols.append(v)
