@@ -17,6 +17,7 @@ MODULES = [
     "reference_impl.guidance.priors",
     "reference_impl.guidance.registry",
     "reference_impl.guidance.scribbles",
+    "reference_impl.guidance.transforms",
 ]
 
 

@@ -170,3 +170,22 @@ def test_polygon_identity_and_graph():
     assert g.nodes[1]["pos"] == (3.0, 4.4)
     with pytest.raises(ValueError, match=re.escape("needs slice_index")):
         polygon_identity([poly], (6, 6, 6))
+
+
+def test_add_click_signald_wraps_the_signal():
+    from reference_impl.guidance import gdt_map
+    from reference_impl.guidance.transforms import AddClickSignald
+    from reference_impl.interactions import Click
+
+    rng = np.random.default_rng(0)
+    img = torch.from_numpy(rng.random((1, 6, 7, 8)).astype(np.float32))
+    clicks = [Click(1, (0, 0, 0)), Click(0, (5, 6, 7))]
+    t = AddClickSignald("image", signal="gdt", pass_image=True, lamb=0.5, spacing=(2.0, 1.0, 1.0))
+    data = {"image": img, "clicks": clicks, "other": 1}
+    out = t(data)
+    assert out["other"] == 1 and data["image"] is img  # input dict untouched
+    want = gdt_map(clicks, (6, 7, 8), image=img[0], lamb=0.5, spacing=(2.0, 1.0, 1.0))
+    torch.testing.assert_close(out["image"][1:], want)
+    torch.testing.assert_close(out["image"][:1], img)
+    with pytest.raises(ValueError, match=re.escape("unknown guidance signal 'x'")):
+        AddClickSignald("image", signal="x")
