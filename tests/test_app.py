@@ -85,7 +85,7 @@ def test_wizard_click_through_to_leaf(leaf):
         _answer(at, qid, option)
     assert at.success, _texts(at)
     assert f"{leaf} {tax.node(leaf).name}" in at.success[0].value
-    assert any(b.key == f"wiz_run_{leaf}" for b in at.button)
+    assert any(b.key == f"wiz_run_{leaf.replace('.', '_')}" for b in at.button)
     md = at.get("download_button")
     assert len(md) == 2
 

@@ -22,6 +22,11 @@ direct = at_node.value_counts().to_dict()
 counts = {n: sum(direct.get(x, 0) for x in [n, *nx.descendants(tax.graph, n)])
           for n in tax.graph.nodes}
 
+unplaced = int(at_node.isna().sum())
+if unplaced:
+    st.caption(f"{unplaced} of {len(df)} methods have neither a leaf nor a branch in the "
+               "knowledge base and are not counted in the tree.")
+
 order = list(tax.graph.nodes)
 sel = st.selectbox("Node", order, index=0, key="tax_node",
                    format_func=lambda n: f"{n} {tax.node(n).name}" if n != "ROOT" else "ROOT")

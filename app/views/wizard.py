@@ -133,7 +133,7 @@ for p in rec.pipeline:
                 f"interaction *{p['interaction']}*, guidance *{p['guidance_signal']}*, "
                 f"robot user *{p['robot_user']}*, training *{p['training_regime']}*, "
                 f"model *{p['model']}*.")
-    if st.button(f"Run {p['id']}", key=f"wiz_run_{p['leaf']}"):
+    if st.button(f"Run {p['id']}", key=f"wiz_run_{p['leaf'].replace('.', '_')}"):
         ss["run_leaf"] = p["leaf"]
         st.switch_page("views/run_pipeline.py")
 
