@@ -38,53 +38,69 @@ def _shifts(plane: int) -> list[tuple[int, ...]]:
     return list(itertools.product((-1, 0, 1), repeat=plane))
 
 
-def _pass_costs(img: torch.Tensor, step: int, sp: tuple[float, ...], lamb: float) -> torch.Tensor:
-    """``(n, 3^plane, *plane)`` weights into slice ``k`` from its neighbours in slice ``k - step``.
+def _pass_costs(
+    img: torch.Tensor, step: int, sp: tuple[float, ...], lamb: float, fused: bool
+) -> torch.Tensor:
+    """Weights into slice ``k`` from its ``3^plane`` neighbours in slice ``k - step``.
 
-    ``sp`` is the spacing with the swept axis first.
+    ``sp`` is the spacing with the swept axis first.  Layout ``(n, 3^plane, *plane)``, or
+    ``(n, *plane, 3, ..., 3)`` when ``fused``.
     """
     plane = img.dim() - 1
     pad = F.pad(img[None], (1, 1) * plane, mode="replicate")[0]
     prev = torch.roll(pad, shifts=step, dims=0)
     out = []
     for off in _shifts(plane):
-        nb = prev[
-            (
-                slice(None),
-                *[slice(1 + o, 1 + o + n) for o, n in zip(off, img.shape[1:], strict=True)],
-            )
-        ]
+        nb = prev[(slice(None), *_window(off, img.shape[1:]))]
         eu2 = sp[0] ** 2 + sum((o * s) ** 2 for o, s in zip(off, sp[1:], strict=True))
         out.append(torch.sqrt((1.0 - lamb) * eu2 + lamb * (img - nb) ** 2))
+    if fused:
+        return torch.stack(out, dim=-1).reshape(*img.shape, *(3,) * plane)
     return torch.stack(out, dim=1)
 
 
-def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int) -> None:
-    """One directional sweep along axis 0 of ``dm`` ``(n, B, *plane)``, in place."""
+def _window(off: tuple[int, ...], plane_shape) -> list[slice]:
+    """Slices of a 1-padded plane that are shifted by ``off``."""
+    return [slice(1 + o, 1 + o + m) for o, m in zip(off, plane_shape, strict=True)]
+
+
+def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool) -> None:
+    """One directional sweep along axis 0 of ``dm`` ``(n, B, *plane)``, in place.
+
+    ``fused`` takes the minimum over all neighbours in one reduction (few kernel launches,
+    for CUDA); otherwise one shifted ``minimum`` per neighbour (faster on CPU).  Both compute
+    the same sums and minima, so they agree bit for bit.
+    """
     n, plane = dm.shape[0], dm.dim() - 2
     views = [
-        (
-            i,
-            (
-                slice(None),
-                *[slice(1 + o, 1 + o + m) for o, m in zip(off, dm.shape[2:], strict=True)],
-            ),
-        )
-        for i, off in enumerate(_shifts(plane))
+        (i, (slice(None), *_window(off, dm.shape[2:]))) for i, off in enumerate(_shifts(plane))
     ]
+    dims = tuple(range(-plane, 0))
     order = range(1, n) if step == 1 else range(n - 2, -1, -1)
     for k in order:
         prev = F.pad(dm[k - step], (1, 1) * plane, value=math.inf)
         best = dm[k]
-        for i, view in views:
-            torch.minimum(best, prev[view] + cost[k, i], out=best)
+        if fused:
+            win = prev
+            for ax in range(1, plane + 1):
+                win = win.unfold(ax, 3, 1)
+            torch.minimum(best, (win + cost[k]).amin(dim=dims), out=best)
+        else:
+            for i, view in views:
+                torch.minimum(best, prev[view] + cost[k, i], out=best)
 
 
 def _gdt(
-    seeds: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float, iterations
+    seeds: torch.Tensor,
+    img: torch.Tensor,
+    sp: tuple[float, ...],
+    lamb: float,
+    iterations: int | None,
+    fused: bool | None = None,
 ) -> torch.Tensor:
     """Batched raster-scan GDT: ``seeds`` ``(B, *shape)`` bool, ``img`` ``(*shape)``."""
     nd = img.dim()
+    fused = img.is_cuda if fused is None else fused
     d = torch.where(seeds, 0.0, math.inf).to(torch.float32)
     if d.numel() == 0 or not bool(seeds.any()):
         return d
@@ -96,7 +112,7 @@ def _gdt(
             img_m = img.movedim(ax, 0).contiguous()
             dm = d.movedim(ax + 1, 0).contiguous()  # (n, B, *plane)
             for step in (1, -1):
-                _sweep(dm, _pass_costs(img_m, step, sp_m, lamb), step)
+                _sweep(dm, _pass_costs(img_m, step, sp_m, lamb, fused), step, fused)
             d = dm.movedim(0, ax + 1).contiguous()
         if before is not None and torch.equal(before, d):
             return d
