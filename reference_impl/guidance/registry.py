@@ -78,7 +78,8 @@ def signal_footprint(
     -------
     tuple of int or None
         ``r`` per axis: voxels with ``|v - c| > r`` on some axis are untouched by click ``c``.
-        ``None`` for global signals (distance maps), whose every voxel depends on every click.
+        ``None`` for global signals, where a click can change voxels anywhere: distance maps,
+        adaptive heatmaps and the ``compat`` modes of ``gaussian_heatmap`` (global min-max).
 
     Raises
     ------
@@ -89,8 +90,8 @@ def signal_footprint(
     --------
     >>> signal_footprint("gaussian_heatmap", sigma=1.0, spacing=(3.0, 2.0, 2.0))
     (1, 2, 2)
-    >>> signal_footprint("gaussian_heatmap", sigma=1.0, compat="sw-fastedit", ndim=3)
-    (4, 4, 4)
+    >>> signal_footprint("gaussian_heatmap", sigma=1.0, compat="sw-fastedit") is None
+    True
     >>> signal_footprint("edt") is None
     True
     """
@@ -103,7 +104,9 @@ def signal_footprint(
     if name in _GLOBAL:
         return None
     if name == "gaussian_heatmap" and compat is not None:
-        return _clicks.sw_fastedit_radius(sigma, ndim)
+        # Global min-max after summing: a click overlapping others can raise the maximum and
+        # so rescale every voxel.  The kernel itself reaches sw_fastedit_radius(sigma, ndim).
+        return None
     if name == "gaussian_heatmap":
         return _clicks.gaussian_radius(sigma, sp, truncate=truncate)
     if name == "disk":
