@@ -41,12 +41,18 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
 
 
 def _parse_answers(items: list[str]) -> dict[str, str]:
-    out = {}
+    """Turn repeated ``--answer Qn=OPTION`` values into a dict; conflicting repeats are errors."""
+    out: dict[str, str] = {}
     for item in items:
         qid, sep, opt = item.partition("=")
         if not sep or not qid.strip() or not opt.strip():
             raise ValueError(f"--answer must look like Q2=scarce, got {item!r}")
-        out[qid.strip().upper()] = opt.strip()
+        qid, opt = qid.strip().upper(), opt.strip()
+        if out.get(qid, opt) != opt:
+            raise ValueError(
+                f"--answer {qid} given twice with different options: {out[qid]!r} and {opt!r}"
+            )
+        out[qid] = opt
     return out
 
 

@@ -227,7 +227,7 @@ def recommend(
     kb : KnowledgeBase, optional
         Defaults to :func:`kb.load_kb`; pass ``False`` to skip method ranking.
     max_methods : int
-        Maximum number of ranked methods returned.
+        Maximum number of ranked methods returned (>= 0; 0 returns none).
 
     Returns
     -------
@@ -238,8 +238,8 @@ def recommend(
     Raises
     ------
     ValueError
-        For an unknown question id or option (the message lists the valid ones), or a bad
-        ``modality``/``interaction`` value.
+        For an unknown question id or option (the message lists the valid ones), a bad
+        ``modality``/``interaction`` value, or a negative ``max_methods``.
 
     Notes
     -----
@@ -253,6 +253,8 @@ def recommend(
     >>> rec.paradigms, rec.leaves, rec.pipeline[0]["id"]
     (('T3',), ('T3.1',), 't3.1-online-from-scratch')
     """
+    if isinstance(max_methods, bool) or not isinstance(max_methods, int) or max_methods < 0:
+        raise ValueError(f"max_methods must be an int >= 0, got {max_methods!r}")
     tax = taxonomy or load_taxonomy()
     answers = validate_answers(answers, tax)
     scores, steps = paradigm_scores(answers, tax)
@@ -274,7 +276,7 @@ def recommend(
     )
     steps += tuple(branch_steps)
     ignored = {
-        q: f"does not apply: the path does not reach {', '.join(tax.question(q).asked_at)}"
+        q: _why_ignored(tax, tax.question(q), pending_nodes)
         for q in answers
         if q not in PARADIGM_QUESTIONS and q not in used
     }
@@ -320,6 +322,16 @@ def recommend(
         caveats=caveats,
         query={"modality": modality, "interaction": interaction, "target": target},
     )
+
+
+def _why_ignored(tax: Taxonomy, q, pending_nodes: list[str]) -> str:
+    """Why an answer has no effect: not reached yet (below a pending question) or off the path."""
+    at = {node: qq.id for qq in tax.questions.values() for node in qq.asked_at}
+    blockers = [at[p] for p in pending_nodes if any(p in tax.path_to(n)[:-1] for n in q.asked_at)]
+    if blockers:
+        first = ", ".join(dict.fromkeys(blockers))
+        return f"not reached yet: answer {first} first (then {q.id} may apply)"
+    return f"does not apply: the path does not reach {', '.join(q.asked_at)}"
 
 
 def _caveats(

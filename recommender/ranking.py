@@ -211,7 +211,7 @@ def rank_methods(
     taxonomy : Taxonomy, optional
         Defaults to :func:`taxonomy.load_taxonomy`.
     limit : int
-        Maximum number of methods returned.
+        Maximum number of methods returned (>= 0).
 
     Returns
     -------
@@ -224,8 +224,11 @@ def rank_methods(
     Raises
     ------
     ValueError
-        For an unknown modality or interaction (the message lists the valid values).
+        For an unknown modality or interaction (the message lists the valid values) or a
+        negative ``limit``.
     """
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(f"limit must be an int >= 0, got {limit!r}")
     if kb is None:
         from kb import load_kb
 
@@ -254,22 +257,16 @@ def rank_methods(
     in_leaf = [x for x in scored if x[0] == "leaf"]
     chosen = sorted(in_leaf, key=lambda x: (not x[3], -x[2], -x[6]["year"], x[6]["ref"]))
     n_match = sum(x[3] for x in in_leaf)
-    caveats = []
+    caveats, taken = [], []
     if n_match < MIN_MATCHES:
         near = sorted(
             (x for x in scored if x[0] != "leaf" and x[3]),
             key=lambda x: (x[1], -x[2], -x[6]["year"], x[6]["ref"]),
         )
-        taken = []
         for x in near:
             if n_match + len(taken) >= MIN_MATCHES and x[1] > taken[-1][1]:
                 break
             taken.append(x)
-        if taken:
-            caveats.append(
-                f"Only {n_match} matching method(s) in {', '.join(leaves)}; added "
-                f"{len(taken)} from the nearest leaves/branches (labelled)."
-            )
         chosen = [x for x in chosen if x[3]] + taken + [x for x in chosen if not x[3]]
     out = [
         RankedMethod(
@@ -291,6 +288,19 @@ def rank_methods(
         )
         for src, d, s, ok, why, node, r in chosen[:limit]
     ]
+    if n_match < MIN_MATCHES and taken:
+        shown = sum(m.source != "leaf" for m in out)
+        cut = (
+            f" ({len(taken) - shown} more cut by the limit of {limit})"
+            if shown < len(taken)
+            else ""
+        )
+        caveats.append(
+            f"Only {n_match} matching method(s) in {', '.join(leaves)}; added "
+            f"{shown} from the nearest leaves/branches (labelled){cut}."
+        )
+    if target and not words:
+        caveats.append(f"target {target!r} has no word to match; it was not used for ranking.")
     recon = sum(m.leaf_provenance != "thesis-text" for m in out)
     if recon:
         caveats.append(

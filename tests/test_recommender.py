@@ -369,3 +369,51 @@ def test_interactive_back_and_not_sure():
     }
     assert any("'lots' is not an option" in s for s in said)
     assert recommend(answers, kb=False).leaves == ("T2.2.1",)
+
+
+# --- review fixes ----------------------------------------------------------------------------
+
+
+def test_negative_max_methods_rejected(kb):
+    with pytest.raises(ValueError, match=re.escape("max_methods must be an int >= 0, got -1")):
+        recommend({}, max_methods=-1, kb=kb)
+    with pytest.raises(ValueError, match=re.escape("limit must be an int >= 0, got -2")):
+        rank_methods(("T1.1",), limit=-2, kb=kb)
+    assert recommend({"Q2": "none", "Q4": "single-patient"}, max_methods=0, kb=kb).methods == ()
+
+
+def test_nearest_caveat_counts_listed_methods(kb):
+    # T2.1.2.2.2 has no method of its own, so every listed method comes from a neighbour
+    ranked, caveats = rank_methods(("T2.1.2.2.2",), modality="MRI", kb=kb, limit=2)
+    assert len(ranked) == 2 and all(m.source != "leaf" for m in ranked)
+    full, _ = rank_methods(("T2.1.2.2.2",), modality="MRI", kb=kb, limit=100)
+    n_near = sum(m.source != "leaf" for m in full)
+    assert n_near > 2
+    msg = next(c for c in caveats if "nearest" in c)
+    assert f"added 2 from the nearest leaves/branches (labelled) ({n_near - 2} more cut" in msg
+
+
+def test_stopword_target_is_reported(kb):
+    _, caveats = rank_methods(("T3.1",), target="the", kb=kb)
+    assert "target 'the' has no word to match; it was not used for ranking." in caveats
+
+
+def test_ignored_says_not_reached_yet_below_a_pending_question():
+    rec = recommend(
+        {"Q2": "fully-annotated", "Q4": "diverse", "Q9": "uniform", "Q12": "no-labeled-data"},
+        kb=False,
+    )
+    assert rec.pending == ("Q6",)
+    assert rec.ignored == {
+        "Q9": "not reached yet: answer Q6 first (then Q9 may apply)",
+        "Q12": "does not apply: the path does not reach T3",
+    }
+
+
+def test_cli_conflicting_repeated_answer_exit_2(capsys):
+    assert main(["recommend", "--answer", "Q2=none", "--answer", "q2=scarce"]) == 2
+    err = capsys.readouterr().err
+    assert "--answer Q2 given twice with different options: 'none' and 'scarce'" in err
+    argv = ["recommend", "--answer", "Q12=no-labeled-data", "--answer", "Q12=no-labeled-data"]
+    assert main([*argv, "--format", "json", "--max-methods", "0"]) == 0  # same answer twice: ok
+    assert json.loads(capsys.readouterr().out)["answers"] == {"Q12": "no-labeled-data"}
