@@ -174,3 +174,24 @@ def test_cuda_branch_logic_with_numpy_standing_in_for_cupy(method, monkeypatch):
                                  spacing=(2.0, 1.0, 1.0))
             assert gpu == cpu
     assert simulate_click(np.zeros((4, 4, 4), bool), method=method, device="cuda") is None
+
+
+def test_cli_module_import_is_light():
+    """Every ``iseg`` command imports this CLI module: it must not load scipy/torch & co."""
+    import subprocess
+    import sys
+
+    code = ("import sys, reference_impl.robot_users.cli as c, reference_impl.robot_users as r; "
+            "heavy = [m for m in ('torch', 'scipy', 'skimage', 'cc3d', 'monai') if m in sys.modules]; "
+            "print(heavy, callable(r.get_robot_user))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] True"
+
+
+def test_bench_rejects_empty_runs():
+    from reference_impl.robot_users.bench import bench_clicksim
+
+    with pytest.raises(ValueError, match=re.escape("n_cases must be >= 1, got 0")):
+        bench_clicksim((16, 16, 16), n_cases=0)
+    with pytest.raises(ValueError, match=re.escape("repeats must be >= 1, got 0")):
+        bench_clicksim((16, 16, 16), repeats=0)

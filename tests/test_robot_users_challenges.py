@@ -138,3 +138,15 @@ def test_worst_slice_and_vertex_correction():
     assert k == 3 and lab2[tuple(np.rint(new.vertices[3]).astype(int))]
     with pytest.raises(ValueError, match="criterion must be 'error' or 'dice', got 'iou'"):
         worst_slice_correction(lab, pred, criterion="iou")
+
+
+def test_protocol_options_are_validated_with_the_received_value():
+    lab, img = _lesions()
+    with pytest.raises(ValueError, match=re.escape("n must be an integer >= 1 (clicks per class), got 0")):
+        autopet_clicks(lab, img, n=0)
+    with pytest.raises(ValueError, match=re.escape("sigma must be >= 0 voxels, got -1.0")):
+        trials_clicks(lab, np.ones_like(lab), sigma=-1.0)
+    with pytest.raises(ValueError, match=re.escape("axis must be one of (0, 1, 2), got 3")):
+        toothfairy_clicks(lab, axis=3)
+    with pytest.raises(ValueError, match=re.escape("n must be an integer >= 1 (clicks per class), got 2.5")):
+        toothfairy_clicks(lab, n=2.5)

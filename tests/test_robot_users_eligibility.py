@@ -106,6 +106,24 @@ def test_box_styles(shared_data):
 def test_polygon_in_eligibility_mask():
     v = make_phantom((48, 48), n_lesions=1, rng=0)
     p = eligibility_polygon(v.label, 8, rng=0)
-    _, n = components(v.label > 0)
+    labels, n = components(v.label > 0)
     assert n >= 1 and p.vertices.shape == (8, 2)
+    # every vertex lies on the 0.5 iso-contour of the largest component: of the 2x2 pixels
+    # around it (floor/ceil), at least one is inside and one outside that component
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    big = np.pad(labels == np.argmax(sizes), 1)
+    for y, x in p.vertices + 1:
+        around = big[int(np.floor(y)):int(np.ceil(y)) + 1, int(np.floor(x)):int(np.ceil(x)) + 1]
+        assert around.any() and not around.all()
     assert eligibility_polygon(np.zeros((5, 5)), 4) is None
+
+
+def test_scribble_options_are_validated():
+    m = _two_blobs()
+    with pytest.raises(ValueError, match=re.escape("deform must be >= 0 voxels, got -1.0")):
+        eligibility_scribble(m, deform=-1.0)
+    with pytest.raises(ValueError, match=re.escape("sigma must be > 0 voxels, got 0")):
+        eligibility_scribble(m, style="boundary", sigma=0)
+    with pytest.raises(ValueError, match=re.escape("n_points must be >= 2 for random line scribbles, got 1")):
+        eligibility_scribble(m, style="random", n_points=1)

@@ -235,12 +235,13 @@ def test_users_on_real_mr_brain_lesion(shared_data):
 def test_mc_dropout_uncertainty_drives_r2():
     import torch
 
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Conv3d(1, 4, 3, padding=1), torch.nn.BatchNorm3d(4),
-                              torch.nn.Dropout3d(0.5), torch.nn.Conv3d(4, 2, 1))
-    net.train()
-    x = torch.randn(1, 1, 6, 8, 8)
-    samples = mc_dropout_probs(net, x, n_samples=6)
+    with torch.random.fork_rng(devices=[]):  # seed locally, leave the global state alone
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Conv3d(1, 4, 3, padding=1), torch.nn.BatchNorm3d(4),
+                                  torch.nn.Dropout3d(0.5), torch.nn.Conv3d(4, 2, 1))
+        net.train()
+        x = torch.randn(1, 1, 6, 8, 8)
+        samples = mc_dropout_probs(net, x, n_samples=6)
     assert samples.shape == (6, 6, 8, 8) and net.training and net[1].training
     u = epistemic_uncertainty(samples)
     assert u.max() > 0 and 0 <= u.min() and u.max() <= 1
@@ -250,3 +251,15 @@ def test_mc_dropout_uncertainty_drives_r2():
     assert lab[c.index]
     with pytest.raises(ValueError, match="model has no dropout layer"):
         mc_dropout_probs(torch.nn.Conv3d(1, 1, 1), x)
+
+
+def test_r5_options_are_validated():
+    lab = np.zeros((6, 6), bool)
+    lab[2:4, 2:4] = True
+    img = lab.astype(float)
+    with pytest.raises(ValueError, match=re.escape("percentile must lie in [0, 100], got 150")):
+        r5_realistic(lab, None, image=img, percentile=150)
+    with pytest.raises(ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got 2.5")):
+        r5_realistic(lab, None, image=img, amplitude=2.5)
+    with pytest.raises(ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got -1")):
+        r5_realistic(lab, None, image=img, amplitude=-1)

@@ -112,3 +112,10 @@ def test_polygon_vertices_lie_on_the_boundary():
         polygon_vertices(disk, 2)
     with pytest.raises(ValueError, match="needs a 2D mask, got 3D"):
         polygon_vertices(ndi.binary_dilation(np.ones((2, 2, 2))), 4)
+
+
+def test_center_sampling_needs_a_positive_sigma():
+    lab = np.zeros((5, 5), bool)
+    lab[1:4, 1:4] = True
+    with pytest.raises(ValueError, match=re.escape("sigma must be > 0 (a share of the label extent), got 0.0")):
+        sample_clicks(lab, 2, strategy="center", sigma=0.0)

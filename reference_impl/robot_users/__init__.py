@@ -3,58 +3,109 @@
 ``ROBOT_USERS`` maps a name to an iterative user ``f(label, pred, *, probs=None,
 image=None, clicks=(), rng=None, spacing=None, affine=None, **params) -> list[Click]``;
 :func:`get_robot_user` looks one up and raises ``ValueError`` listing the known names.
+
+The public names are imported lazily (PEP 562), so that importing
+``reference_impl.robot_users.cli`` (done by every ``iseg`` command) does not load
+scipy, scikit-image or cc3d.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from .challenges import (
-    autopet_clicks,
-    medsegfm_box,
-    medsegfm_click,
-    toothfairy_clicks,
-    trials_clicks,
-)
-from .clicksim import CLICKSIM_METHODS, simulate_click
-from .corrections import (
-    SliceCorrection,
-    error_skeleton_scribbles,
-    worst_slice_correction,
-    worst_vertex_correction,
-)
-from .eligibility import (
-    BOX_STYLES,
-    CLICK_STYLES,
-    ELIGIBILITY,
-    SCRIBBLE_STYLES,
-    eligibility_box,
-    eligibility_click,
-    eligibility_mask,
-    eligibility_polygon,
-    eligibility_scribble,
-)
-from .iterative import (
-    entropy_uncertainty,
-    epistemic_uncertainty,
-    mc_dropout_probs,
-    r1_center,
-    r2_uncertainty,
-    r3_edt,
-    r4_uniform,
-    r5_realistic,
-)
-from .loop import InteractionResult, run_interaction
-from .noniterative import (
-    SAMPLING_STRATEGIES,
-    bounding_box,
-    extreme_points,
-    interior_margin_points,
-    object_center,
-    polygon_vertices,
-    sample_clicks,
-    skeleton_scribble,
-)
+if TYPE_CHECKING:  # static analysis sees the eager imports
+    from ._registry import ROBOT_USERS
+    from .challenges import (
+        autopet_clicks,
+        medsegfm_box,
+        medsegfm_click,
+        toothfairy_clicks,
+        trials_clicks,
+    )
+    from .clicksim import CLICKSIM_METHODS, simulate_click
+    from .corrections import (
+        SliceCorrection,
+        error_skeleton_scribbles,
+        worst_slice_correction,
+        worst_vertex_correction,
+    )
+    from .eligibility import (
+        BOX_STYLES,
+        CLICK_STYLES,
+        ELIGIBILITY,
+        SCRIBBLE_STYLES,
+        eligibility_box,
+        eligibility_click,
+        eligibility_mask,
+        eligibility_polygon,
+        eligibility_scribble,
+    )
+    from .iterative import (
+        entropy_uncertainty,
+        epistemic_uncertainty,
+        mc_dropout_probs,
+        r1_center,
+        r2_uncertainty,
+        r3_edt,
+        r4_uniform,
+        r5_realistic,
+    )
+    from .loop import InteractionResult, run_interaction
+    from .noniterative import (
+        SAMPLING_STRATEGIES,
+        bounding_box,
+        extreme_points,
+        interior_margin_points,
+        object_center,
+        polygon_vertices,
+        sample_clicks,
+        skeleton_scribble,
+    )
+
+_EXPORTS: dict[str, str] = {
+    "autopet_clicks": "challenges",
+    "medsegfm_box": "challenges",
+    "medsegfm_click": "challenges",
+    "toothfairy_clicks": "challenges",
+    "trials_clicks": "challenges",
+    "CLICKSIM_METHODS": "clicksim",
+    "simulate_click": "clicksim",
+    "SliceCorrection": "corrections",
+    "error_skeleton_scribbles": "corrections",
+    "worst_slice_correction": "corrections",
+    "worst_vertex_correction": "corrections",
+    "BOX_STYLES": "eligibility",
+    "CLICK_STYLES": "eligibility",
+    "ELIGIBILITY": "eligibility",
+    "SCRIBBLE_STYLES": "eligibility",
+    "eligibility_box": "eligibility",
+    "eligibility_click": "eligibility",
+    "eligibility_mask": "eligibility",
+    "eligibility_polygon": "eligibility",
+    "eligibility_scribble": "eligibility",
+    "entropy_uncertainty": "iterative",
+    "epistemic_uncertainty": "iterative",
+    "mc_dropout_probs": "iterative",
+    "r1_center": "iterative",
+    "r2_uncertainty": "iterative",
+    "r3_edt": "iterative",
+    "r4_uniform": "iterative",
+    "r5_realistic": "iterative",
+    "InteractionResult": "loop",
+    "run_interaction": "loop",
+    "SAMPLING_STRATEGIES": "noniterative",
+    "bounding_box": "noniterative",
+    "extreme_points": "noniterative",
+    "interior_margin_points": "noniterative",
+    "object_center": "noniterative",
+    "polygon_vertices": "noniterative",
+    "sample_clicks": "noniterative",
+    "skeleton_scribble": "noniterative",
+    "ROBOT_USERS": "_registry",
+}
+"""Public name -> submodule that defines it (resolved on first access)."""
 
 __all__ = [
     "ROBOT_USERS",
@@ -99,13 +150,19 @@ __all__ = [
     "run_interaction",
 ]
 
-ROBOT_USERS: dict[str, Callable[..., list]] = {
-    "R1": r1_center,
-    "R2": r2_uncertainty,
-    "R3": r3_edt,
-    "R4": r4_uniform,
-    "R5": r5_realistic,
-}
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first access (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Module attributes including the lazily imported public names."""
+    return sorted(set(globals()) | set(__all__))
 
 
 def get_robot_user(name: str) -> Callable[..., list]:
@@ -114,6 +171,8 @@ def get_robot_user(name: str) -> Callable[..., list]:
     >>> get_robot_user("R4").__name__
     'r4_uniform'
     """
+    from ._registry import ROBOT_USERS
+
     if name not in ROBOT_USERS:
         raise ValueError(f"unknown robot user {name!r}; known: {', '.join(ROBOT_USERS)}")
     return ROBOT_USERS[name]

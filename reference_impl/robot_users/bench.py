@@ -83,6 +83,9 @@ def bench_clicksim(shape: Sequence[int] = (400, 400, 352), *, device: str = "cpu
     """
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    for name, value in (("n_cases", n_cases), ("repeats", repeats)):
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value!r}")
     shape = tuple(int(s) for s in shape)
     if len(shape) != 3 or min(shape) < 8:
         raise ValueError(f"shape must be 3 sizes >= 8, got {shape}")

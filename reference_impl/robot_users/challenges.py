@@ -36,6 +36,14 @@ def _perturb(idx: np.ndarray, target: np.ndarray, sigma: float, rng, axes=None) 
     return q if inside else idx
 
 
+def _check_n_sigma(n: int, sigma: float) -> None:
+    """Clicks per class must be >= 1 and the perturbation sigma >= 0 voxels."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be an integer >= 1 (clicks per class), got {n!r}")
+    if not sigma >= 0:
+        raise ValueError(f"sigma must be >= 0 voxels, got {sigma!r}")
+
+
 def _component_clicks(mask: np.ndarray, *, n: int, sigma: float, rng, spacing,
                       connectivity: int) -> list[tuple[int, ...]]:
     """Algorithm 1/3 inner loop: centres of up to ``n`` random components, then boundaries."""
@@ -103,6 +111,7 @@ def autopet_clicks(label, image, *, n: int = 10, sigma: float = 0.0, percentile:
     >>> fg[0].index, len(fg), len(bg)
     ((4, 4, 4), 3, 0)
     """
+    _check_n_sigma(n, sigma)
     lab = as_mask(label, "label")
     img = np.asarray(image, dtype=np.float64)
     if img.shape != lab.shape:
@@ -136,6 +145,9 @@ def toothfairy_clicks(label, *, n: int = 5, sigma: float = 0.0, axis: int = 0, r
     lab = as_mask(label, "label")
     if lab.ndim != 3:
         raise ValueError(f"toothfairy_clicks needs a 3D label, got {lab.ndim}D")
+    if axis not in (0, 1, 2):
+        raise ValueError(f"axis must be one of (0, 1, 2), got {axis!r}")
+    _check_n_sigma(n, sigma)
     rng = np.random.default_rng(rng)
     sp = check_spacing(spacing, 3)
     other = tuple(a for a in range(3) if a != axis)
@@ -168,6 +180,7 @@ def trials_clicks(label, liver, *, n: int = 10, sigma: float = 0.0, spacing=None
     >>> len(fg), len(bg), all(liver[c.index] and not lab[c.index] for c in bg)
     (4, 4, True)
     """
+    _check_n_sigma(n, sigma)
     lab = as_mask(label, "label")
     liv = as_mask(liver, "liver", lab.shape)
     rng = np.random.default_rng(rng)

@@ -196,6 +196,12 @@ def eligibility_scribble(mask, *, style: str = "centerline", component: str = "l
         raise ValueError(f"component must be 'largest' or 'random', got {component!r}")
     if not 0 <= fragment < 1:
         raise ValueError(f"fragment must be in [0, 1), got {fragment!r}")
+    if not deform >= 0:
+        raise ValueError(f"deform must be >= 0 voxels, got {deform!r}")
+    if not sigma > 0:
+        raise ValueError(f"sigma must be > 0 voxels, got {sigma!r}")
+    if style == "random" and n_points < 2:
+        raise ValueError(f"n_points must be >= 2 for random line scribbles, got {n_points!r}")
     m = as_mask(mask, "mask")
     if not m.any():
         return None

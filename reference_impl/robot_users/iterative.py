@@ -380,8 +380,11 @@ def r5_realistic(label, pred, *, probs=None, image=None, clicks=(), rng=None, sp
     for name, p in (("p_perturb", p_perturb), ("p_system", p_system)):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"{name} must lie in [0, 1], got {p!r}")
-    if amplitude < 0:
-        raise ValueError(f"amplitude must be >= 0 voxels, got {amplitude!r}")
+    if isinstance(amplitude, bool) or not isinstance(amplitude, (int, np.integer)) \
+            or amplitude < 0:
+        raise ValueError(f"amplitude must be an integer >= 0 (voxels), got {amplitude!r}")
+    if not 0.0 <= percentile <= 100.0:
+        raise ValueError(f"percentile must lie in [0, 100], got {percentile!r}")
     rng = np.random.default_rng(rng)
     lab = as_mask(label, "label")
     img = None

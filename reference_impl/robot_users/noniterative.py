@@ -70,6 +70,8 @@ def sample_clicks(label, n: int, *, strategy: str = "uniform", spacing=None, rng
     """
     if strategy not in SAMPLING_STRATEGIES:
         raise ValueError(f"strategy must be one of {SAMPLING_STRATEGIES}, got {strategy!r}")
+    if not sigma > 0:
+        raise ValueError(f"sigma must be > 0 (a share of the label extent), got {sigma!r}")
     m = _nonempty(label)
     if not 1 <= n <= int(m.sum()):
         raise ValueError(f"n must be in [1, {int(m.sum())}] (label voxels), got {n}")
