@@ -97,6 +97,7 @@ def interactive_answers(ask: Callable[[str], str], say: Callable[[str], None]) -
 
 
 def _run(args: argparse.Namespace) -> int:
+    """Handler of ``iseg recommend``: collect the answers, print the report."""
     from recommender.engine import recommend
     from recommender.report import to_json, to_markdown
 
@@ -115,6 +116,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
+    """Handler of ``iseg bench recommend``: cold and warm timings of ``recommend``."""
     import json
     import statistics
     import time

@@ -134,6 +134,7 @@ def paradigm_scores(
 
 
 def _names(tax: Taxonomy, ids) -> str:
+    """``"T3 Online learning, ..."`` for a sequence of node ids."""
     return ", ".join(f"{i} {tax.node(i).name}" for i in ids)
 
 
@@ -337,6 +338,7 @@ def _why_ignored(tax: Taxonomy, q, pending_nodes: list[str]) -> str:
 def _caveats(
     answers: Mapping[str, str], kept: tuple[str, ...], pending: tuple[str, ...]
 ) -> tuple[str, ...]:
+    """Caveats that follow from the answers alone (Figure 32 reconstruction, ties, pending)."""
     out = [
         "Figure 32 is missing from the thesis text; its good/neutral/poor ratings are "
         "reconstructed (taxonomy/data/questions.yaml gives the provenance of each cell)."

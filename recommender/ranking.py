@@ -96,6 +96,7 @@ def parse_interaction(value: str) -> str:
 
 
 def _words(text: str) -> set[str]:
+    """Lower-case words without stop words, a trailing plural ``s`` removed."""
     words = re.findall(r"[a-z0-9]+", text.lower())
     return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words if w not in _STOP}
 

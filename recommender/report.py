@@ -32,6 +32,7 @@ def format_citation(c: dict) -> str:
 
 
 def _answers_table(rec: Recommendation, tax: Taxonomy) -> list[str]:
+    """Markdown table of the applied answers, then the ignored ones."""
     lines = ["| Question | Answer |", "|---|---|"]
     for qid, ans in rec.answers.items():
         q = tax.question(qid)
@@ -43,6 +44,7 @@ def _answers_table(rec: Recommendation, tax: Taxonomy) -> list[str]:
 
 
 def _methods_table(rec: Recommendation) -> list[str]:
+    """Markdown table of the ranked methods followed by their full references."""
     if not rec.methods:
         return ["No methods listed (knowledge base not used or no method in these leaves)."]
     lines = [

@@ -54,6 +54,7 @@ def render_tree(taxonomy=None) -> str:
 
 
 def _run_taxonomy(args: argparse.Namespace) -> int:
+    """Handler of ``iseg taxonomy``: print the tree (text) or the full taxonomy (JSON)."""
     from taxonomy import load_leaf_pipelines, load_taxonomy
 
     tax = load_taxonomy()
@@ -67,6 +68,7 @@ def _run_taxonomy(args: argparse.Namespace) -> int:
 
 
 def _run_graph(args: argparse.Namespace) -> int:
+    """Handler of ``iseg graph``: export the comparison graph or list missing baselines."""
     from taxonomy import graph
 
     g = graph.build_comparison_graph()

@@ -98,6 +98,7 @@ def build_comparison_graph(kb=None) -> nx.DiGraph:
 
 
 def _reviewed(g: nx.DiGraph) -> list[str]:
+    """Reviewed-method node ids ordered by thesis reference number."""
     return sorted(
         (n for n, d in g.nodes(data=True) if d["kind"] == "reviewed"),
         key=lambda n: g.nodes[n]["ref"],

@@ -71,8 +71,11 @@ def _check(entry: Any, file: str) -> dict:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> MappingProxyType:
+    """Read and validate the registry file once per path (read-only mapping leaf -> entry)."""
     p = Path(path)
     data = read_yaml(p)
+    if not isinstance(data, dict) or not isinstance(data.get("pipelines"), list):
+        raise ValueError(f"{p.name}: expected a top-level 'pipelines' list")
     entries = [_check(e, p.name) for e in data["pipelines"]]
     by_leaf = {e["leaf"]: e for e in entries}
     ids = [e["id"] for e in entries]

@@ -106,6 +106,7 @@ class Figure32Cell:
 
 
 def _clean(text: Any) -> str:
+    """Collapse whitespace (YAML folded text) into single spaces."""
     return " ".join(str(text).split())
 
 
@@ -155,6 +156,13 @@ def _question(entry: Any, index: int, file: str) -> Question:
         raise ValueError(
             f"{where}: field 'kind' is {entry['kind']!r}; allowed: ['paradigm', 'branch']"
         )
+    thesis = entry["thesis"]
+    if not isinstance(thesis, dict) or set(thesis) != {"section", "line"}:
+        raise ValueError(f"{where}: field 'thesis' must be {{section, line}}, got {thesis!r}")
+    if not isinstance(thesis["line"], int) or thesis["line"] < 1:
+        raise ValueError(f"{where}: field 'thesis/line' must be a positive int, got {thesis!r}")
+    if not isinstance(entry["options"], list):
+        raise ValueError(f"{where}: field 'options' must be a list, got {entry['options']!r}")
     if entry["kind"] == "branch" and not entry.get("asked_at"):
         raise ValueError(f"{where}: branch questions need 'asked_at'")
     options = tuple(_option(o, where, entry["kind"]) for o in entry["options"])
@@ -236,8 +244,24 @@ def load_figure32(path: str | Path | None = None) -> tuple[Figure32Cell, ...]:
     """
     path = Path(path) if path is not None else DATA_DIR / "questions.yaml"
     data = read_yaml(path)
+    fig = data.get("figure32") if isinstance(data, dict) else None
+    if not isinstance(fig, dict) or not isinstance(fig.get("criteria"), list):
+        raise ValueError(
+            f"{path.name}: expected a top-level 'figure32' mapping with a 'criteria' list"
+        )
     cells = []
-    for crit in data["figure32"]["criteria"]:
+    for crit in fig["criteria"]:
+        keys = {"id", "question", "name", "cells"}
+        if (
+            not isinstance(crit, dict)
+            or not keys <= set(crit)
+            or not isinstance(crit["cells"], dict)
+        ):
+            got = sorted(crit) if isinstance(crit, dict) else crit
+            raise ValueError(
+                f"{path.name}: figure32 criterion needs keys {sorted(keys)} with 'cells' a mapping, "
+                f"got {got!r}"
+            )
         if tuple(sorted(crit["cells"])) != PARADIGM_IDS:
             raise ValueError(
                 f"{path.name}: figure32 criterion {crit['id']!r} needs cells {list(PARADIGM_IDS)}"

@@ -303,3 +303,23 @@ def test_cli_taxonomy(capsys):
     assert main(["taxonomy", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["leaves"] == list(LEAF_IDS) and set(data["pipelines"]) == set(LEAF_IDS)
+
+
+def test_loaders_reject_missing_top_level_sections(tmp_path):
+    data = _questions_data()
+    del data["figure32"]
+    with pytest.raises(
+        ValueError, match=re.escape("q.yaml: expected a top-level 'figure32' mapping")
+    ):
+        load_figure32(_write(tmp_path, "q.yaml", data))
+    with pytest.raises(ValueError, match=re.escape("lp.yaml: expected a top-level 'pipelines'")):
+        load_leaf_pipelines(_write(tmp_path, "lp.yaml", {"pipes": []}))
+
+
+def test_questions_reject_bad_thesis_field(tmp_path):
+    data = _questions_data()
+    data["questions"][2]["thesis"] = {"section": "6.1.3.1", "line": "l.1640"}
+    with pytest.raises(
+        ValueError, match=re.escape("question 'Q3': field 'thesis/line' must be a positive int")
+    ):
+        load_questions(_write(tmp_path, "q.yaml", data))
