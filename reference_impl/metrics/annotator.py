@@ -1,8 +1,9 @@
 """Robot-vs-annotator metrics M1-M7 of thesis §5.2.1.2 (Eq. 21-27), computed from click logs.
 
 A :class:`ClickLog` records one user's session on one image: the ground-truth label, the
-clicks in order and the Dice after 0..N clicks.  Following the thesis, M1-M4 are computed
-on the *lesion* (foreground, label 1) clicks, the user studies' "10 lesion clicks".
+clicks in order and the Dice after 0..N clicks.  M1-M4 are computed on the *lesion*
+(foreground, label 1) clicks: the study annotators made "10 lesion and 10 background clicks"
+per volume (thesis §5.2.1) and Eq. 21 sums over 10 clicks per image.
 Distances are in mm (``spacing``).  Per-image values are averaged over images; an image
 without any click of the kind a metric needs is skipped, and a metric with no usable image
 is NaN.
