@@ -85,12 +85,26 @@ def parse_modality(value: str) -> str:
 
 
 def parse_interaction(value: str) -> str:
-    """Normalise a user interaction type or raise ``ValueError`` listing the valid ones."""
+    """Normalise a user interaction type or raise ``ValueError`` listing the valid ones.
+
+    Accepts the :class:`kb.vocab.InteractionType` values, their singular spellings
+    (``"click"``), ``"box"`` and the spellings :func:`kb.vocab.normalise_interaction` knows.
+
+    Examples
+    --------
+    >>> parse_interaction("Click"), parse_interaction("box"), parse_interaction("bbox")
+    ('clicks', 'bounding-box', 'bounding-box')
+    """
     valid = [i.value for i in InteractionType]
     if value in valid:
         return value
+    key = value.strip().lower()
+    if key + "s" in valid:  # singular spelling: click, scribble, polygon
+        return key + "s"
+    if key in ("box", "boxes"):
+        return InteractionType("bounding-box").value
     try:
-        return normalise_interaction(value.replace("-", " ")).value
+        return normalise_interaction(key.replace("-", " ")).value
     except ValueError:
         raise ValueError(f"unknown interaction {value!r}; valid: {valid}") from None
 

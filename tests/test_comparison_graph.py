@@ -113,9 +113,18 @@ def test_png_layout_orders_years(g, tmp_path):
     assert mpimg.imread(out).shape[1] > 400
 
 
-def test_cli_graph(capsys, tmp_path):
+def test_cli_graph(capsys, tmp_path, g):
     assert main(["graph", "--missing-baselines"]) == 0
-    assert "missing-baseline pairs" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    rows = cg.missing_baselines(g)
+    assert (
+        lines[-1].startswith(f"{len(rows)} missing-baseline pairs") and len(lines) == len(rows) + 1
+    )
+    r = rows[0]
+    assert lines[0] == (
+        f"{r['leaf']}: {r['newer']} [{r['newer_ref']}] never compared against "
+        f"{r['older']} [{r['older_ref']}]"
+    )
     assert main(["graph", "--format", "png"]) == 2
     assert "--format png needs --out FILE" in capsys.readouterr().err
     out = tmp_path / "g.graphml"

@@ -417,3 +417,35 @@ def test_cli_conflicting_repeated_answer_exit_2(capsys):
     argv = ["recommend", "--answer", "Q12=no-labeled-data", "--answer", "Q12=no-labeled-data"]
     assert main([*argv, "--format", "json", "--max-methods", "0"]) == 0  # same answer twice: ok
     assert json.loads(capsys.readouterr().out)["answers"] == {"Q12": "no-labeled-data"}
+
+
+def test_explanation_sums_to_score(kb):
+    """Every point of a method's score is named in its explanation (and nothing else)."""
+    ranked, _ = rank_methods(
+        LEAF_IDS, modality="CT", interaction="clicks", target="liver", kb=kb, limit=200
+    )
+    assert len(ranked) > 50
+    for m in ranked:
+        parts = [float(x) for e in m.explanation for x in re.findall(r"\(\+([0-9.]+)\)", e)]
+        assert len(parts) == len(m.explanation)
+        assert sum(parts) == pytest.approx(m.score, abs=0.01), m.id
+        row = kb.method(m.id)
+        assert m.matches == (
+            any("CT" in str(x.modality).split("/") for x in row.modalities)
+            and any(x.type == "clicks" for x in row.interactions)
+            and any("(+0)" not in e for e in m.explanation if e.startswith("target"))
+        ), m.id
+        assert ("code available (+1)" in m.explanation) == bool(row.code_url), m.id
+
+
+def test_singular_interaction_spellings():
+    base = {
+        "Q2": "fully-annotated",
+        "Q4": "diverse",
+        "Q6": "simulated",
+        "Q7": "iterative",
+        "Q8": "rule-based",
+    }
+    assert recommend(base, interaction="Scribble", kb=False).leaves == ("T2.1.2.2.2",)
+    assert recommend(base, interaction="polygon", kb=False).leaves == ("T2.1.2.2.4",)
+    assert recommend(base, interaction="box", kb=False).query["interaction"] == "bounding-box"

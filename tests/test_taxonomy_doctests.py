@@ -13,6 +13,7 @@ MODULES = [
     "taxonomy.questions",
     "taxonomy.pipelines",
     "recommender.engine",
+    "recommender.ranking",
     "recommender.report",
 ]
 
