@@ -60,7 +60,7 @@ def interactive_answers(ask: Callable[[str], str], say: Callable[[str], None]) -
     """Ask the questions one at a time until the recommendation is complete.
 
     ``ask(prompt) -> reply`` and ``say(text)`` are injected so the dialogue is testable.  A
-    reply is an option id or its number, ``not-sure`` (or ``?``), or ``back``.  Changing an
+    reply is an option id or its number, ``not sure`` / ``not-sure`` / ``?``, or ``back``.  Changing an
     earlier answer drops the answers that no longer apply.
     """
     from recommender.engine import next_question
@@ -79,12 +79,14 @@ def interactive_answers(ask: Callable[[str], str], say: Callable[[str], None]) -
                 else next(o.text for o in q.options if o.id == opt)
             )
             say(f"  {i}) {opt}: {label}")
-        reply = ask("answer (number, id, 'back'): ").strip()
-        if reply == "back":
+        reply = ask("answer (number, id, 'not sure' or '?', 'back'): ").strip()
+        if reply.lower() == "back":
             if history:
                 answers.pop(history.pop(), None)
+            else:
+                say("  nothing to go back to: this is the first question")
             continue
-        if reply == "?":
+        if reply.lower() in ("?", "not sure", "not-sure", "notsure"):
             reply = "not-sure"
         if reply.isdigit() and 1 <= int(reply) <= len(q.option_ids):
             reply = q.option_ids[int(reply) - 1]

@@ -449,3 +449,37 @@ def test_singular_interaction_spellings():
     assert recommend(base, interaction="Scribble", kb=False).leaves == ("T2.1.2.2.2",)
     assert recommend(base, interaction="polygon", kb=False).leaves == ("T2.1.2.2.4",)
     assert recommend(base, interaction="box", kb=False).query["interaction"] == "bounding-box"
+
+
+def test_interactive_not_sure_spellings_and_back_at_start():
+    replies = iter(["back", "Not sure", "?", "not-sure", "1", "NOT SURE", "2", "1"])
+    said = []
+    answers = interactive_answers(lambda _p: next(replies), said.append)
+    assert any("nothing to go back to" in s for s in said)
+    assert answers == {
+        "Q1": "not-sure",
+        "Q2": "not-sure",
+        "Q3": "not-sure",
+        "Q4": "diverse",
+        "Q5": "not-sure",
+        "Q6": "non-interactive",
+        "Q11": "weak-labels",
+    }
+
+
+def test_cli_interactive_on_a_terminal(monkeypatch, capsys):
+    import builtins
+    import io
+    import sys
+
+    class _Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    replies = iter(["2", "1", "2", "3", "1", "2", "2"])  # ... Q4 single-patient, Q12 implied
+    monkeypatch.setattr(sys, "stdin", _Tty())
+    monkeypatch.setattr(builtins, "input", lambda _p="": next(replies))
+    assert main(["recommend", "--format", "json", "--max-methods", "0"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out[out.index("\n{") + 1 :])
+    assert data["answers"]["Q4"] == "single-patient" and data["leaves"] == ["T3.1"]
