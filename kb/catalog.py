@@ -23,7 +23,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kb.errors import KBValidationError
+from kb.errors import KBValidationError, _error_text
 from kb.provenance import Source
 
 __all__ = [
@@ -305,7 +305,9 @@ def _validate(model: type[BaseModel], data: Any, path: Path, entry: str | None) 
     except ValidationError as exc:
         err = exc.errors()[0]
         more = f" (+{exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
-        raise KBValidationError(path, entry, _field_path(err["loc"]), err["msg"] + more) from exc
+        raise KBValidationError(
+            path, entry, _field_path(err["loc"]), _error_text(err) + more
+        ) from exc
 
 
 def _load_dir(directory: Path, model: type[BaseModel]) -> list[Any]:

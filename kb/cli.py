@@ -124,7 +124,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _match_enum(value: str, enum_cls: type, normalise) -> set[str]:
+def _match_enum(value: str, enum_cls: type, normalise, extra: tuple[str, ...] = ()) -> set[str]:
     allowed = [str(v) for v in enum_cls]
     for v in allowed:
         if v.lower() == value.strip().lower():
@@ -132,7 +132,9 @@ def _match_enum(value: str, enum_cls: type, normalise) -> set[str]:
     try:
         out = normalise(value)
     except ValueError:
-        raise ValueError(f"unknown {enum_cls.__name__} {value!r}; allowed: {allowed}") from None
+        raise ValueError(
+            f"unknown {enum_cls.__name__} {value!r}; allowed: {allowed + list(extra)}"
+        ) from None
     return {str(x) for x in (out if isinstance(out, tuple) else (out,))}
 
 
@@ -176,7 +178,9 @@ def filter_methods(
         if g in {"explicit", "implicit"}:
             mask &= df[f"guidance_{g}"]
         else:
-            want = _match_enum(guidance, GuidanceSignal, normalise_guidance)
+            want = _match_enum(
+                guidance, GuidanceSignal, normalise_guidance, extra=("explicit",)
+            )
             mask &= df["guidance_signals"].map(lambda xs: bool(want & set(xs)))
     if leaf:
         if leaf == "unknown":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 __all__ = ["KBValidationError"]
 
@@ -24,3 +25,11 @@ class KBValidationError(ValueError):
         if field is not None:
             parts.append(f"field {field!r}")
         super().__init__(": ".join(parts) + f": {message}")
+
+
+def _error_text(err: dict[str, Any]) -> str:
+    """Pydantic's message of one error plus the received value when it is a scalar."""
+    value = err.get("input")
+    if err.get("type") == "missing" or not isinstance(value, str | int | float | bool | None):
+        return err["msg"]
+    return f"{err['msg']}; got {value!r}"

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kb.errors import KBValidationError
+from kb.errors import KBValidationError, _error_text
 from kb.models import CodeLink, ComparisonEdge, ComparisonsFile, CoverageRow, ExternalNode, Method
 
 __all__ = ["KnowledgeBase", "load_kb", "default_data_dir", "N_METHODS"]
@@ -143,12 +143,13 @@ def _validate(
         field = prefix + _field_path(errs[0]["loc"])
         more = (
             f" (+{len(errs) - 1} more: "
-            + "; ".join(f"{_field_path(e['loc'])}: {e['msg']}" for e in errs[1:4])
+            + "; ".join(f"{_field_path(e['loc'])}: {_error_text(e)}" for e in errs[1:4])
             + ")"
             if len(errs) > 1
             else ""
         )
-        raise KBValidationError(path, entry, field, errs[0]["msg"] + more) from None
+        raise KBValidationError(path, entry, field, _error_text(errs[0]) + more) from None
+
 
 
 def _load_methods(methods_dir: Path) -> list[Method]:

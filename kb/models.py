@@ -121,11 +121,19 @@ class LeafAssignment(_Strict):
             raise ValueError(f"unknown branch {self.branch!r}; known: {list(BRANCH_IDS)}")
         for alt in self.alternatives:
             if alt not in LEAF_IDS and alt not in BRANCH_IDS:
-                raise ValueError(f"unknown alternative leaf {alt!r}; known: {list(LEAF_IDS)}")
+                raise ValueError(
+                    f"unknown alternative leaf {alt!r}; known: {list(LEAF_IDS) + list(BRANCH_IDS)}"
+                )
         if (self.id is None) != (self.provenance == "unknown"):
-            raise ValueError("leaf id must be null exactly when provenance is 'unknown'")
+            raise ValueError(
+                "leaf id must be null exactly when provenance is 'unknown'; got "
+                f"id={self.id!r}, provenance={self.provenance!r}"
+            )
         if (self.provenance == "unknown") != (self.confidence == "none"):
-            raise ValueError("confidence must be 'none' exactly when provenance is 'unknown'")
+            raise ValueError(
+                "confidence must be 'none' exactly when provenance is 'unknown'; got "
+                f"confidence={self.confidence!r}, provenance={self.provenance!r}"
+            )
         return self
 
 

@@ -151,8 +151,19 @@ def test_guidance_explicit_flag_must_match_signal():
 def test_leaf_rules():
     with pytest.raises(ValueError, match=re.escape("unknown leaf 'T9'")):
         LeafAssignment(id="T9", provenance="inferred", confidence="low", evidence="x")
-    with pytest.raises(ValueError, match="null exactly when provenance is 'unknown'"):
+    with pytest.raises(
+        ValueError,
+        match=r"null exactly when provenance is 'unknown'; got id=None, provenance='inferred'",
+    ):
         LeafAssignment(id=None, provenance="inferred", confidence="low", evidence="x")
+    with pytest.raises(
+        ValueError, match=r"'none' exactly when .*; got confidence='low', provenance='unknown'"
+    ):
+        LeafAssignment(id=None, provenance="unknown", confidence="low", evidence="x")
+    with pytest.raises(ValueError, match=r"unknown alternative leaf 'T9'; known: .*'T2\.1\.2'"):
+        LeafAssignment(
+            id="T1.1", provenance="inferred", confidence="low", evidence="x", alternatives=["T9"]
+        )
 
 
 def test_unknown_key_is_rejected(methods_only: Path):
@@ -166,7 +177,10 @@ def test_unknown_enum_value_is_rejected(methods_only: Path):
         d["modalities"][0]["modality"] = "MEG"
 
     _edit(methods_only / "methods" / "deepedit.yaml", bad)
-    with pytest.raises(KBValidationError, match=re.escape("field 'modalities/0/modality'")):
+    # names the field, the allowed values and the received value
+    with pytest.raises(
+        KBValidationError, match=r"field 'modalities/0/modality': Input should be 'CT'.*; got 'MEG'"
+    ):
         load_kb(methods_only)
 
 

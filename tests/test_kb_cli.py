@@ -107,7 +107,13 @@ def test_unknown_filter_value_exits_2_with_allowed_values(capsys):
     assert rc == 2
     assert re.search(r"unknown Modality 'MEG'; allowed: \[.*'CT'", err)
     rc, _, err = _run(capsys, "methods", "--leaf", "T9")
-    assert rc == 2 and "unknown leaf 'T9'" in err
+    assert rc == 2 and re.search(r"unknown leaf 'T9'; allowed: \[.*'T3\.2'.*'unknown'", err)
+    rc, _, err = _run(capsys, "methods", "--interaction", "taps")
+    assert rc == 2 and re.search(r"unknown InteractionType 'taps'; allowed: \[.*'eye-gaze'", err)
+    # 'explicit' is accepted by --guidance, so the allowed set must list it
+    rc, _, err = _run(capsys, "methods", "--guidance", "foo")
+    assert rc == 2
+    assert re.search(r"unknown GuidanceSignal 'foo'; allowed: \[.*'implicit', 'explicit'\]", err)
 
 
 def test_methods_table_and_csv(capsys):

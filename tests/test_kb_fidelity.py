@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kb import load_kb
+from kb.provenance import Source
 from kb.vocab import normalise_guidance, normalise_interaction, normalise_modality
 
 _CANDIDATES = [
@@ -89,39 +90,83 @@ def test_bibliography_fields_match_the_thesis():
         assert f"({m.citation.year}" in line
 
 
-def test_leaves_match_the_research_note_mapping():
-    """Leaf ids and provenance follow ``taxonomy_assignments.md`` with the documented
-    mapping of its provenance column."""
+_NOTE_PROVENANCE = {
+    "paper-text (leaf-level)": "thesis-text",
+    "paper-text partial + inferred leaf": "thesis-text+inferred",
+    "inferred": "inferred",
+    "unknown": "unknown",
+}
+_NOTE_ROW = re.compile(r"^\| \[(\d+)\] \|[^|]*\|[^|]*\|[^|]*\| ([^|]+?) \| ([^|]+?) \|")
+
+
+def _note_rows() -> dict[int, tuple[str, str]]:
+    """ref -> (leaf cell, provenance cell) of ``taxonomy_assignments.md``."""
     note = (_SOURCES / "taxonomy_assignments.md").read_text(encoding="utf-8")
-    mapping = {
-        "paper-text (leaf-level)": "thesis-text",
-        "paper-text partial + inferred leaf": "thesis-text+inferred",
-        "inferred": "inferred",
-        "unknown": "unknown",
-    }
+    return {int(m[1]): (m[2], m[3]) for m in map(_NOTE_ROW.match, note.splitlines()) if m}
+
+
+def _leaf_problem(method, leaf_cell: str, prov_cell: str) -> str | None:
+    """Why ``method.leaf`` is not acceptable against its research-note row, or None.
+
+    A leaf equal to the note's (id, branch, mapped provenance) is accepted.  A different
+    one only with the evidence of the change: a ``paper`` or ``code`` source in
+    ``sources.leaf``, the note's row still cited, the note's leaf named in the evidence,
+    and never the published provenance ``thesis-text``.
+    """
+    if re.fullmatch(r"T[0-9.]+", leaf_cell):
+        prov = next((v for k, v in _NOTE_PROVENANCE.items() if prov_cell.startswith(k)), None)
+        if prov is None:
+            return f"unmapped provenance cell {prov_cell!r}"
+        expected = (leaf_cell, None, prov)
+    else:  # "unknown" or "T2.1.2 (leaf unknown)"
+        branch = leaf_cell.split()[0] if "(leaf unknown)" in leaf_cell else None
+        expected = (None, branch, "unknown")
+    leaf = method.leaf
+    got = (leaf.id, leaf.branch if leaf.id is None else None, leaf.provenance)
+    if got == expected:
+        return None
+    kinds = {s.kind for s in method.sources.leaf}
+    if not kinds & {"paper", "code"}:
+        return f"leaf {got} differs from the research note {expected} without a paper/code source"
+    if "research-note" not in kinds:
+        return "leaf changed from the research note but the note's row is no longer cited"
+    if leaf.provenance == "thesis-text":
+        return "a leaf changed from paper/code evidence is presented as published (thesis-text)"
+    if f"the research note had leaf '{leaf_cell}'" not in leaf.evidence:
+        return f"evidence does not say the research note had leaf '{leaf_cell}'"
+    return None
+
+
+def test_leaves_match_the_research_note_mapping():
+    """Leaves follow ``taxonomy_assignments.md`` with the documented provenance mapping,
+    except where a paper/code source documents an improvement (see ``_leaf_problem``)."""
     kb = load_kb()
-    seen = 0
-    for line in note.splitlines():
-        m = re.match(r"^\| \[(\d+)\] \|[^|]*\|[^|]*\|[^|]*\| ([^|]+?) \| ([^|]+?) \|", line)
-        if not m:
-            continue
-        seen += 1
-        method = kb.method(int(m.group(1)))
-        leaf_cell, prov_cell = m.group(2), m.group(3)
-        if any(s.kind == "paper" for s in method.sources.leaf):
-            # improved over the note from a public abstract: must stay 'inferred' and say so
-            assert method.leaf.provenance == "inferred"
-            assert f"the research note had leaf '{leaf_cell}'" in method.leaf.evidence
-            continue
-        if re.fullmatch(r"T[0-9.]+", leaf_cell):
-            assert method.leaf.id == leaf_cell
-            prov = next(v for k, v in mapping.items() if prov_cell.startswith(k))
-            assert method.leaf.provenance == prov, method.id
-        else:  # "unknown" or "T2.1.2 (leaf unknown)"
-            assert method.leaf.id is None and method.leaf.provenance == "unknown"
-            if "(leaf unknown)" in leaf_cell:
-                assert method.leaf.branch == leaf_cell.split()[0]
-    assert seen == 121
+    rows = _note_rows()
+    assert sorted(rows) == list(range(1, 122))
+    problems = {ref: _leaf_problem(kb.method(ref), *cells) for ref, cells in rows.items()}
+    assert {ref: p for ref, p in problems.items() if p} == {}
+
+
+def test_leaf_check_rejects_undocumented_changes():
+    """The check above fails for a changed leaf without paper/code evidence, and for a
+    paper-backed change presented as published."""
+    kb = load_kb()
+    leaf_cell, prov_cell = _note_rows()[67]  # DeepEdit: T2.1.2.1.2, thesis-text in the note
+    deepedit = kb.method(67)
+    assert _leaf_problem(deepedit, leaf_cell, prov_cell) is None
+    moved = deepedit.model_copy(
+        update={"leaf": deepedit.leaf.model_copy(update={"id": "T2.1.2.1.1"})}
+    )
+    assert "without a paper/code source" in _leaf_problem(moved, leaf_cell, prov_cell)
+    paper = Source(kind="paper", ref="https://example.org/abstract", note=None)
+    with_paper = moved.model_copy(
+        update={"sources": moved.sources.model_copy(update={"leaf": [*moved.sources.leaf, paper]})}
+    )
+    assert "presented as published" in _leaf_problem(with_paper, leaf_cell, prov_cell)
+    as_inferred = with_paper.model_copy(
+        update={"leaf": with_paper.leaf.model_copy(update={"provenance": "inferred"})}
+    )
+    assert "does not say the research note had" in _leaf_problem(as_inferred, leaf_cell, prov_cell)
 
 
 def test_leaf_convention_follows_the_bold_definitions():
