@@ -8,6 +8,7 @@ Parses thesis Tables 14-16 and the bibliography [1]-[121] directly from the thes
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,13 @@ def test_leaves_match_the_research_note_mapping():
     kb = load_kb()
     rows = _note_rows()
     assert sorted(rows) == list(range(1, 122))
+    mapped = Counter(
+        next((v for k, v in _NOTE_PROVENANCE.items() if prov.startswith(k)), None)
+        if re.fullmatch(r"T[0-9.]+", leaf)
+        else "unknown"
+        for leaf, prov in rows.values()
+    )  # the mapping table of docs/kb.md
+    assert mapped == {"thesis-text": 15, "thesis-text+inferred": 20, "inferred": 65, "unknown": 21}
     problems = {ref: _leaf_problem(kb.method(ref), *cells) for ref, cells in rows.items()}
     assert {ref: p for ref, p in problems.items() if p} == {}
 
