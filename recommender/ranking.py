@@ -239,8 +239,8 @@ def rank_methods(
     Raises
     ------
     ValueError
-        For an unknown modality or interaction (the message lists the valid values) or a
-        negative ``limit``.
+        For a leaf id that is not a taxonomy leaf, an unknown modality or interaction (the
+        message lists the valid values) or a negative ``limit``.
     """
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(f"limit must be an int >= 0, got {limit!r}")
@@ -252,6 +252,9 @@ def rank_methods(
         from taxonomy import load_taxonomy
 
         taxonomy = load_taxonomy()
+    bad = [lf for lf in leaves if lf not in taxonomy.leaves]
+    if bad:
+        raise ValueError(f"unknown leaf ids {bad}; known leaves: {list(taxonomy.leaves)}")
     modality = parse_modality(modality) if modality else None
     interaction = parse_interaction(interaction) if interaction else None
     words = _words(target) if target else set()

@@ -483,3 +483,10 @@ def test_cli_interactive_on_a_terminal(monkeypatch, capsys):
     out = capsys.readouterr().out
     data = json.loads(out[out.index("\n{") + 1 :])
     assert data["answers"]["Q4"] == "single-patient" and data["leaves"] == ["T3.1"]
+
+
+def test_rank_methods_rejects_non_leaf_ids(kb):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown leaf ids ['T2.1', 'T9']; known leaves: ['T1.1'")
+    ):
+        rank_methods(("T3.1", "T2.1", "T9"), kb=kb)
