@@ -57,6 +57,11 @@ def error_skeleton_scribbles(label, pred, *, mode: str = "largest", min_size: in
     list of Scribble
         Foreground scribbles first.
 
+    Notes
+    -----
+    Taxonomy leaf T2.1.2.2.2 (thesis §6, Q10): scribbles "positioned in the central regions"
+    of the error; the skeleton is the medial axis of Eq. (14) applied to the error.
+
     Examples
     --------
     >>> lab = np.zeros((7, 12)); lab[1:6, 1:11] = 1
@@ -114,6 +119,11 @@ def worst_slice_correction(label, pred, *, axis: int = 0, criterion: str = "erro
     SliceCorrection or None
         ``None`` when no slice has an error.
 
+    Notes
+    -----
+    Taxonomy leaf T2.1.2.2.4 (thesis §6, Q10): the worst slice's ground truth is the
+    guidance; "worst" (most wrong voxels, or lowest Dice) is our reading.
+
     Examples
     --------
     >>> lab = np.zeros((4, 5, 5)); lab[1:3, 1:4, 1:4] = 1
@@ -148,7 +158,8 @@ def worst_vertex_correction(polygon: Polygon, label2d) -> tuple[int, Polygon]:
     """Move the polygon vertex farthest from the label boundary onto the boundary.
 
     Returns the index of the corrected vertex and the new polygon, whose vertex is the
-    nearest boundary pixel of ``label2d`` (the "ground-truth value" of that vertex).
+    nearest boundary pixel of ``label2d`` (the "ground-truth value" of that vertex);
+    taxonomy leaf T2.1.2.2.4 (thesis §6, Q10).
 
     >>> lab = np.zeros((8, 8)); lab[2:6, 2:6] = 1
     >>> poly = Polygon(np.array([[2, 2], [2, 5], [5, 5], [7, 0]]))

@@ -53,6 +53,8 @@ ELIGIBILITY: dict[str, Callable[..., np.ndarray]] = {
 def eligibility_mask(kind: str, image=None, label=None, pred=None, **kwargs) -> np.ndarray:
     """Evaluate a named eligibility function (see :data:`ELIGIBILITY`).
 
+    The eligibility mask M = f(I, L, Y) of thesis §8.2.3.2 (image, label, prediction).
+
     >>> lab = np.array([[1, 1, 0]]); prd = np.array([[0, 1, 1]])
     >>> eligibility_mask("error", label=lab, pred=prd).astype(int).tolist()
     [[1, 0, 1]]
@@ -95,6 +97,11 @@ def eligibility_click(mask, *, style: str = "largest_center", label: int = FOREG
     -------
     Click or None
         ``None`` when the mask is empty.
+
+    Notes
+    -----
+    Thesis §8.2.3.2 (OmniMedSeg clicks, Fig. 56): centre = argmax(EDT(M)), boundary =
+    argmin(EDT(M) ⊙ M), both on the chosen component.
 
     Examples
     --------
@@ -183,6 +190,11 @@ def eligibility_scribble(mask, *, style: str = "centerline", component: str = "l
     Scribble or None
         Confined to M; ``None`` for an empty mask.
 
+    Notes
+    -----
+    Thesis §8.2.3.2 (OmniMedSeg scribbles after ScribblePrompt, Fig. 57); the thesis gives
+    no numbers for the fragmentation and deformation, ``fragment``/``deform`` are ours.
+
     Examples
     --------
     >>> m = np.zeros((9, 15)); m[2:7, 2:13] = 1
@@ -233,7 +245,8 @@ def eligibility_box(mask, *, style: str = "perfect", rng=None, low: float = 0.05
     ``low``-``high`` (5-10 %) share of its extent, half on each side (always encloses M).
     ``sloppy``: each side moved independently by a ``low``-``high`` share of the extent in a
     random direction (asymmetric; may cut M).  Boxes are clipped to the image and keep at
-    least one voxel per axis.
+    least one voxel per axis.  Thesis §8.2.3.2 (the three OmniMedSeg box users; Eq. 15 for
+    the tight box).
 
     >>> m = np.zeros((30, 30)); m[10:20, 5:25] = 1
     >>> b = eligibility_box(m, style="careful", rng=0); b.lo[0] < 10 and b.hi[0] > 20
@@ -267,6 +280,8 @@ def eligibility_box(mask, *, style: str = "perfect", rng=None, low: float = 0.05
 def eligibility_polygon(mask2d, n: int, *, rng=None, slice_index: int | None = None,
                         axis: int = 0) -> Polygon | None:
     """``n`` vertices sampled uniformly along the boundary of a 2D eligibility mask.
+
+    Thesis §8.2.3.2 (polygons, 2D only) with :func:`~.noniterative.polygon_vertices` (Eq. 16).
 
     >>> m = np.zeros((8, 8)); m[2:6, 2:6] = 1
     >>> len(eligibility_polygon(m, 5, rng=0).vertices)
