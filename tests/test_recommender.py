@@ -490,3 +490,13 @@ def test_rank_methods_rejects_non_leaf_ids(kb):
         ValueError, match=re.escape("unknown leaf ids ['T2.1', 'T9']; known leaves: ['T1.1'")
     ):
         rank_methods(("T3.1", "T2.1", "T9"), kb=kb)
+
+
+def test_q12_implied_by_labelled_data_in_a_t2_t3_tie():
+    """l.1780: fine-tuning when labelled data is already present, so Q2=fully-annotated -> T3.2."""
+    rec = recommend(
+        {"Q1": "single-session", "Q2": "fully-annotated", "Q4": "single-patient"}, kb=False
+    )
+    assert rec.paradigms == ("T2", "T3")
+    assert rec.implied == {"Q12": "small-labeled-dataset"}
+    assert "T3.2" in rec.leaves and "T3.1" not in rec.leaves
