@@ -63,7 +63,11 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     val.set_defaults(func=_cmd_validate)
 
     mp = sub.add_parser("methods", help="list reviewed methods (filters combine with AND)")
-    mp.add_argument("--modality", help="e.g. CT, MRI, US, PET/CT, X-ray, microscopy")
+    mp.add_argument(
+        "--modality",
+        help="e.g. CT, MRI, US, PET/CT, X-ray, microscopy; a table spelling such as CT/MRI "
+        "matches methods with either modality",
+    )
     mp.add_argument("--interaction", help="clicks | scribbles | bounding-box | polygons | eye-gaze")
     mp.add_argument("--guidance", help="e.g. heatmap, disk, geodesic-map, implicit, explicit")
     mp.add_argument("--leaf", help="taxonomy leaf or branch id, e.g. T2.1.2.1.2, T3, unknown")
@@ -178,9 +182,7 @@ def filter_methods(
         if g in {"explicit", "implicit"}:
             mask &= df[f"guidance_{g}"]
         else:
-            want = _match_enum(
-                guidance, GuidanceSignal, normalise_guidance, extra=("explicit",)
-            )
+            want = _match_enum(guidance, GuidanceSignal, normalise_guidance, extra=("explicit",))
             mask &= df["guidance_signals"].map(lambda xs: bool(want & set(xs)))
     if leaf:
         if leaf == "unknown":

@@ -151,7 +151,6 @@ def _validate(
         raise KBValidationError(path, entry, field, _error_text(errs[0]) + more) from None
 
 
-
 def _load_methods(methods_dir: Path) -> list[Method]:
     paths = sorted(methods_dir.glob("*.yaml"))
     if not paths:

@@ -167,3 +167,77 @@ def test_help_exits_zero(argv, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 0
+
+
+def _brute_force(
+    kb, *, modality=None, interaction=None, guidance=None, leaf=None, year=None, target=None
+) -> list[int]:
+    """Refs matching every filter, computed from the method models (independent of pandas)."""
+    out = []
+    for m in kb.methods:
+        mods = {str(x.modality) for x in m.modalities}
+        inter = {str(i.type) for i in m.interactions}
+        place = m.leaf.id or m.leaf.branch or ""
+        ok = (
+            (modality is None or bool(modality & mods))
+            and (interaction is None or interaction in inter)
+            and (guidance is None or guidance(m))
+            and (leaf is None or place == leaf or place.startswith(leaf + "."))
+            and (year is None or m.year >= year)
+            and (target is None or any(target in t.name.lower() for t in m.targets))
+        )
+        if ok:
+            out.append(m.ref)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (
+            {"modality": "ct", "interaction": "clicks", "year_from": 2022},
+            {"modality": {"CT"}, "interaction": "clicks", "year": 2022},
+        ),
+        (
+            {"modality": "X-Ray", "interaction": "BBBox"},
+            {"modality": {"X-ray"}, "interaction": "bounding-box"},
+        ),
+        (
+            {"modality": "CT/MRI", "guidance": "explicit"},
+            {"modality": {"CT", "MRI"}, "guidance": lambda m: m.guidance_explicit},
+        ),
+        (
+            {"guidance": "implicit", "leaf": "T2"},
+            {"guidance": lambda m: any(not g.explicit for g in m.guidance), "leaf": "T2"},
+        ),
+        ({"leaf": "T2.1.2", "target": "LIVER"}, {"leaf": "T2.1.2", "target": "liver"}),
+    ],
+)
+def test_filters_equal_a_brute_force_selection(options, expected):
+    """Every matching method is returned and nothing else (not only 'rows satisfy filters')."""
+    from kb import load_kb
+    from kb.cli import filter_methods
+
+    kb = load_kb()
+    got = filter_methods(kb.methods_df(), **options)["ref"].tolist()
+    want = _brute_force(kb, **expected)
+    assert want and got == want
+
+
+def test_stats_agree_with_independent_counts(capsys):
+    from kb import load_kb
+
+    kb = load_kb()
+    stats = json.loads(_run(capsys, "stats", "--format", "json")[1])
+    for mod in ("CT", "MRI", "US", "PET/CT"):
+        assert stats["modality"][mod] == sum(
+            any(str(x.modality) == mod for x in m.modalities) for m in kb.methods
+        )
+    for kind in ("clicks", "scribbles", "bounding-box", "polygons", "eye-gaze"):
+        assert stats["interaction"][kind] == sum(
+            any(str(i.type) == kind for i in m.interactions) for m in kb.methods
+        )
+    assert stats["explicit_implicit"]["implicit only"] == sum(
+        all(not g.explicit for g in m.guidance) for m in kb.methods
+    )
+    assert stats["comparison_status"]["known"] == sum(bool(m.compared_to) for m in kb.methods)
