@@ -167,8 +167,23 @@ def _goto(drv, url: str, text: str) -> None:
     _wait_text(drv, text)
 
 
-def _shot(drv, name: str) -> None:
+def _wait_css(drv, selector: str, timeout: float = 60):
+    """The first element matching ``selector``, once the app is idle."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        els = drv.find_elements("css selector", selector)
+        if els and not _running(drv):
+            return els[0]
+        time.sleep(0.3)
+    raise AssertionError(f"{selector!r} not found after {timeout} s; page shows:\n{_body(drv)[:2000]}")
+
+
+def _shot(drv, name: str, *, top: str = "h1") -> None:
+    """Save ``docs/screenshots/<name>.png`` with the first element matching ``top`` at the top."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    els = drv.find_elements("css selector", top) or drv.find_elements("tag name", "h1")
+    if els:
+        drv.execute_script("arguments[0].scrollIntoView({block: 'start'});", els[0])
     time.sleep(0.5)
     drv.save_screenshot(str(SHOTS / f"{name}.png"))
 
@@ -180,13 +195,14 @@ def _no_traceback(drv) -> None:
 
 
 # ---------------------------------------------------------------- tests
-def test_wizard_to_leaf(app_url, driver):
+@pytest.mark.timeout(1200)
+def test_wizard_to_leaf_then_run_a_small_pipeline(app_url, driver):
     from app_routes import leaf_routes
 
     from taxonomy import NOT_SURE, load_taxonomy
 
     tax = load_taxonomy()
-    leaf = "T2.1.2.2.1"
+    leaf = "T2.1.1.2"  # its pipeline is the cheapest to run afterwards
     _goto(driver, app_url + "/wizard", "Your path so far")
     for i, (qid, option) in enumerate(leaf_routes()[leaf]):
         q = tax.question(qid)
@@ -201,7 +217,22 @@ def test_wizard_to_leaf(app_url, driver):
     body = _body(driver)
     assert "Ranked methods" in body and "Pipeline to run" in body
     _no_traceback(driver)
-    _shot(driver, "wizard_result")
+    _shot(driver, "wizard_result", top='[data-testid="stAlert"]')
+
+    # From the result card to the run page, then the pipeline on the 'small' budget.
+    _click_key(driver, "wiz_run_" + leaf.replace(".", "_"))
+    _wait_text(driver, "Run a pipeline")
+    _wait_css(driver, '.st-key-run_inter input[type="range"]')  # budget 'small', 5 interactions
+    _wait_enabled(driver, "run_start")
+    _click_key(driver, "run_start")
+    t0 = time.monotonic()
+    _wait_text(driver, "Slice viewer", timeout=1000)
+    print(f"small pipeline run in the app: {time.monotonic() - t0:.1f} s")
+    body = _body(driver)
+    assert "Final Dice" in body and "AUC" in body, body[:3000]
+    assert "5 interactions so far" in body
+    _no_traceback(driver)
+    _shot(driver, "run_pipeline", top='[data-testid="stMetric"]')
 
 
 def test_database_taxonomy_graph(app_url, driver):

@@ -42,6 +42,7 @@ budget = c3.selectbox("Budget", budget_names, key="run_budget",
                       help="small: a minute or two on a CPU; full: meant for a GPU")
 n_inter = c3.slider("Interactions", 1, 20, BUDGET_INTERACTIONS.get(budget, 5), key="run_inter")
 
+max_mb = float(st.get_option("server.maxUploadSize") or MAX_UPLOAD_MB)
 if source == "synthetic":
     st.caption("Distinct synthetic phantoms (lesion-like blobs plus bright distractors) are "
                "generated for training and evaluation.")
@@ -56,7 +57,8 @@ elif source == "sample":
 else:
     u1, u2, u3 = st.columns(3)
     u1.file_uploader("Image (.nii, .nii.gz, .nrrd)", type=["nii", "gz", "nrrd"],
-                     key="run_up_image", help=f"at most {MAX_UPLOAD_MB} MB")
+                     key="run_up_image",
+                     help=f"at most {max_mb:g} MB; only parsed as NIfTI/NRRD, never executed")
     u2.file_uploader("Label (same grid)", type=["nii", "gz", "nrrd"], key="run_up_label")
     u3.number_input("Label value (0 = any label > 0)", 0, 255, 0, key="run_label_value")
 
@@ -71,7 +73,7 @@ def _data():
                              "or $ISEG_DATA)")
         return ss["run_case"]
     return load_uploaded_pair(ss.get("run_up_image"), ss.get("run_up_label"),
-                              label_value=ss.get("run_label_value") or None)
+                              label_value=ss.get("run_label_value") or None, max_mb=max_mb)
 
 
 job: Job | None = ss.get("run_job")
@@ -101,7 +103,7 @@ if ss.get("run_error"):
     st.error(ss["run_error"])
 
 
-@st.fragment(run_every=0.5 if running else None)
+@st.fragment(run_every=1.0 if running else None)
 def _progress() -> None:
     j: Job | None = ss.get("run_job")
     if j is None:
