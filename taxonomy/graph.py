@@ -149,6 +149,28 @@ def missing_baselines(g: nx.DiGraph) -> list[dict]:
     from a later year, there is no edge between them in either direction, and the newer
     method's comparisons are established (status ``known`` or ``none``); pairs whose newer
     method has status ``unknown`` are skipped because a missing edge proves nothing there.
+
+    Parameters
+    ----------
+    g : networkx.DiGraph
+        A graph from :func:`build_comparison_graph` (node attributes ``kind, ref, year, leaf,
+        comparison_status``).
+
+    Returns
+    -------
+    list of dict
+        One ``{leaf, newer, newer_ref, older, older_ref}`` per pair, leaves in thesis order.
+
+    Examples
+    --------
+    >>> g = nx.DiGraph()
+    >>> for ref, year, status in [(1, 2019, "known"), (2, 2020, "known"), (3, 2021, "unknown")]:
+    ...     g.add_node(f"m{ref}", kind="reviewed", ref=ref, year=year, leaf="T3.1",
+    ...                comparison_status=status)
+    >>> g.add_node("x", kind="classical")
+    >>> g.add_edge("m2", "x")
+    >>> [(r["newer"], r["older"]) for r in missing_baselines(g)]
+    [('m2', 'm1')]
     """
     by_leaf: dict[str, list[str]] = {}
     for n in _reviewed(g):
@@ -177,7 +199,16 @@ def missing_baselines(g: nx.DiGraph) -> list[dict]:
 
 
 def most_compared_against(g: nx.DiGraph, n: int = 10) -> list[dict]:
-    """Nodes with the most incoming comparisons (ties by name)."""
+    """Nodes with the most incoming comparisons (ties by name).
+
+    Examples
+    --------
+    >>> g = nx.DiGraph([("a", "sam"), ("b", "sam"), ("b", "a")])
+    >>> nx.set_node_attributes(g, {"a": "A", "b": "B", "sam": "SAM"}, "name")
+    >>> nx.set_node_attributes(g, "reviewed", "kind")
+    >>> [(r["id"], r["in_degree"]) for r in most_compared_against(g, n=2)]
+    [('sam', 2), ('a', 1)]
+    """
     ranked = sorted(
         (x for x in g if g.in_degree(x) > 0), key=lambda x: (-g.in_degree(x), g.nodes[x]["name"])
     )

@@ -12,6 +12,7 @@ MODULES = [
     "taxonomy.tree",
     "taxonomy.questions",
     "taxonomy.pipelines",
+    "taxonomy.graph",
     "recommender.engine",
     "recommender.ranking",
     "recommender.report",
