@@ -79,13 +79,18 @@ def review_numbers() -> dict[str, str]:
 
 
 def _as_table(value: Any) -> pd.DataFrame | None:
+    """A list of records, or a dict of records keyed by name, as a flat DataFrame."""
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return pd.json_normalize(value)
-    if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-        inner = list(value.values())
-        if all(not any(isinstance(x, (dict, list)) for x in v.values()) for v in inner):
-            return pd.DataFrame(inner, index=list(value.keys())).reset_index(names="name")
-    return None
+        df = pd.json_normalize(value)
+    elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
+        df = pd.json_normalize(list(value.values()))
+        df.insert(0, "name", list(value.keys()))
+    else:
+        return None
+    for col in df.columns:  # nested lists are shown as text
+        if df[col].map(lambda v: isinstance(v, (list, dict))).any():
+            df[col] = df[col].map(str)
+    return df
 
 
 def bench_tables(data: Any, *, _prefix: str = "") -> list[tuple[str, pd.DataFrame]]:
