@@ -125,7 +125,7 @@ def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
             return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise KBValidationError(path, None, None, f"invalid YAML: {exc}") from exc
 
 

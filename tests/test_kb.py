@@ -200,6 +200,10 @@ def test_invalid_yaml_names_the_file(methods_only: Path):
     (methods_only / "methods" / "deepedit.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     with pytest.raises(KBValidationError, match=r"deepedit\.yaml: invalid YAML"):
         load_kb(methods_only)
+    kb.loader._load_cached.cache_clear()
+    (methods_only / "methods" / "deepedit.yaml").write_bytes(b"id: deepedit\nname: \xff\xfe\n")
+    with pytest.raises(KBValidationError, match=r"deepedit\.yaml: invalid YAML: 'utf-8' codec"):
+        load_kb(methods_only)
 
 
 def _comparisons(tmp: Path, **overrides) -> None:

@@ -306,6 +306,9 @@ def test_invalid_yaml(data_copy: Path) -> None:
     f.write_text("id: autopet\nname: [unclosed\n", encoding="utf-8")
     with pytest.raises(KBValidationError, match=re.escape(f"{f}: invalid YAML")):
         load_catalog(data_copy)
+    f.write_bytes(b"id: autopet\nname: \xff\n")  # not UTF-8: still names the file
+    with pytest.raises(KBValidationError, match=re.escape(f"{f}: invalid YAML")):
+        load_catalog(data_copy)
 
 
 def test_id_must_match_stem(data_copy: Path) -> None:
