@@ -175,3 +175,27 @@ def test_doc_numbers_match_script(capsys: pytest.CaptureFixture[str]) -> None:
     ):
         line = next(ln for ln in lines if ln.startswith(prefix))
         assert line in doc, f"docs/kb_comparisons.md is stale: {line!r}"
+
+
+def test_doc_group_table_matches_script(comparisons: dict) -> None:
+    """The group table of docs/kb_comparisons.md (both views) equals ``coverage_summary``."""
+    doc = (DATA.parents[1] / "docs" / "kb_comparisons.md").read_text()
+    by_view = coverage_summary(comparisons)["by_view"]
+    labels = {
+        "none": "none",
+        "deepigeos-only": "DeepIGeoS-only",
+        "classical-only": "classical-only",
+        "non-medical-only": "non-medical-only",
+        "non-interactive-only": "non-interactive-only",
+        "other": "other (reviewed medical method, mixtures, unnamed)",
+    }
+    for group, label in labels.items():
+        row = next(ln for ln in doc.splitlines() if ln.startswith(f"| {label} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        n_all, n_inter = len(by_view["all"][group]), len(by_view["interactive"][group])
+        assert cells[1].split()[0] == str(n_all), f"stale view=all count in {row!r}"
+        if group != "non-interactive-only":
+            assert cells[2].split()[0] == str(n_inter), f"stale view=interactive count in {row!r}"
+    unknown = next(ln for ln in doc.splitlines() if ln.startswith("| unknown |"))
+    n_unknown = coverage_summary(comparisons)["status"]["unknown"]
+    assert unknown.split("|")[2].strip() == str(n_unknown), f"stale unknown count in {unknown!r}"
