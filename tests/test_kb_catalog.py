@@ -401,3 +401,13 @@ def test_r5_defaults_match_thesis_values(catalog: Catalog) -> None:
     }
     for ours, theirs in aliases.items():
         assert sig.parameters[theirs].default == pytest.approx(values[ours]), ours
+
+
+def test_doc_lists_implementations(catalog: Catalog) -> None:
+    """docs/kb_catalog.md lists exactly the entries' ``implementation`` paths."""
+    doc = (DATA.parents[1] / "docs" / "kb_catalog.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\* `([a-z0-9-]+)` → `([\w.]+)`$", doc, flags=re.M))
+    entries = [*catalog.guidance_signals, *catalog.robot_users]
+    assert listed == {e.id: e.implementation for e in entries if e.implementation}
+    nulls = [e.id for e in entries if not e.implementation]
+    assert f"No implementation (`null`): {', '.join(f'`{n}`' for n in nulls)}" in doc
