@@ -374,7 +374,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     if args.format == "bibtex":
         sys.stdout.write(to_bibtex(kb.methods))
     elif args.format == "csv":
-        sys.stdout.write(_joined(kb.methods_df()).to_csv(index=False))
+        df = kb.methods_df()
+        cites = {m.ref: m.citation for m in kb.methods}
+        df["authors"] = df["ref"].map(lambda r: cites[r].authors)
+        df["citation_year"] = df["ref"].map(lambda r: cites[r].year)
+        df["citation_details"] = df["ref"].map(lambda r: cites[r].details or "")
+        sys.stdout.write(_joined(df).to_csv(index=False))
     else:
         data = [m.model_dump(mode="json", by_alias=True) for m in kb.methods]
         print(json.dumps(data, indent=2, ensure_ascii=False))

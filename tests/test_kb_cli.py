@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -158,6 +160,9 @@ def test_export_bibtex_csv_json(capsys):
     assert "@article{deepcut," in out and "author = {Martin Rajchl and others}" in out
     rc, out, _ = _run(capsys, "export", "--format", "csv")
     assert rc == 0 and len(out.strip().splitlines()) == 122
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"title", "venue", "authors", "citation_year"} <= set(rows[0])  # bibliography fields
+    assert rows[0]["authors"] == "Martin Rajchl et al." and rows[0]["citation_year"] == "2016"
     data = _json(capsys, "export", "--format", "json")
     assert len(data) == 121 and data[0]["citation"]["year"] == 2016
 
