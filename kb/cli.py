@@ -340,7 +340,8 @@ def _bib_type(venue: str) -> tuple[str, str]:
     low = venue.lower()
     if low.startswith(("arxiv", "biorxiv")):
         return "misc", "howpublished"
-    if any(w in low for w in ("conference", "workshop", "symposium", "miccai", "advances in")):
+    proceedings = ("conference", "workshop", "symposium", "miccai", "advances in", "proceedings")
+    if any(w in low for w in proceedings) or low.startswith("spie medical imaging"):
         return "inproceedings", "booktitle"
     return "article", "journal"
 

@@ -158,6 +158,10 @@ def test_export_bibtex_csv_json(capsys):
     assert rc == 0
     assert len(re.findall(r"^@(article|inproceedings|misc)\{", out, flags=re.M)) == 121
     assert "@article{deepcut," in out and "author = {Martin Rajchl and others}" in out
+    # SPIE Medical Imaging is a conference (proceedings), not a journal
+    spie = [e for e in out.split("\n\n") if "SPIE Medical Imaging" in e]
+    assert len(spie) == 2 and all(e.startswith("@inproceedings{") for e in spie)
+    assert all("booktitle = {SPIE Medical Imaging" in e for e in spie)
     rc, out, _ = _run(capsys, "export", "--format", "csv")
     assert rc == 0 and len(out.strip().splitlines()) == 122
     rows = list(csv.DictReader(io.StringIO(out)))
