@@ -9,6 +9,7 @@ of :mod:`kb.models` and cross-checks ids.  Every failure is a
 
 from __future__ import annotations
 
+import difflib
 import functools
 from pathlib import Path
 from typing import Any
@@ -73,10 +74,20 @@ class KnowledgeBase:
         ]
         if len(by_name) == 1:
             return by_name[0]
-        hint = ", ".join(m.id for m in by_name) or ", ".join(sorted(self._by_id)[:8]) + ", ..."
+        if by_name:
+            hint = "ambiguous name, matches " + ", ".join(m.id for m in by_name)
+        else:
+            close = difflib.get_close_matches(key.lower(), sorted(self._by_id), n=5, cutoff=0.6)
+            hint = (
+                "did you mean " + ", ".join(close)
+                if close
+                else "e.g. "
+                + ", ".join(sorted(self._by_id)[:8])
+                + ", ...; `iseg methods` lists all"
+            )
         raise ValueError(
             f"no method {id_or_ref!r}; use an id, a ref 1..{len(self.methods)} or a unique "
-            f"name (e.g. {hint})"
+            f"name ({hint})"
         )
 
     def methods_df(self):

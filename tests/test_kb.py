@@ -97,6 +97,12 @@ def test_method_lookup_by_id_ref_and_name():
     assert kb.method("DeepIGeoS").id == "deepgeos"  # bibliography spelling (alias)
     with pytest.raises(ValueError, match=re.escape("no method 'nope'")):
         kb.method("nope")
+    with pytest.raises(ValueError, match=r"no method 'deepedt'; .*did you mean deepedit"):
+        kb.method("deepedt")
+    with pytest.raises(
+        ValueError, match=r"ambiguous name, matches deng-et-al-2021, deng-et-al-2023"
+    ):
+        kb.method("Deng et al.")
 
 
 def test_duplicate_table_names_get_year_suffixes():
