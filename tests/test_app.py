@@ -285,7 +285,7 @@ def test_run_page_runs_a_small_pipeline_from_the_wizard(monkeypatch):
     assert {"metrics.json", "dice_curve.png", "overlay.png"} <= set(names)
     at.slider(key="run_view_k").set_value(1).run()
     _ok(at)
-    assert any("1 interactions so far" in c.value for c in at.caption)
+    assert any("simulated inputs so far" in c.value for c in at.caption)
 
 
 def test_run_page_cancel(monkeypatch):

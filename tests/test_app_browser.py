@@ -230,7 +230,9 @@ def test_wizard_to_leaf_then_run_a_small_pipeline(app_url, driver):
     print(f"small pipeline run in the app: {time.monotonic() - t0:.1f} s")
     body = _body(driver)
     assert "Final Dice" in body and "AUC" in body, body[:3000]
-    assert "5 interactions so far" in body
+    assert "simulated inputs so far" in body
+    metrics = [m.text for m in driver.find_elements("css selector", '[data-testid="stMetric"]')]
+    assert "Interactions\n5" in metrics, metrics
     _no_traceback(driver)
     _shot(driver, "run_pipeline", top='[data-testid="stMetric"]')
 

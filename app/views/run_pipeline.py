@@ -151,5 +151,5 @@ fig, n_drawn = slice_figure(
     guidance=None if guid is None or guid.ndim != 4 else guid[:, z],
     title=f"{res.volume_name}, slice {z}, after {k} {kind}s: Dice {res.step_dice[k]:.3f}")
 st.pyplot(fig, width="content")
-st.caption(f"{len(shown)} interactions so far; {n_drawn} touch this slice "
-           "(foreground green, background red, boxes/polygons yellow).")
+st.caption(f"{len(shown)} simulated inputs so far (one {kind} can add several); {n_drawn} "
+           "touch this slice (foreground green, background red, boxes/polygons yellow).")
