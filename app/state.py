@@ -36,6 +36,8 @@ __all__ = [
     "wizard_reset",
     "wizard_filter",
     "get_taxonomy",
+    "safe_callback",
+    "show_callback_error",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +84,36 @@ def guarded(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         return wrapper
 
     return deco
+
+
+CALLBACK_ERROR = "app_callback_error"
+
+
+def safe_callback(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a widget callback so that an exception becomes a message, not a traceback.
+
+    Callbacks run before the page script (outside :func:`guard`); the message is stored
+    under :data:`CALLBACK_ERROR` and shown by :func:`show_callback_error` on that run.
+    """
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - reported on the page
+            _log.error("error in callback %s:\n%s", fn.__name__, traceback.format_exc())
+            st.session_state[CALLBACK_ERROR] = user_message(exc)
+            return None
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def show_callback_error() -> None:
+    """Show (once) the message of a callback that failed on this run."""
+    msg = st.session_state.pop(CALLBACK_ERROR, None)
+    if msg:
+        st.error(f"That action failed: {msg}", icon=":material/error:")
 
 
 def init_state(defaults: dict[str, Any]) -> None:
@@ -147,6 +179,7 @@ def wizard_radio_key(qid: str) -> str:
     return f"wiz_q_{qid}"
 
 
+@safe_callback
 def wizard_answer(qid: str) -> None:
     """Callback: store the radio's answer to ``qid``; drop answers that no longer apply."""
     from recommender.engine import recommend
@@ -166,6 +199,7 @@ def wizard_answer(qid: str) -> None:
     ss[WIZ_ANSWERS], ss[WIZ_ORDER], ss[WIZ_EDIT] = answers, order, None
 
 
+@safe_callback
 def wizard_back() -> None:
     """Callback: take back the most recent answer (it is pre-selected when asked again)."""
     ss = st.session_state
@@ -181,17 +215,20 @@ def wizard_back() -> None:
     ss[WIZ_ANSWERS], ss[WIZ_ORDER] = answers, order
 
 
+@safe_callback
 def wizard_edit(qid: str) -> None:
     """Callback: ask ``qid`` again, its current answer pre-selected."""
     st.session_state[WIZ_EDIT] = qid
 
 
+@safe_callback
 def wizard_reset() -> None:
     """Callback: forget every answer."""
     ss = st.session_state
     ss[WIZ_ANSWERS], ss[WIZ_ORDER], ss[WIZ_EDIT], ss[WIZ_PREV] = {}, [], None, {}
 
 
+@safe_callback
 def wizard_filter(name: str) -> None:
     """Callback: copy a ranking filter widget (key ``wiz_f_<name>``) into the wizard's state."""
     ss = st.session_state

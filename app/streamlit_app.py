@@ -17,7 +17,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from app.state import guard  # noqa: E402
+from app.state import guard, show_callback_error  # noqa: E402
 
 # Page files live in app/views/ (not app/pages/): a folder named "pages" next to the entry
 # point switches Streamlit to its legacy multipage mode, which runs page files directly and
@@ -38,4 +38,5 @@ pages = [
 
 page = st.navigation(pages)
 with guard(page.title):
+    show_callback_error()
     page.run()

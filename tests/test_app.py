@@ -313,3 +313,26 @@ def test_run_page_cancel(monkeypatch):
     assert job.wait(10) and job.status == "cancelled"
     at.run()
     assert not at.exception and "cancelled" in at.warning[0].value
+
+
+def test_callback_errors_are_messages():
+    script = """
+import streamlit as st
+from app.state import safe_callback, show_callback_error
+
+show_callback_error()
+
+
+@safe_callback
+def boom():
+    raise ValueError("bad click")
+
+
+st.button("x", key="b", on_click=boom)
+"""
+    at = AppTest.from_string(script, default_timeout=30).run()
+    at.button(key="b").click().run()
+    assert not at.exception
+    assert "That action failed: bad click" in at.error[0].value
+    at.run()
+    assert not at.error  # shown once

@@ -8,7 +8,7 @@ import streamlit as st
 from app.components import slice_figure
 from app.jobs import Job
 from app.runner import BUDGET_INTERACTIONS, RunResult, budgets, start_run
-from app.state import get_taxonomy
+from app.state import get_taxonomy, safe_callback
 from app.uploads import MAX_UPLOAD_MB, load_uploaded_pair
 from reference_impl.device import resolve_device
 from reference_impl.io import SAMPLE_CASES, list_cases
@@ -80,6 +80,7 @@ job: Job | None = ss.get("run_job")
 running = job is not None and job.running
 
 
+@safe_callback
 def _start() -> None:
     try:
         data = _data()
@@ -91,6 +92,7 @@ def _start() -> None:
                               interactions=int(n_inter), seed=int(seed))
 
 
+@safe_callback
 def _cancel() -> None:
     if ss.get("run_job") is not None:
         ss["run_job"].cancel()
