@@ -162,6 +162,27 @@ def _validate(
         raise KBValidationError(path, entry, field, _error_text(errs[0]) + more) from None
 
 
+#: Method fields the loader fills from comparisons.yaml / code_links.yaml (with their sources).
+_LOADER_FILLED = {
+    "compared_to": ([], "comparisons.yaml (edges)"),
+    "comparison_status": ("unknown", "comparisons.yaml (coverage)"),
+    "code_url": (None, "code_links.yaml"),
+}
+
+
+def _check_loader_filled(data: dict[str, Any], path: Path, entry: str) -> None:
+    """Reject hand-set values of loader-filled fields (they would bypass their sources)."""
+    for field, (default, where) in _LOADER_FILLED.items():
+        if data.get(field, default) != default:
+            raise KBValidationError(
+                path,
+                entry,
+                field,
+                f"got {data[field]!r}; this field is filled by the loader from {where}, "
+                f"leave it {default!r} here and add the entry with its source there",
+            )
+
+
 def _load_methods(methods_dir: Path) -> list[Method]:
     paths = sorted(methods_dir.glob("*.yaml"))
     if not paths:
@@ -172,6 +193,7 @@ def _load_methods(methods_dir: Path) -> list[Method]:
         entry = data.get("id") if isinstance(data, dict) else None
         entry = entry if isinstance(entry, str) else path.stem
         m = _validate(Method, data, path, entry)
+        _check_loader_filled(data, path, m.id)
         if m.id != path.stem:
             raise KBValidationError(
                 path, m.id, "id", f"id {m.id!r} must equal the file stem {path.stem!r}"

@@ -243,5 +243,5 @@ class CodeLink(_Strict):
 
     ref: int = Field(ge=1, le=121)
     code: str = Field(pattern=r"^https?://")
-    weights: str | None = None
+    weights: str | None = Field(default=None, pattern=r"^https?://")
     source: Source

@@ -190,6 +190,18 @@ def test_unknown_enum_value_is_rejected(methods_only: Path):
         load_kb(methods_only)
 
 
+def test_loader_filled_fields_cannot_be_set_by_hand(methods_only: Path):
+    """code_url / compared_to come only from code_links.yaml / comparisons.yaml (with sources)."""
+    path = methods_only / "methods" / "deepedit.yaml"
+    _edit(path, lambda d: d.update(code_url="https://example.org/unverified"))
+    with pytest.raises(
+        KBValidationError,
+        match=r"entry 'deepedit': field 'code_url': got 'https://example.org/unverified'; .*"
+        r"code_links\.yaml",
+    ):
+        load_kb(methods_only)
+
+
 def test_id_must_equal_file_stem(methods_only: Path):
     _edit(methods_only / "methods" / "deepedit.yaml", lambda d: d.update(id="deep-edit"))
     with pytest.raises(KBValidationError, match="must equal the file stem 'deepedit'"):
@@ -323,6 +335,10 @@ def test_code_links_attach_url_and_source(methods_only: Path):
     kb.loader._load_cached.cache_clear()
     with pytest.raises(KBValidationError, match=re.escape("field '0/ref'")):
         load_kb(methods_only)
+    from kb.models import CodeLink
+
+    with pytest.raises(ValueError, match=r"weights\n.*String should match pattern"):
+        CodeLink(ref=67, code="https://x.org", weights="drive/abc", source=links[0]["source"])
 
 
 def _required_paths(model, prefix=()):
