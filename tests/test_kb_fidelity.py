@@ -194,3 +194,12 @@ def test_thesis_aggregates_script_runs():
     agg = compute_aggregates()
     assert agg["29 SAM adaptations (l.1829)"]["positional-encoding methods"] == 29
     assert agg["scribbles 35% (l.513)"]["scribbles only"] == "43/121 = 35.5%"
+
+
+def test_leaf_names_are_the_thesis_definitions():
+    """Each of the 13 leaf names is printed as ``<id>. <name>`` in the thesis (Section 6.1.3)."""
+    from kb.vocab import LEAF_NAMES
+
+    text = "\n".join(_thesis_lines()).replace("*", "").lower()
+    missing = {k: v for k, v in LEAF_NAMES.items() if f"{k}. {v}".lower() not in text}
+    assert missing == {}
