@@ -147,6 +147,23 @@ def test_target_categories_follow_the_documented_rule():
     assert cats["lymph nodes"] == "anatomy"
     assert cats["cell nuclei"] == "anatomy"
     assert cats["≥ 10 targets"] == "unspecified"
+    # the rule of docs/kb.md ("Target category rule"), applied to every target
+    keywords = (
+        "tumor", "tumour", "lesion", "cancer", "nodule", "polyp",
+        "osteosarcoma", "lymphoma", "melanoma", "neurofibromatosis",
+    )  # fmt: skip
+
+    def rule(name: str) -> str:
+        if name in ("≥ 10 targets", "not specified"):
+            return "unspecified"
+        if name == "surgical instruments":
+            return "other"
+        return "pathology" if any(k in name.lower() for k in keywords) else "anatomy"
+
+    wrong = [
+        (m.ref, t.name) for m in kb.methods for t in m.targets if rule(t.name) != str(t.category)
+    ]
+    assert wrong == []
 
 
 def test_guidance_explicit_flag_must_match_signal():
