@@ -73,15 +73,25 @@ def test_inferred_leaves_are_never_presented_as_published():
 
 
 def test_load_time_is_below_half_a_second(methods_only: Path):
+    """Issue 2: loading + validating takes < 0.5 s.  Best of 3 uncached loads of the real
+    KB; the strict bound applies when the CPU is not oversubscribed by other processes
+    (load average below the core count), otherwise a generous 1.5 s."""
+    import os
+
     kb.loader._load_cached.cache_clear()
     t0 = time.perf_counter()
     load_kb(methods_only)
     elapsed = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    load_kb()  # the real KB, including comparisons, code links and the catalog
-    elapsed_full = time.perf_counter() - t0
-    print(f"load_kb: methods only {elapsed:.3f} s, full KB {elapsed_full:.3f} s")
-    assert elapsed_full < 1.5  # generous bound for slow CI machines; target < 0.5 s
+    times = []
+    for _ in range(3):
+        kb.loader._load_cached.cache_clear()
+        t0 = time.perf_counter()
+        load_kb()  # the real KB, including comparisons, code links and the catalog
+        times.append(time.perf_counter() - t0)
+    best = min(times)
+    busy = os.getloadavg()[0] >= (os.cpu_count() or 1)
+    print(f"load_kb: methods only {elapsed:.3f} s, full KB best of 3 {best:.3f} s, busy={busy}")
+    assert best < (1.5 if busy else 0.5)
 
 
 def test_load_kb_is_cached():
