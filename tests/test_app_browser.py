@@ -178,14 +178,26 @@ def _wait_css(drv, selector: str, timeout: float = 60):
     raise AssertionError(f"{selector!r} not found after {timeout} s; page shows:\n{_body(drv)[:2000]}")
 
 
-def _shot(drv, name: str, *, top: str = "h1") -> None:
-    """Save ``docs/screenshots/<name>.png`` with the first element matching ``top`` at the top."""
+_SCROLL_TO = """
+const el = arguments[0];
+el.scrollIntoView({block: 'start'});
+let p = el.parentElement;
+while (p && p.scrollHeight <= p.clientHeight) { p = p.parentElement; }
+if (p) { p.scrollTop = Math.max(0, p.scrollTop - 70); }
+"""
+
+
+def _shot(drv, name: str, *, top: str = "//h1", height: int = 1000) -> None:
+    """Save ``docs/screenshots/<name>.png`` with the element at XPath ``top`` near the top."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    els = drv.find_elements("css selector", top) or drv.find_elements("tag name", "h1")
-    if els:
-        drv.execute_script("arguments[0].scrollIntoView({block: 'start'});", els[0])
+    drv.set_window_size(1400, height)
     time.sleep(0.5)
+    els = drv.find_elements("xpath", top) or drv.find_elements("tag name", "h1")
+    if els:
+        drv.execute_script(_SCROLL_TO, els[0])
+    time.sleep(0.8)
     drv.save_screenshot(str(SHOTS / f"{name}.png"))
+    drv.set_window_size(1400, 1000)
 
 
 def _no_traceback(drv) -> None:
@@ -217,7 +229,7 @@ def test_wizard_to_leaf_then_run_a_small_pipeline(app_url, driver):
     body = _body(driver)
     assert "Ranked methods" in body and "Pipeline to run" in body
     _no_traceback(driver)
-    _shot(driver, "wizard_result", top='[data-testid="stAlert"]')
+    _shot(driver, "wizard_result", top="//*[contains(text(), 'Recommended leaf')]", height=1300)
 
     # From the result card to the run page, then the pipeline on the 'small' budget.
     _click_key(driver, "wiz_run_" + leaf.replace(".", "_"))
@@ -234,7 +246,8 @@ def test_wizard_to_leaf_then_run_a_small_pipeline(app_url, driver):
     metrics = [m.text for m in driver.find_elements("css selector", '[data-testid="stMetric"]')]
     assert "Interactions\n5" in metrics, metrics
     _no_traceback(driver)
-    _shot(driver, "run_pipeline", top='[data-testid="stMetric"]')
+    _shot(driver, "run_pipeline", top="//h3[contains(., 'Result:')]", height=1300)
+    _shot(driver, "run_viewer", top="//h3[contains(., 'Slice viewer')]", height=1000)
 
 
 def test_database_taxonomy_graph(app_url, driver):
@@ -243,7 +256,7 @@ def test_database_taxonomy_graph(app_url, driver):
     _shot(driver, "database")
     _goto(driver, app_url + "/taxonomy", "methods at or below this node")
     _no_traceback(driver)
-    _shot(driver, "taxonomy")
+    _shot(driver, "taxonomy", height=1200)
     _goto(driver, app_url + "/graph", "Missing-baseline analysis")
     _no_traceback(driver)
     _shot(driver, "comparison_graph")
