@@ -88,6 +88,8 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
         sw_naive.predict(cl[:-1], copy=False)
         _, row["naive_corrective_s"] = _timed(lambda: sw_naive.predict(cl, copy=False), dev)
         row["speedup_local_vs_naive"] = row["naive_corrective_s"] / row["corrective_median_s"]
+        sw_naive.reset()
+    sw.reset()  # free the host-side state before the global pass
     glob = SWFastEditPredictor(net, inference="global", roi_size=roi, device=dev, amp=amp,
                                divisor=divisor)
     glob.set_volume(img)
@@ -98,6 +100,7 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
         row["first_vs_global_time_ratio"] = row["first_s"] / row["global_s"]
     except torch.OutOfMemoryError:
         row["global_s"], row["global_peak_gib"] = "oom", None
+    glob.reset()
     row["corrective_vs_first_time_ratio"] = row["corrective_median_s"] / row["first_s"]
     return row
 
