@@ -250,3 +250,24 @@ def test_stats_agree_with_independent_counts(capsys):
         all(not g.explicit for g in m.guidance) for m in kb.methods
     )
     assert stats["comparison_status"]["known"] == sum(bool(m.compared_to) for m in kb.methods)
+
+
+def test_stats_comparison_practice_equals_the_coverage_script():
+    """`iseg stats` and kb.tools.comparison_coverage (view=all) group methods the same way."""
+    from kb import load_kb
+    from kb.cli import compute_stats
+    from kb.tools.comparison_coverage import coverage_summary, load_comparisons
+
+    practice = compute_stats(load_kb())["comparison_practice"]
+    s = coverage_summary(load_comparisons())
+    groups = {g: len(refs) for g, refs in s["by_view"]["all"].items()}
+    names = {
+        "no prior work": "none",
+        "only DeepIGeoS [5]": "deepigeos-only",
+        "only classical": "classical-only",
+        "only non-medical interactive": "non-medical-only",
+        "only non-interactive": "non-interactive-only",
+        "other / mixed": "other",
+    }
+    assert {k: practice.get(k, 0) for k in names} == {k: groups[v] for k, v in names.items()}
+    assert practice["unknown"] == s["status"]["unknown"]
