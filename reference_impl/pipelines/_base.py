@@ -179,9 +179,21 @@ class PipelineResult:
 @dataclass(frozen=True)
 class Pipeline:
     """A registered reference pipeline: its id and leaf (exactly as in ``taxonomy``), a one-line
-    summary and the function that runs it."""
+    summary, the function that runs it and the kind of synthetic data it is shown on.
+
+    ``synthetic='ambiguous'``: :func:`reference_impl.swfastedit.data.synthetic_volumes`, where
+    distractor blobs look exactly like the lesions, so only interactions can tell them apart;
+    ``'plain'``: :func:`reference_impl.phantoms.make_phantoms` (lesions brighter than the
+    background, one distractor), solvable from the image alone -- for active learning,
+    whose model never sees an interaction at application; ``'distractors'``: the same
+    phantoms with three bright unlabelled blobs, so an image-only model finds every blob and
+    clicks must remove the distractors -- for post-processing at application; ``'shifted'``:
+    'plain' training phantoms but evaluation phantoms with dark lesions (contrast -1), a
+    domain shift that image-specific fine-tuning has to overcome (T3.2).
+    """
 
     id: str
     leaf: str
     summary: str
     run: Callable[[Context], PipelineResult]
+    synthetic: str = "ambiguous"

@@ -15,15 +15,17 @@ from scipy import ndimage as ndi
 
 from ..io import SAMPLE_CASES, Volume, load_case, load_sample
 from ..phantoms import make_phantoms
-from ..swfastedit.data import find_pairs, normalize_intensity
+from ..swfastedit.data import find_pairs, normalize_intensity, synthetic_volumes
 from ._base import Budget
 
 __all__: list[str] = []
 
 _EXTS = (".nii", ".nii.gz", ".nrrd", ".nhdr")
-N_DISTRACTORS = 2
-"""Unlabelled bright blobs per synthetic phantom: they look like lesions, so an image-only
-prediction cannot tell them apart and the interactions have something to correct."""
+SYNTHETIC_KINDS = ("ambiguous", "plain", "distractors", "shifted")
+SHIFTED_CONTRAST = -1.0
+"""Lesion contrast of the evaluation phantoms of the 'shifted' kind (dark, not bright)."""
+N_DISTRACTORS = 3
+"""Distractor blobs per phantom of the 'distractors' kind (bright, unlabelled, lesion-like)."""
 
 
 @dataclass
@@ -55,7 +57,8 @@ def validate_volume(vol: Volume, where: str) -> None:
         raise ValueError(f"{where}: every axis needs >= 4 voxels, got shape {img.shape}")
 
 
-def _resolve(data, budget: Budget, seed: int) -> tuple[list[Volume], list[Volume] | None, str]:
+def _resolve(data, budget: Budget, seed: int,
+             synthetic: str) -> tuple[list[Volume], list[Volume] | None, str]:
     """(volumes, explicit eval split or None, description) for a ``--data`` value."""
     if isinstance(data, Volume):
         return [data], None, f"volume {data.name!r}"
@@ -66,9 +69,18 @@ def _resolve(data, budget: Budget, seed: int) -> tuple[list[Volume], list[Volume
                          f"got {type(data).__name__}")
     s = str(data)
     if s == "synthetic":
-        vols = make_phantoms(budget.n_train + budget.n_eval, budget.shape, rng=seed,
-                             n_distractors=N_DISTRACTORS)
-        return vols[: budget.n_train], vols[budget.n_train:], "synthetic phantoms"
+        n = budget.n_train + budget.n_eval
+        if synthetic == "plain":
+            vols = make_phantoms(n, budget.shape, rng=seed)
+        elif synthetic == "shifted":
+            vols = make_phantoms(budget.n_train, budget.shape, rng=seed)
+            vols += make_phantoms(budget.n_eval, budget.shape, rng=seed + 1,
+                                  contrast=SHIFTED_CONTRAST)
+        elif synthetic == "distractors":
+            vols = make_phantoms(n, budget.shape, rng=seed, n_distractors=N_DISTRACTORS)
+        else:
+            vols = synthetic_volumes(n, budget.shape, rng=seed)
+        return vols[: budget.n_train], vols[budget.n_train:], f"synthetic phantoms ({synthetic})"
     name = s.removeprefix("sample:")
     if name in SAMPLE_CASES:
         return [load_sample(name)], None, f"sample {name}"
@@ -119,9 +131,12 @@ def fit_to_budget(vol: Volume, max_size: int) -> tuple[Volume, dict]:
     return out, rec
 
 
-def load_data(data, budget: Budget, seed: int) -> Data:
-    """Resolve, validate and preprocess ``data`` (see :func:`reference_impl.pipelines.run`)."""
-    vols, eval_vols, source = _resolve(data, budget, seed)
+def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous") -> Data:
+    """Resolve, validate and preprocess ``data`` (see :func:`reference_impl.pipelines.run_pipeline`);
+    ``synthetic`` picks the phantom kind (:class:`._base.Pipeline`)."""
+    if synthetic not in SYNTHETIC_KINDS:
+        raise ValueError(f"synthetic must be one of {SYNTHETIC_KINDS}, got {synthetic!r}")
+    vols, eval_vols, source = _resolve(data, budget, seed, synthetic)
     for v in vols + (eval_vols or []):
         validate_volume(v, f"{source}: {v.name}")
     same = eval_vols is None

@@ -182,7 +182,7 @@ def run_pipeline(
     out_path = Path(out) if out is not None else None
     if out_path is not None and out_path.exists() and not out_path.is_dir():
         raise ValueError(f"--out {out_path} exists and is not a folder")
-    d = load_data(data, bud, seed)
+    d = load_data(data, bud, seed, synthetic=pipe.synthetic)
     t_data = time.perf_counter() - t_start
     tmp = None
     if out_path is not None:
@@ -210,11 +210,13 @@ def run_pipeline(
                         "total_s": time.perf_counter() - t_start},
             "versions": _versions(), "torch_threads": torch.get_num_threads(), **res.extra,
         }
+        ctx.report(0.99, "writing outputs")
         if tmp is not None:
             _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
             _finish(tmp, out_path)
             tmp = None
-        ctx.report(1.0, "done")
+        if progress is not None:
+            progress(1.0, "done")
         return RunOutput(metrics, res, out_path)
     finally:
         bar.close()

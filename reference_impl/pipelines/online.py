@@ -33,7 +33,7 @@ from ._protocols import DISK_RADIUS, click_protocol, of_type, user_first, with_b
 
 __all__ = ["run_online_from_scratch", "run_online_fine_tuning", "econet", "PSEUDO_WEIGHT"]
 
-PSEUDO_WEIGHT = 0.1
+PSEUDO_WEIGHT = 0.02
 """Loss weight of the pseudo-labelled (confident, unclicked) voxels in T3.2."""
 
 

@@ -4,13 +4,14 @@ post-processing step" of a non-interactive model).
 A non-interactively trained network predicts once; clicks (robot user R1, Eq. 17) then edit
 the prediction without touching the network:
 
-* a component of the prediction that contains a negative click and no positive click is
-  removed;
-* a positive click outside the prediction adds the connected component of the softer
-  mask ``probs > 0.2`` around it (or a disk of radius 2 when the click lies outside it);
-* a component holding both positive and negative clicks is split by the random walker
-  (:func:`skimage.segmentation.random_walker`) seeded with the clicks (disks of radius 2),
-  restricted to that component's bounding box.
+* a predicted component with a negative click in its core (depth >= half the component's
+  maximum depth) and no positive click is removed: the user rejects the object;
+* any other component with a negative click gets a boundary correction: the random walker
+  (:func:`skimage.segmentation.random_walker`) in its bounding box, seeded with background
+  outside the component and on the negative click disks (radius 2), foreground on its core
+  and on the positive click disks;
+* a positive click outside the result adds the connected component of the softer mask
+  ``probs > 0.2`` around it (or a disk of radius 2 when the click lies outside it).
 
 The edit is a pure function of the base probabilities and the full click list.
 """
@@ -18,6 +19,7 @@ The edit is a pure function of the base probabilities and the full click list.
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -33,52 +35,66 @@ __all__ = ["run_click_postprocessing", "postprocess", "LOW_THRESHOLD"]
 
 LOW_THRESHOLD = 0.2
 """Probability threshold of the mask a positive click grows from."""
+CORE = 0.5
+"""A click is in a component's core when its depth (EDT) is >= CORE times the maximum."""
 
 
-def _random_walker_split(image, comp, pos, neg) -> np.ndarray:
-    """Split component ``comp`` with a random walker seeded by the click disks."""
+def _random_walker_refine(image, comp, pos, neg) -> np.ndarray:
+    """Boundary correction of component ``comp``: a random walker in its bounding box seeded
+    with the background outside ``comp`` and the negative click disks, and the foreground
+    in the component's core (EDT >= half its maximum) and the positive click disks."""
     from skimage.segmentation import random_walker
 
     idx = np.argwhere(comp)
     lo, hi = np.maximum(idx.min(0) - 2, 0), np.minimum(idx.max(0) + 3, comp.shape)
     sl = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
-    seeds = np.where(comp[sl], 0, 2).astype(np.int32)
+    c = comp[sl]
+    depth = ndi.distance_transform_edt(c)
+    seeds = np.where(c, 0, 2).astype(np.int32)
+    seeds[(depth >= CORE * depth.max()) | (pos[sl] & c)] = 1
     seeds[neg[sl]] = 2
-    seeds[pos[sl] & comp[sl]] = 1
     out = np.zeros_like(comp)
     if (seeds == 1).any() and (seeds == 0).any():
-        out[sl] = (random_walker(image[sl].astype(np.float64), seeds, beta=130) == 1) & comp[sl]
+        with warnings.catch_warnings():  # probabilities a hair outside [0, 1]: harmless here
+            warnings.filterwarnings("ignore", message="The probability range is outside")
+            rw = random_walker(image[sl].astype(np.float64), seeds, beta=130)
+        out[sl] = (rw == 1) & c
     else:
         out[sl] = seeds == 1
     return out
+
+
+def _in_core(comp: np.ndarray, points: np.ndarray) -> bool:
+    """Whether any of ``points`` lies in the core of ``comp`` (EDT >= CORE * max EDT)."""
+    depth = ndi.distance_transform_edt(comp)
+    return bool((points & (depth >= CORE * depth.max())).any())
 
 
 def postprocess(probs: np.ndarray, image: np.ndarray, clicks: list[Click]) -> np.ndarray:
     """Edit the prediction ``probs > 0.5`` with ``clicks`` (rules in the module docstring)."""
     shape = probs.shape
     g = disk(clicks, shape, sigma=DISK_RADIUS, device="cpu").numpy() > 0
-    pos_disk, neg_disk = g[0], g[1]
     pos_pts = np.zeros(shape, bool)
     neg_pts = np.zeros(shape, bool)
     for c in clicks:
         (pos_pts if c.label else neg_pts)[c.index] = True
-    base = probs > 0.5
-    comps, n = ndi.label(base)
+    comps, n = ndi.label(probs > 0.5)
     out = np.zeros(shape, bool)
     for k in range(1, n + 1):
         comp = comps == k
-        has_pos, has_neg = (comp & pos_pts).any(), (comp & neg_pts).any()
-        if has_neg and has_pos:
-            out |= _random_walker_split(image, comp, pos_disk, neg_disk)
-        elif not has_neg:
+        if not (comp & neg_pts).any():
             out |= comp
+        elif not (comp & pos_pts).any() and _in_core(comp, neg_pts):
+            continue  # a negative click in the core rejects the whole object
+        else:
+            out |= _random_walker_refine(image, comp, g[0], g[1])
     soft, _ = ndi.label(probs > LOW_THRESHOLD)
     for c in clicks:
         if c.label and not out[c.index]:
-            out |= (soft == soft[c.index]) if soft[c.index] else (disk([c], shape,
-                    sigma=DISK_RADIUS, device="cpu")[0].numpy() > 0)
-    out &= ~(neg_pts)
-    return out
+            grow = (soft == soft[c.index]) if soft[c.index] else (
+                disk([c], shape, sigma=DISK_RADIUS, device="cpu")[0].numpy() > 0)
+            out |= grow & ~g[1]
+    return out & ~neg_pts
 
 
 def run_click_postprocessing(ctx: Context) -> PipelineResult:

@@ -23,7 +23,7 @@ __all__ = ["PIPELINES", "get_pipeline"]
 _ENTRIES = [
     Pipeline("t1.1-active-learning-uncertainty", "T1.1",
              "uncertainty-based active learning with a correcting annotator; Dice per round",
-             active_learning.run_active_learning),
+             active_learning.run_active_learning, synthetic="plain"),
     Pipeline("t2.1.1.1-random-clicks-in-label", "T2.1.1.1",
              "single-shot training with clicks sampled uniformly in the label and background",
              single_shot.run_random_clicks),
@@ -53,13 +53,13 @@ _ENTRIES = [
              weak_labels.run_presaved_boxes),
     Pipeline("t2.2.2-click-postprocessing", "T2.2.2",
              "image-only network whose prediction is edited by clicks (components, random walker)",
-             postprocessing.run_click_postprocessing),
+             postprocessing.run_click_postprocessing, synthetic="distractors"),
     Pipeline("t3.1-online-from-scratch", "T3.1",
              "ECONet-like CNN trained from scratch on the user's scribbles of one volume",
-             online.run_online_from_scratch),
+             online.run_online_from_scratch, synthetic="plain"),
     Pipeline("t3.2-online-fine-tuning", "T3.2",
              "pre-trained U-Net fine-tuned on one volume with the user's scribbles (BIFSeg-style)",
-             online.run_online_fine_tuning),
+             online.run_online_fine_tuning, synthetic="shifted"),
 ]
 
 PIPELINES: dict[str, Pipeline] = {p.id: p for p in _ENTRIES}
