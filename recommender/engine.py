@@ -271,6 +271,10 @@ def recommend(
         from recommender.ranking import parse_interaction
 
         interaction = parse_interaction(interaction)
+    if modality:
+        from recommender.ranking import parse_modality
+
+        modality = parse_modality(modality)
     implied: dict[str, str] = {}
     reached, pending_nodes, branch_steps, used, visited = _descend(
         tax, answers, kept, {**answers, "interaction": interaction}, implied

@@ -500,3 +500,9 @@ def test_q12_implied_by_labelled_data_in_a_t2_t3_tie():
     assert rec.paradigms == ("T2", "T3")
     assert rec.implied == {"Q12": "small-labeled-dataset"}
     assert "T3.2" in rec.leaves and "T3.1" not in rec.leaves
+
+
+def test_modality_checked_without_kb():
+    with pytest.raises(ValueError, match=re.escape("unknown modality 'CTX'; valid: ['CT'")):
+        recommend({}, modality="CTX", kb=False)
+    assert recommend({}, modality="ct", kb=False).query["modality"] == "CT"
