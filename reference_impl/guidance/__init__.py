@@ -4,33 +4,71 @@ Every click signal has the signature ``f(clicks, shape, *, spacing=None, device=
 **params) -> torch.Tensor`` of shape ``(2, *shape)`` float32 (channel 0 foreground,
 channel 1 background), works on CPU and CUDA with the same code, in 2D and 3D, with
 indices and ``spacing`` in numpy axis order.  See ``docs/guidance.md``.
+
+The public names are imported lazily (PEP 562), so that importing
+``reference_impl.guidance.cli`` (done by every ``iseg`` command) does not load torch,
+scipy or scikit-image.
 """
 
-from reference_impl.guidance.adaptive import adaptive_heatmap, adaptive_sigmas
-from reference_impl.guidance.boxes import CropMap, box_crop, box_distance_map, box_mask
-from reference_impl.guidance.clicks import disk, gaussian_heatmap
-from reference_impl.guidance.encoding import (
-    box_corner_encoding,
-    point_encoding,
-    positional_encoding,
-)
-from reference_impl.guidance.geodesic import (
-    edt_map,
-    exp_gdt_map,
-    gdt_map,
-    geodesic_distance_transform,
-    truncate_top,
-)
-from reference_impl.guidance.polygons import polygon_graph, polygon_identity
-from reference_impl.guidance.priors import attraction_field, location_prior
-from reference_impl.guidance.registry import CLICK_SIGNALS, get_signal, signal_footprint
-from reference_impl.guidance.scribbles import (
-    bspline_curve,
-    scribble_bspline,
-    scribble_expansion,
-    scribble_identity,
-    scribble_signal,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # static analysis sees the eager imports
+    from .adaptive import adaptive_heatmap, adaptive_sigmas
+    from .boxes import CropMap, box_crop, box_distance_map, box_mask
+    from .clicks import disk, gaussian_heatmap
+    from .encoding import box_corner_encoding, point_encoding, positional_encoding
+    from .geodesic import (
+        edt_map,
+        exp_gdt_map,
+        gdt_map,
+        geodesic_distance_transform,
+        truncate_top,
+    )
+    from .polygons import polygon_graph, polygon_identity
+    from .priors import attraction_field, location_prior
+    from .registry import CLICK_SIGNALS, get_signal, signal_footprint
+    from .scribbles import (
+        bspline_curve,
+        scribble_bspline,
+        scribble_expansion,
+        scribble_identity,
+        scribble_signal,
+    )
+
+_EXPORTS: dict[str, str] = {
+    "adaptive_heatmap": "adaptive",
+    "adaptive_sigmas": "adaptive",
+    "CropMap": "boxes",
+    "box_crop": "boxes",
+    "box_distance_map": "boxes",
+    "box_mask": "boxes",
+    "disk": "clicks",
+    "gaussian_heatmap": "clicks",
+    "box_corner_encoding": "encoding",
+    "point_encoding": "encoding",
+    "positional_encoding": "encoding",
+    "edt_map": "geodesic",
+    "exp_gdt_map": "geodesic",
+    "gdt_map": "geodesic",
+    "geodesic_distance_transform": "geodesic",
+    "truncate_top": "geodesic",
+    "polygon_graph": "polygons",
+    "polygon_identity": "polygons",
+    "attraction_field": "priors",
+    "location_prior": "priors",
+    "CLICK_SIGNALS": "registry",
+    "get_signal": "registry",
+    "signal_footprint": "registry",
+    "bspline_curve": "scribbles",
+    "scribble_bspline": "scribbles",
+    "scribble_expansion": "scribbles",
+    "scribble_identity": "scribbles",
+    "scribble_signal": "scribbles",
+}
+"""Public name -> submodule that defines it (resolved on first access)."""
 
 __all__ = [
     "CLICK_SIGNALS",
@@ -66,3 +104,17 @@ __all__ = [
     "polygon_identity",
     "polygon_graph",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its submodule on first access (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Module attributes including the lazily imported public names."""
+    return sorted(set(globals()) | set(__all__))
