@@ -342,6 +342,6 @@ def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
                 axes[0, 1].imshow(np.ma.masked_equal(ch, 0), cmap=cmap, alpha=0.7, vmin=0,
                                   vmax=max(float(ch.max()), 1e-6), interpolation="nearest")
         _draw_interactions(axes[0, 1], interactions, z)
-        axes[0, 1].set_title("guidance signal (fg orange, bg blue)", fontsize=9)
+        axes[0, 1].set_title("guidance signal (foreground warm, background cool)", fontsize=9)
     fig.tight_layout()
     return fig, drawn

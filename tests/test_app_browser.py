@@ -182,7 +182,8 @@ _SCROLL_TO = """
 const el = arguments[0];
 el.scrollIntoView({block: 'start'});
 let p = el.parentElement;
-while (p && p.scrollHeight <= p.clientHeight) { p = p.parentElement; }
+while (p && !(p.scrollHeight > p.clientHeight &&
+               ['auto', 'scroll'].includes(getComputedStyle(p).overflowY))) { p = p.parentElement; }
 if (p) { p.scrollTop = Math.max(0, p.scrollTop - 70); }
 """
 
