@@ -254,6 +254,15 @@ def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
         lines.append(f"  {_dot_quote(n)} [{attrs}];")
     for a, b in g.edges:
         lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)};")
+    used = [lf for lf in leaf_ids if any(d.get("leaf") == lf for _, d in g.nodes(data=True))]
+    if used:  # legend: one box per leaf present, stacked
+        lines.append('  subgraph cluster_legend { label="leaf"; fontsize=9; '
+                     'node [shape=box, style=filled, fontsize=8];')
+        for lf in used:
+            lines.append(f'    "legend_{lf}" [label="{lf}", fillcolor="{colour[lf]}"];')
+        for a, b in zip(used, used[1:], strict=False):
+            lines.append(f'    "legend_{a}" -> "legend_{b}" [style=invis];')
+        lines.append("  }")
     lines.append("}")
     return "\n".join(lines)
 

@@ -201,6 +201,8 @@ def test_graph_leaf_filter():
     at.multiselect(key="graph_leaf").select("T3.2").run()
     _ok(at)
     assert 0 < int(at.metric[0].value) < before
+    dot = at.get("graphviz_chart")[0].proto.spec
+    assert '"legend_T3.2"' in dot and "->" in dot
 
 
 # ------------------------------------------------------------------ benchmarks, errors
