@@ -15,7 +15,7 @@ from taxonomy import NOT_SURE, load_taxonomy
 
 ENTRY = str(REPO_ROOT / "app" / "streamlit_app.py")
 PAGES = ["views/home.py", "views/wizard.py", "views/database.py", "views/taxonomy.py",
-         "views/graph.py", "views/benchmarks.py"]
+         "views/graph.py", "views/run_pipeline.py", "views/benchmarks.py"]
 
 
 def _app() -> AppTest:
@@ -338,3 +338,27 @@ st.button("x", key="b", on_click=boom)
     assert "That action failed: bad click" in at.error[0].value
     at.run()
     assert not at.error  # shown once
+
+
+def test_run_page_passes_the_chosen_sample(monkeypatch, shared_data):
+    import app.runner
+
+    seen = {}
+
+    def capture(leaf, volume, **kwargs):
+        seen.update(leaf=leaf, data=volume, **kwargs)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(app.runner, "execute", capture)
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    at.radio(key="run_source").set_value("sample").run()
+    at.selectbox(key="run_case").select("mr_breast1").run()
+    at.selectbox(key="run_leaf_select").select("T2.1.2.1.2").run()
+    at.button(key="run_start").click().run()
+    job = at.session_state["run_job"]
+    assert job.wait(10) and job.status == "failed" and "stop here" in job.error
+    assert seen["leaf"] == "T2.1.2.1.2" and seen["data"] == "mr_breast1"
+    assert seen["budget"] == "small" and seen["interactions"] == 5
+    at.run()
+    assert not at.exception and "The run failed: ValueError: stop here" in at.error[0].value
