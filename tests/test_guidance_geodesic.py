@@ -172,3 +172,60 @@ def test_fused_cuda_sweep_is_bitwise_equal_on_cpu(shape, spacing):
         assert torch.equal(a, b)
     ref = dijkstra_reference(seeds[0].numpy(), img.numpy().astype(np.float64), spacing, 0.7)
     np.testing.assert_allclose(b[0].numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_gdt_costs_once_per_call_and_graph_round_logic(monkeypatch):
+    """Edge weights are built 2·D times per call (not per round); the CUDA-graph control
+    flow (round 0 eager + capture, later rounds replayed) gives the eager result bit for bit."""
+    from reference_impl.guidance import geodesic as geo
+
+    rng = np.random.default_rng(3)
+    shape, sp = (9, 11, 10), (2.0, 1.0, 0.7)
+    img = torch.from_numpy((rng.random(shape) * 3).astype(np.float32))
+    seeds = torch.zeros((2, *shape), dtype=torch.bool)
+    seeds[0, 0, 0, 0] = seeds[1, -1, -1, -1] = True
+    calls = {"costs": 0, "capture": 0, "replay": 0}
+    real_costs = geo._pass_costs
+
+    def counting_costs(*args):
+        calls["costs"] += 1
+        return real_costs(*args)
+
+    def fake_capture(one_round, device):  # the CPU stand-in for _capture_round
+        calls["capture"] += 1
+        one_round()
+
+        def replay():
+            calls["replay"] += 1
+            one_round()
+
+        return replay
+
+    monkeypatch.setattr(geo, "_pass_costs", counting_costs)
+    monkeypatch.setattr(geo, "_capture_round", fake_capture)
+    eager = geo._gdt(seeds, img, sp, 1.0, None, fused=True, graphs=False)
+    assert calls["costs"] == 6, calls
+    graphed = geo._gdt(seeds, img, sp, 1.0, None, fused=True, graphs=True)
+    assert torch.equal(eager, graphed)
+    assert calls["capture"] == 1 and calls["replay"] >= 1, calls
+    fixed = geo._gdt(seeds, img, sp, 1.0, 3, fused=True, graphs=True)
+    assert torch.equal(fixed, geo._gdt(seeds, img, sp, 1.0, 3, fused=True, graphs=False))
+    assert calls["replay"] >= 3  # 2 more replays for the 3-round call
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_graph_gdt_equals_eager_cuda():
+    from reference_impl.guidance.geodesic import _gdt
+
+    rng = np.random.default_rng(4)
+    shape, sp = (20, 24, 22), (3.0, 2.0, 2.0)
+    img = torch.from_numpy((rng.random(shape) * 3).astype(np.float32)).cuda()
+    seeds = torch.zeros((2, *shape), dtype=torch.bool, device="cuda")
+    seeds[0, 3, 4, 5] = seeds[1, -1, 0, -1] = True
+    for it in (None, 3):
+        eager = _gdt(seeds, img, sp, 0.7, it, fused=True, graphs=False)
+        graphed = _gdt(seeds, img, sp, 0.7, it, fused=True, graphs=True)
+        assert torch.equal(eager, graphed)
+    ref = dijkstra_reference(seeds[0].cpu().numpy(), img.cpu().numpy().astype(np.float64), sp, 0.7)
+    np.testing.assert_allclose(graphed[0].cpu().numpy(), ref, rtol=1e-5, atol=1e-5)

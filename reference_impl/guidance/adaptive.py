@@ -87,14 +87,14 @@ def adaptive_sigmas(
         seeds[c.index] = True
     gdt = geodesic_distance_transform(seeds, img, spacing=sp, lamb=lamb, iterations=iterations)
     h = int(window) // 2
-    out = []
+    means = []
     for c in clicks:
         box = tuple(
             slice(max(i - h, 0), min(i + h + 1, n)) for i, n in zip(c.index, shape, strict=True)
         )
-        x = float(gdt[box].to(torch.float64).mean())
-        out.append(int(math.floor(a * math.exp(-b * x) + 1e-9)))
-    return out
+        means.append(gdt[box].to(torch.float64).mean())
+    xs = torch.stack(means).tolist()  # one device -> host transfer for all clicks
+    return [int(math.floor(a * math.exp(-b * x) + 1e-9)) for x in xs]
 
 
 def adaptive_heatmap(
