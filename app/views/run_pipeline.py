@@ -42,6 +42,9 @@ budget = c3.selectbox("Budget", budget_names, key="run_budget",
                       help="small: a minute or two on a CPU; full: meant for a GPU")
 n_inter = c3.slider("Interactions", 1, 20, BUDGET_INTERACTIONS.get(budget, 5), key="run_inter")
 
+if budget != "small" and resolve_device(device).type != "cuda":
+    st.warning(f"The '{budget}' budget is meant for a GPU; on this CPU it can take hours. "
+               "Cancel stops it at the next progress report.")
 max_mb = float(st.get_option("server.maxUploadSize") or MAX_UPLOAD_MB)
 if source == "synthetic":
     st.caption("Distinct synthetic phantoms (lesion-like blobs plus bright distractors) are "
