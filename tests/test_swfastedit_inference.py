@@ -194,3 +194,37 @@ def test_cuda_local_inference_matches_cpu():
             r = p.predict(clicks[:k])
         out.append(r.probs)
     np.testing.assert_allclose(out[0], out[1], atol=1e-4)
+
+
+def test_global_guidance_is_built_on_the_predictor_device(monkeypatch):
+    """Sliding windows keep the guidance on the CPU; global inference builds it on its device."""
+    from reference_impl.swfastedit import _signals
+
+    seen, real = [], _signals.heatmap
+
+    def spy(clicks, shape, *, sigma, device=None):
+        seen.append(device)  # None: the CPU default of the sliding-window state
+        return real(clicks, shape, sigma=sigma, device=device or "cpu")
+
+    monkeypatch.setattr(_signals, "heatmap", spy)
+    image = np.zeros((16, 16, 16), np.float32)
+    for inference in ("global", "sliding_window"):
+        pred = SWFastEditPredictor(_net(0), inference=inference, roi_size=ROI, device="cpu")
+        pred.set_volume(image)
+        pred.predict([Click(1, (3, 3, 3))])
+    assert seen == [pred.device, None]
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_global_inference_matches_cpu():
+    rng = np.random.default_rng(1)
+    image = rng.standard_normal((20, 24, 28)).astype(np.float32)
+    clicks = [_random_click(rng, image.shape) for _ in range(3)]
+    out = []
+    for dev in ("cpu", "cuda"):
+        p = SWFastEditPredictor(_net(0), inference="global", roi_size=ROI, device=dev,
+                                divisor=required_divisor(CFG))
+        p.set_volume(image)
+        out.append(p.predict(clicks).probs)
+    np.testing.assert_allclose(out[0], out[1], atol=1e-4)

@@ -62,6 +62,49 @@ def test_network_shapes_divisor_and_config_errors():
         build_network(cfg, width=3)
 
 
+_HEAVY = ("torch", "monai", "scipy", "skimage", "cc3d", "matplotlib")
+
+
+def test_cli_import_and_register_load_no_heavy_module():
+    code = (
+        "import sys, argparse, reference_impl.swfastedit as sw, reference_impl.swfastedit.cli as c;"
+        "p = argparse.ArgumentParser(); s = p.add_subparsers(); b = s.add_parser('bench').add_subparsers();"
+        "c.register(s, b); p.parse_args(['train', '--data', 'synthetic', '--out', 'x']); p.parse_args(['bench', 'swfastedit']);"
+        f"print(sorted(m for m in {_HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout.strip()
+    assert out == "[]", f"importing reference_impl.swfastedit.cli loaded {out}"
+
+
+def test_lazy_exports_resolve():
+    import reference_impl.swfastedit as sw
+    from reference_impl.swfastedit import inference, training
+
+    assert sw.SWFastEditPredictor is inference.SWFastEditPredictor and sw.train is training.train
+    assert set(sw.__all__) <= set(dir(sw))
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        sw.nope  # noqa: B018
+
+
+def test_synthetic_phantoms_show_their_objects_in_both_polarities():
+    """Dark phantoms used to be blank (``make_phantom`` paints ``max(bg, contrast)``)."""
+    vols = synthetic_volumes(12, (24, 32, 32), rng=3)
+    gaps = []
+    for v in vols:
+        x = normalize_intensity(v.image)
+        gaps.append(float(x[v.label > 0].mean() - x[v.label == 0].mean()))
+    assert all(abs(g) > 0.15 for g in gaps), gaps
+    assert min(gaps) < 0 < max(gaps), gaps  # both bright and dark objects occur
+    same = synthetic_volumes(3, (24, 32, 32), rng=3, body=0.0)
+    assert all((a.image == b.image).all() for a, b in zip(vols, same, strict=False))
+    for v in synthetic_volumes(3, (24, 32, 32), rng=3, body=1.0):  # CT-like: air around a body
+        x = normalize_intensity(v.image)
+        air = x < 0.1
+        assert 0.05 < air.mean() < 0.6 and not (air & (v.label > 0)).any()
+        assert np.median(x[~air]) > 0.6  # tissue high in [0, 1], as CT soft tissue is
+
+
 def test_data_helpers(tmp_path):
     x = normalize_intensity(np.array([0.0, 1.0, 2.0, 100.0]), lower=0, upper=75)
     assert x.min() == 0.0 and x.max() == 1.0 and x.dtype == np.float32
@@ -121,6 +164,12 @@ def test_training_smoke_checkpoint_and_resume(tmp_path):
         TrainConfig(iterations="x")
     with pytest.raises(FileNotFoundError, match="no such checkpoint"):
         load_checkpoint(tmp_path / "nope.pt")
+    with pytest.raises(ValueError, match=re.escape("unknown robot user 'R9'; known: R1, R2, R3, R4, R5")):
+        TrainConfig(robot_user="R9")
+    with pytest.raises(ValueError, match=re.escape("got epochs=0, pretrain_epochs=0")):
+        TrainConfig(epochs=0)
+    with pytest.raises(ValueError, match=re.escape("lr must be > 0, got 0.0")):
+        TrainConfig(lr=0.0)
 
 
 def test_ddp_two_gloo_processes_stay_in_sync(tmp_path):
@@ -184,3 +233,14 @@ def test_cli_bench_cpu_writes_json(tmp_path):
     assert rows[0]["windows_total"] == 27 and rows[1]["windows_total"] == 48
     assert all(0 < r["corrective_windows_mean"] < r["windows_total"] for r in rows)
     assert all(r["first_peak_gib"] is None for r in rows)  # peak memory is a CUDA-only field
+
+
+def test_cli_rejects_bad_values_naming_them(tmp_path, capsys):
+    from app.cli import main
+
+    assert main(["evaluate", "--checkpoint", "x.pt", "--data", "synthetic", "--clicks", "0",
+                 "--out", str(tmp_path)]) == 2
+    assert "--clicks must be >= 1, got 0" in capsys.readouterr().err
+    assert main(["train", "--data", "synthetic", "--synthetic-body", "1.5", "--out", str(tmp_path)]) == 2
+    assert "--synthetic-body must be in [0, 1], got 1.5" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())

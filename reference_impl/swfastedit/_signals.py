@@ -17,12 +17,24 @@ from ..interactions import Click
 __all__: list[str] = []
 
 
-def heatmap(clicks: Sequence[Click], shape: tuple[int, ...], *, sigma: float) -> torch.Tensor:
-    """Guidance ``(2, *shape)`` float32 on CPU (fg, bg) for ``clicks`` in voxel units."""
+def heatmap(
+    clicks: Sequence[Click],
+    shape: tuple[int, ...],
+    *,
+    sigma: float,
+    device: str | torch.device = "cpu",
+) -> torch.Tensor:
+    """Guidance ``(2, *shape)`` float32 (fg, bg) for ``clicks`` in voxel units (Eq. 4).
+
+    ``device`` defaults to the CPU on purpose: the sliding-window path keeps the guidance
+    of the whole volume beside its CPU stitching state and moves only window batches to
+    the accelerator, so device memory does not grow with the volume.  Global inference
+    passes its own device (the whole volume goes there anyway).
+    """
     from reference_impl.guidance import gaussian_heatmap
 
-    out = gaussian_heatmap(list(clicks), shape, sigma=sigma, spacing=None, device="cpu")
-    return out.to(device="cpu", dtype=torch.float32)
+    out = gaussian_heatmap(list(clicks), shape, sigma=sigma, spacing=None, device=device)
+    return out.to(device=device, dtype=torch.float32)
 
 
 def footprint(sigma: float, ndim: int) -> tuple[int, ...]:

@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--synthetic-lesions", type=_range, default=(1, 2), help="min,max lesions")
     p.add_argument("--synthetic-distractors", type=_range, default=(2, 4),
                    help="min,max distractor blobs")
+    p.add_argument("--synthetic-body", type=float, default=0.0,
+                   help="probability of a phantom in a body with dark air around it (CT-like)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="last.pt to continue from")
     p.add_argument("--device", default=None)
@@ -108,9 +110,11 @@ def _train(args: argparse.Namespace) -> int:
     from .model import UNetConfig
     from .training import TrainConfig, train
 
+    if not 0 <= args.synthetic_body <= 1:
+        raise ValueError(f"--synthetic-body must be in [0, 1], got {args.synthetic_body}")
     vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
                         lesions=args.synthetic_lesions, distractors=args.synthetic_distractors,
-                        rng=args.seed)
+                        body=args.synthetic_body, rng=args.seed)
     cfg = TrainConfig(
         epochs=args.epochs, pretrain_epochs=args.pretrain_epochs, lr=args.lr,
         crop_size=args.crop_size, roi_size=args.roi_size, n_iterations=args.n_iterations,
@@ -122,6 +126,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.clicks < 1:
+        raise ValueError(f"--clicks must be >= 1, got {args.clicks}")
     _set_threads(args)
     import numpy as np
 

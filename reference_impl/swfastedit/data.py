@@ -98,6 +98,7 @@ def load_dataset(
     shape: tuple[int, ...] = (32, 64, 64),
     lesions: tuple[int, int] = (1, 2),
     distractors: tuple[int, int] = (2, 4),
+    body: float = 0.0,
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Load training/evaluation volumes.
@@ -108,9 +109,9 @@ def load_dataset(
         ``'synthetic'`` (phantoms from :func:`reference_impl.phantoms.make_phantoms`),
         ``'sample:<name>'`` (one bundled real case, e.g. ``sample:ct_spleen``), a folder
         (see :func:`find_pairs`) or an explicit list of pairs.
-    n_synthetic, shape, lesions, distractors, rng
-        Number, shape, lesion and distractor count ranges, and random source of the
-        synthetic phantoms (:func:`synthetic_volumes`).
+    n_synthetic, shape, lesions, distractors, body, rng
+        Number, shape, lesion and distractor count ranges, body probability and random
+        source of the synthetic phantoms (:func:`synthetic_volumes`).
 
     Returns
     -------
@@ -120,7 +121,7 @@ def load_dataset(
         s = str(source)
         if s == "synthetic":
             return synthetic_volumes(n_synthetic, shape, lesions=lesions, distractors=distractors,
-                                     rng=rng)
+                                     body=body, rng=rng)
         if s.startswith("sample:"):
             return [load_sample(name) for name in s[len("sample:"):].split(",")]
         pairs = find_pairs(s)
@@ -135,6 +136,7 @@ def synthetic_volumes(
     *,
     lesions: tuple[int, int] = (1, 2),
     distractors: tuple[int, int] = (2, 4),
+    body: float = 0.0,
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Phantoms where the image alone is ambiguous, so a model must use the clicks.
@@ -142,6 +144,13 @@ def synthetic_volumes(
     Each phantom (:func:`reference_impl.phantoms.make_phantom`) has ``lesions`` (inclusive
     range) labelled blobs and ``distractors`` unlabelled blobs of the *same* brightness, a
     random polarity (bright or dark objects, contrast 0.5-1.5) and radii of 4-14 voxels.
+
+    With probability ``body`` a phantom is placed in a "body": outside an elliptic cylinder
+    (axis along z, random half-axes of 80-110 % of the in-plane half-size) the image is set
+    to a dark "air" value far below the tissue (except within 2 voxels of the label), so
+    that after percentile normalisation (:func:`normalize_intensity`) the tissue sits high
+    in ``[0, 1]`` as it does in a CT, instead of in the middle.  ``body=0`` (default) draws
+    no extra random numbers.
 
     Examples
     --------
@@ -152,14 +161,35 @@ def synthetic_volumes(
     rng = np.random.default_rng(rng)
     vols = []
     for i in range(n):
-        sign = 1.0 if rng.random() < 0.5 else -1.0
+        dark = rng.random() >= 0.5
+        # make_phantom paints objects with ``max(background, contrast)``, so a negative
+        # contrast would leave them invisible; dark objects are made by negating the image.
         v = make_phantom(shape, n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
                          n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
                          radius_range=(4.0, 14.0),
-                         contrast=sign * rng.uniform(0.5, 1.5), rng=rng)
+                         contrast=rng.uniform(0.5, 1.5), rng=rng)
+        if dark:
+            v.image = -v.image
+        if body > 0 and rng.random() < body:
+            v.image = _add_air(v.image, v.label, rng)
         v.name = f"synthetic_{i:03d}"
         vols.append(v)
     return vols
+
+
+def _add_air(image: np.ndarray, label: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Set the outside of a random elliptic cylinder (axis: first axis) to dark "air"."""
+    from scipy import ndimage as ndi
+
+    shape = np.asarray(image.shape[-2:], dtype=np.float64)
+    half = (shape - 1) / 2
+    radii = half * rng.uniform(0.8, 1.1, size=2)
+    centre = half + rng.uniform(-0.1, 0.1, size=2) * half
+    yy, xx = np.ogrid[: image.shape[-2], : image.shape[-1]]
+    inside = ((yy - centre[0]) / radii[0]) ** 2 + ((xx - centre[1]) / radii[1]) ** 2 <= 1
+    keep = np.broadcast_to(inside, image.shape) | ndi.binary_dilation(label > 0, iterations=2)
+    air = float(image.min()) - 3.0 + 0.05 * rng.standard_normal(image.shape)
+    return np.where(keep, image, air).astype(np.float32)
 
 
 def data_fingerprint(volumes: Sequence[Volume]) -> str:

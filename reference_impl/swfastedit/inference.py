@@ -324,12 +324,12 @@ class SWFastEditPredictor:
     def _predict_global(self, clicks: list[Click]) -> torch.Tensor:
         st = self._state
         shape = st["image"].shape[1:]
-        guid = _signals.heatmap(clicks, shape, sigma=self.sigma)
-        x = torch.cat([st["image"], guid])[None]
+        guid = _signals.heatmap(clicks, shape, sigma=self.sigma, device=self.device)
+        x = torch.cat([st["image"].to(self.device), guid])[None]
         div = self.divisor or (1,) * len(shape)
         extra = [(-s) % d for s, d in zip(shape, div, strict=True)]
         pad = [v for e in reversed(extra) for v in (0, e)]
-        x = torch.nn.functional.pad(x.to(self.device), pad)
+        x = torch.nn.functional.pad(x, pad)
         with self._autocast():
             logits = self.network(x)
         logits = logits[(0, slice(None), *(slice(0, s) for s in shape))].float()

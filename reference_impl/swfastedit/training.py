@@ -57,7 +57,17 @@ class TrainConfig:
     net: dict = field(default_factory=lambda: UNetConfig().to_dict())
 
     def __post_init__(self) -> None:
+        from ..robot_users import get_robot_user
+
         self.crop_size, self.roi_size = tuple(self.crop_size), tuple(self.roi_size)
+        get_robot_user(self.robot_user)  # ValueError naming the known robot users
+        if self.epochs < 0 or self.pretrain_epochs < 0 or self.epochs + self.pretrain_epochs < 1:
+            raise ValueError(f"epochs and pretrain_epochs must be >= 0 with a sum >= 1, got "
+                             f"epochs={self.epochs}, pretrain_epochs={self.pretrain_epochs}")
+        if self.n_iterations < 0:
+            raise ValueError(f"n_iterations must be >= 0, got {self.n_iterations}")
+        if not self.lr > 0:
+            raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.iterations not in ("fixed", "random"):
             raise ValueError(f"iterations must be one of ['fixed', 'random'], got {self.iterations!r}")
         if self.dice_stop is not None and not 0 < self.dice_stop <= 1:
