@@ -42,3 +42,18 @@ def test_docs_quote_the_committed_cpu_results():
     g = res["gdt_vs_dijkstra"]
     assert f"{g['max_abs_error']:.1e}" in doc and f"{g['max_rel_error']:.1e}" in doc
     assert re.search(re.escape(res["command"]), doc)
+
+
+def test_machine_names_the_gpu_and_cuda_results_file(monkeypatch, tmp_path):
+    """A CUDA run records the GPU's name and writes bench/results/guidance_cuda.json."""
+    import torch
+
+    from reference_impl.guidance import bench
+
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda dev=None: "NVIDIA H200")
+    info = bench._machine(torch.device("cuda"))
+    assert info["gpu"] == "NVIDIA H200" and info["device"] == "cuda"
+    assert "gpu" not in bench._machine(torch.device("cpu"))
+    args = build_parser().parse_args(["bench", "guidance", "--device", "cuda"])
+    assert args.shape == (400, 400, 352) and args.clicks == 10 and args.out is None
+    assert args.naive_max_voxels < 400 * 400 * 352  # no full-volume Dijkstra at that size

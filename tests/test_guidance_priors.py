@@ -145,3 +145,12 @@ def test_positional_encodings_match_formula():
     )
     with pytest.raises(ValueError, match=re.escape("embedding for label 1 must have shape (18,)")):
         positional_encoding(clicks, n_bands=k, embeddings={1: np.zeros(3)}, device="cpu")
+
+
+def test_location_prior_follows_eq29_not_the_prose_at_the_click():
+    """The prose gives 255 at the click; Eq. 29's inclusive sum counts the click pixel (254)."""
+    edges = np.zeros((9, 9), bool)
+    lp = location_prior([Click(1, (4, 4))], (9, 9), edges=edges, device="cpu")[0]
+    assert float(lp[4, 4]) == 254.0 and float(lp[4, 5]) == 253.0 and float(lp[5, 5]) == 251.0
+    edges[4, 4] = True  # an edge under the click costs 10 already there
+    assert float(location_prior([Click(1, (4, 4))], (9, 9), edges=edges, device="cpu")[0, 4, 4]) == 245.0

@@ -235,6 +235,29 @@ def geodesic_distance_transform(
 def truncate_top(dist: torch.Tensor, theta: float) -> torch.Tensor:
     """Replace the largest ``theta`` % of finite values by the largest retained one (H2).
 
+    Parameters
+    ----------
+    dist : torch.Tensor
+        Distances of any shape (one channel); ``inf`` values are left as they are.
+    theta : float
+        Percentage in ``[0, 100]`` of the largest finite values to discard.
+
+    Returns
+    -------
+    torch.Tensor
+        ``dist`` with every value above the ``ceil((1 - θ/100) N)``-th smallest finite value
+        replaced by that value (``dist`` itself when ``theta == 0``).
+
+    Raises
+    ------
+    ValueError
+        ``theta`` negative, above 100 or not finite.
+
+    Notes
+    -----
+    Hyperparameter (H2) of thesis §3.2.1.2: "discard the top θ ∈ {0, 10, 30, 50} % of distance
+    values" of Eq. (7)-(8), θ = 10 % being the best setting (§3.2.2).
+
     Examples
     --------
     >>> import torch
