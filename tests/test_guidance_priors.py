@@ -153,4 +153,7 @@ def test_location_prior_follows_eq29_not_the_prose_at_the_click():
     lp = location_prior([Click(1, (4, 4))], (9, 9), edges=edges, device="cpu")[0]
     assert float(lp[4, 4]) == 254.0 and float(lp[4, 5]) == 253.0 and float(lp[5, 5]) == 251.0
     edges[4, 4] = True  # an edge under the click costs 10 already there
-    assert float(location_prior([Click(1, (4, 4))], (9, 9), edges=edges, device="cpu")[0, 4, 4]) == 245.0
+    assert (
+        float(location_prior([Click(1, (4, 4))], (9, 9), edges=edges, device="cpu")[0, 4, 4])
+        == 245.0
+    )

@@ -76,9 +76,7 @@ def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool) -> None
     n, plane = dm.shape[0], dm.dim() - 2
     inner = (slice(None), *[slice(1, -1)] * plane)
     plane_shape = tuple(m - 2 for m in dm.shape[2:])
-    views = [
-        (i, (slice(None), *_window(off, plane_shape))) for i, off in enumerate(_shifts(plane))
-    ]
+    views = [(i, (slice(None), *_window(off, plane_shape))) for i, off in enumerate(_shifts(plane))]
     dims = tuple(range(-plane, 0))
     order = range(1, n) if step == 1 else range(n - 2, -1, -1)
     for k in order:
