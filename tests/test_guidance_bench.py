@@ -53,6 +53,9 @@ def test_machine_names_the_gpu_and_cuda_results_file(monkeypatch, tmp_path):
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda dev=None: "NVIDIA H200")
     info = bench._machine(torch.device("cuda"))
     assert info["gpu"] == "NVIDIA H200" and info["device"] == "cuda"
+    assert info["gdt_cuda_graphs"] is True
+    monkeypatch.setenv("ISEG_GDT_CUDA_GRAPHS", "0")
+    assert bench._machine(torch.device("cuda"))["gdt_cuda_graphs"] is False
     assert "gpu" not in bench._machine(torch.device("cpu"))
     args = build_parser().parse_args(["bench", "guidance", "--device", "cuda"])
     assert args.shape == (400, 400, 352) and args.clicks == 10 and args.out is None

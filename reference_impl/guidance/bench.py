@@ -234,6 +234,7 @@ def _machine(dev: torch.device) -> dict:
     }
     if dev.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(dev)
+        info["gdt_cuda_graphs"] = os.environ.get("ISEG_GDT_CUDA_GRAPHS", "1") != "0"
     try:
         info["git_commit"] = subprocess.run(
             ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import warnings
 from collections.abc import Sequence
 
@@ -104,12 +105,14 @@ def _gdt(
 
     The edge weights depend only on the image, so they are computed once per call (``2 D``
     cost tensors of ``3^(D-1)`` weights per voxel), not once per round.  On CUDA
-    (``graphs=None`` -> ``img.is_cuda``) the first round runs eagerly and the following
-    rounds replay a CUDA graph of one round, removing the per-slice launch overhead.
+    (``graphs=None`` -> ``img.is_cuda``, unless the environment sets
+    ``ISEG_GDT_CUDA_GRAPHS=0``) the first round runs eagerly and the following rounds replay
+    a CUDA graph of one round, removing the per-slice launch overhead.
     """
     nd = img.dim()
     fused = img.is_cuda if fused is None else fused
-    graphs = img.is_cuda if graphs is None else graphs
+    if graphs is None:
+        graphs = img.is_cuda and os.environ.get("ISEG_GDT_CUDA_GRAPHS", "1") != "0"
     d = torch.where(seeds, 0.0, math.inf).to(torch.float32)
     if d.numel() == 0 or not bool(seeds.any()):
         return d
