@@ -25,6 +25,7 @@ __all__ = [
     "df_to_csv",
     "taxonomy_dot",
     "comparison_dot",
+    "leaf_legend_html",
     "slice_figure",
 ]
 
@@ -254,17 +255,17 @@ def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
         lines.append(f"  {_dot_quote(n)} [{attrs}];")
     for a, b in g.edges:
         lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)};")
-    used = [lf for lf in leaf_ids if any(d.get("leaf") == lf for _, d in g.nodes(data=True))]
-    if used:  # legend: one box per leaf present, stacked
-        lines.append('  subgraph cluster_legend { label="leaf"; fontsize=9; '
-                     'node [shape=box, style=filled, fontsize=8];')
-        for lf in used:
-            lines.append(f'    "legend_{lf}" [label="{lf}", fillcolor="{colour[lf]}"];')
-        for a, b in zip(used, used[1:], strict=False):
-            lines.append(f'    "legend_{a}" -> "legend_{b}" [style=invis];')
-        lines.append("  }")
     lines.append("}")
     return "\n".join(lines)
+
+
+def leaf_legend_html(leaf_ids: Sequence[str]) -> str:
+    """HTML colour swatches of the leaves as drawn by :func:`comparison_dot` (fixed content)."""
+    items = [f'<span style="background:{_LEAF_PALETTE[i % len(_LEAF_PALETTE)]};'
+             'padding:1px 6px;border:1px solid #999;border-radius:3px;margin-right:4px;'
+             f'font-size:0.8em">{lf}</span>' for i, lf in enumerate(leaf_ids)]
+    return ("Leaf colours: " + "".join(items)
+            + ' <span style="font-size:0.8em">(white: branch only or unknown)</span>')
 
 
 def _draw_interactions(ax: Any, interactions: Sequence[Any], z: int) -> int:

@@ -202,7 +202,13 @@ def test_graph_leaf_filter():
     _ok(at)
     assert 0 < int(at.metric[0].value) < before
     dot = at.get("graphviz_chart")[0].proto.spec
-    assert '"legend_T3.2"' in dot and "->" in dot
+    from taxonomy.graph import build_comparison_graph
+
+    g = build_comparison_graph()
+    t32 = [d["ref"] for n, d in g.nodes(data=True)
+           if d["kind"] == "reviewed" and d["leaf"] == "T3.2" and g.degree(n) > 0]
+    assert t32 and all(f'label="[{r}]"' in dot for r in t32)
+    assert any("Leaf colours:" in m.value and "T3.2" in m.value for m in at.markdown)
 
 
 # ------------------------------------------------------------------ benchmarks, errors

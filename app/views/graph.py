@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.components import comparison_dot
+from app.components import comparison_dot, leaf_legend_html
 from app.state import get_kb
 from kb.vocab import LEAF_IDS
 from taxonomy.graph import (
@@ -49,6 +49,7 @@ m1.metric("Reviewed methods shown", len([n for n in sub if g.nodes[n]["kind"] ==
 m2.metric("External methods shown", len([n for n in sub if g.nodes[n]["kind"] != "reviewed"]))
 m3.metric("Comparisons shown", sub.number_of_edges())
 if sub.number_of_nodes():
+    st.markdown(leaf_legend_html(LEAF_IDS), unsafe_allow_html=True)
     st.graphviz_chart(comparison_dot(sub, LEAF_IDS), width="stretch")
 else:
     st.info("No method matches these filters.")
