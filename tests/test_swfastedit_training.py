@@ -147,7 +147,9 @@ def test_summarize_metrics():
 def test_training_smoke_checkpoint_and_resume(tmp_path):
     vols = make_phantoms(3, (16, 24, 24), rng=1)
     cfg = TrainConfig(epochs=2, pretrain_epochs=1, dice_stop=0.9, **TINY)
+    state = torch.get_rng_state()
     meta = train(vols, cfg, out_dir=tmp_path, log=lambda _: None)
+    assert torch.equal(torch.get_rng_state(), state)  # no global seeding
     assert meta["epoch"] == 3 and len(meta["metrics"]) == 3
     assert [m["interactive"] for m in meta["metrics"]] == [False, True, True]
     assert meta["metrics"][0]["clicks"] == 0 and meta["metrics"][1]["clicks"] > 0
@@ -244,3 +246,13 @@ def test_cli_rejects_bad_values_naming_them(tmp_path, capsys):
     assert main(["train", "--data", "synthetic", "--synthetic-body", "1.5", "--out", str(tmp_path)]) == 2
     assert "--synthetic-body must be in [0, 1], got 1.5" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())
+
+
+def test_cuda_bench_defaults_cover_the_issue_range():
+    """Issue 6: 50 M to 500 M voxels, including the 400 x 400 x 352 reference volume."""
+    from reference_impl.swfastedit.benchmark import DEFAULTS
+
+    d = DEFAULTS["cuda"]
+    voxels = [int(np.prod(s)) for s in d["sizes"]]
+    assert (400, 400, 352) in d["sizes"] and d["roi"] == (128, 128, 128)
+    assert 50e6 <= min(voxels) and max(voxels) <= 500e6 and max(voxels) > 400e6

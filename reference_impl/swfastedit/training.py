@@ -206,12 +206,13 @@ def train(
     if device is None and torch.cuda.is_available() and world > 1:
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     device = resolve_device(device)
-    torch.manual_seed(config.seed)
     rng = np.random.default_rng([config.seed, rank])
     vols = [Volume(normalize_intensity(v.image, method=config.normalize), v.label, v.spacing,
                    v.affine, v.name) for v in volumes]
     fingerprint = data_fingerprint(volumes)
-    net = build_network(UNetConfig(**config.net)).to(device)
+    with torch.random.fork_rng(devices=[]):  # seeded initial weights, global RNG untouched
+        torch.manual_seed(config.seed)
+        net = build_network(UNetConfig(**config.net)).to(device)
     total_epochs = config.pretrain_epochs + config.epochs
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     mine = vols[rank::world] or vols[:1]
