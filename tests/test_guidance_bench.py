@@ -22,6 +22,10 @@ def test_cli_registers_bench_guidance():
     assert args.shape == (8, 9, 10) and args.clicks == 2 and args.device == "cpu"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["bench", "guidance", "--shape", "8,9"])
+    for kw, msg in [({"repeats": 0}, "repeats must be an integer >= 1, got 0"),
+                    ({"n_clicks": -1}, "n_clicks must be an integer >= 1, got -1")]:  # fmt: skip
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            run_benchmark(shape=(4, 4, 4), device="cpu", **kw)
 
 
 def test_benchmark_signals_match_naive_references():
@@ -42,6 +46,13 @@ def test_docs_quote_the_committed_cpu_results():
     g = res["gdt_vs_dijkstra"]
     assert f"{g['max_abs_error']:.1e}" in doc and f"{g['max_rel_error']:.1e}" in doc
     assert re.search(re.escape(res["command"]), doc)
+
+
+def test_cli_rejects_bad_counts_naming_the_flag(capsys):
+    from app.cli import main
+
+    assert main(["bench", "guidance", "--device", "cpu", "--clicks", "0"]) == 2
+    assert "--clicks must be >= 1, got 0" in capsys.readouterr().err
 
 
 def test_machine_names_the_gpu_and_cuda_results_file(monkeypatch, tmp_path):

@@ -38,6 +38,9 @@ def _bench(args: argparse.Namespace) -> int:
     from reference_impl.device import resolve_device
     from reference_impl.guidance.bench import format_table, run_benchmark, save
 
+    for flag, value in (("--clicks", args.clicks), ("--repeats", args.repeats)):
+        if value < 1:
+            raise ValueError(f"{flag} must be >= 1, got {value}")
     dev = resolve_device(args.device)
     if args.threads is not None:
         if args.threads < 1:
