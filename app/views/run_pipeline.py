@@ -47,8 +47,9 @@ if budget != "small" and resolve_device(device).type != "cuda":
                "Cancel stops it at the next progress report.")
 max_mb = float(st.get_option("server.maxUploadSize") or MAX_UPLOAD_MB)
 if source == "synthetic":
-    st.caption("Distinct synthetic phantoms (lesion-like blobs plus bright distractors) are "
-               "generated for training and evaluation.")
+    st.caption("Distinct synthetic phantoms are generated for training and evaluation: "
+               "labelled lesion-like blobs plus unlabelled look-alikes, so the image alone is "
+               "ambiguous and the interactions matter.")
 elif source == "sample":
     cases = list_cases()
     if cases:
