@@ -74,7 +74,17 @@ def test_local_corrective_inference_equals_full_sliding_window(seed, shape):
     clicks: list[Click] = []
     total = 0
     corner = Click(1, tuple(s - 1 for s in shape))  # a click on the far border
+    padded = tuple(max(s, r) for s, r in zip(shape, ROI, strict=True))
+    grid, pad_lo = window_grid(padded, ROI), np.array([(p - s) // 2 for s, p in zip(shape, padded, strict=True)])
+
+    def touched(c):  # brute force: windows overlapping the click's 4-sigma heatmap box
+        lo = np.maximum(np.array(c.index) + pad_lo - 4, pad_lo)
+        hi = np.minimum(np.array(c.index) + pad_lo + 5, pad_lo + np.array(shape))
+        return {i for i, sl in enumerate(grid.slices)
+                if all(a.start < h and a.stop > low for a, low, h in zip(sl, lo, hi, strict=True))}
+
     for step in range(9):
+        before = list(clicks)
         if step == 4:
             clicks = clicks[:-1]  # undo
         elif step == 5:
@@ -90,6 +100,9 @@ def test_local_corrective_inference_equals_full_sliding_window(seed, shape):
             assert out.windows == n_all
         elif n_all > 8:
             assert 0 < out.windows < n_all
+        if step > 0 and step != 6:  # one click added or removed: exactly its windows re-run
+            (diff,) = set(clicks) ^ set(before) or {clicks[-1]}
+            assert out.windows == len(touched(diff)), (step, out.windows, len(touched(diff)))
     assert pred.n_forward == total
 
 

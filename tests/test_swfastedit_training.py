@@ -98,6 +98,10 @@ def test_synthetic_phantoms_show_their_objects_in_both_polarities():
     assert min(gaps) < 0 < max(gaps), gaps  # both bright and dark objects occur
     same = synthetic_volumes(3, (24, 32, 32), rng=3, body=0.0)
     assert all((a.image == b.image).all() for a, b in zip(vols, same, strict=False))
+    low = synthetic_volumes(12, (24, 32, 32), rng=3, contrast=(0.1, 0.1))  # faint objects
+    faint = [abs(float(normalize_intensity(v.image)[v.label > 0].mean()
+                       - normalize_intensity(v.image)[v.label == 0].mean())) for v in low]
+    assert max(faint) < min(abs(g) for g in gaps), (faint, gaps)
     for v in synthetic_volumes(3, (24, 32, 32), rng=3, body=1.0):  # CT-like: air around a body
         x = normalize_intensity(v.image)
         air = x < 0.1
@@ -245,6 +249,13 @@ def test_cli_rejects_bad_values_naming_them(tmp_path, capsys):
     assert "--clicks must be >= 1, got 0" in capsys.readouterr().err
     assert main(["train", "--data", "synthetic", "--synthetic-body", "1.5", "--out", str(tmp_path)]) == 2
     assert "--synthetic-body must be in [0, 1], got 1.5" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--data", "synthetic", "--synthetic-contrast", "0,1", "--out", str(tmp_path)])
+    assert "expected 0 < min <= max, got '0,1'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match=re.escape("contrast must be a range 0 < min <= max, got (2.0, 1.0)")):
+        load_dataset("synthetic", contrast=(2.0, 1.0))
+    with pytest.raises(ValueError, match=re.escape("body must be a probability in [0, 1], got -0.5")):
+        load_dataset("synthetic", body=-0.5)
     assert not any(tmp_path.iterdir())
 
 

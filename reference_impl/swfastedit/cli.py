@@ -33,6 +33,17 @@ def _range(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+def _floats2(text: str) -> tuple[float, float]:
+    """Parse a ``"min,max"`` float range with ``0 < min <= max``."""
+    try:
+        lo, hi = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected min,max numbers, got {text!r}") from None
+    if not 0 < lo <= hi:
+        raise argparse.ArgumentTypeError(f"expected 0 < min <= max, got {text!r}")
+    return lo, hi
+
+
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     """Register ``train``, ``evaluate`` and ``bench swfastedit``."""
     p = sub.add_parser("train", help="train SW-FastEdit with simulated clicks (thesis §4.1.2)")
@@ -57,6 +68,8 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
                    help="min,max distractor blobs")
     p.add_argument("--synthetic-body", type=float, default=0.0,
                    help="probability of a phantom in a body with dark air around it (CT-like)")
+    p.add_argument("--synthetic-contrast", type=_floats2, default=(0.5, 1.5),
+                   help="min,max object contrast (noise sd 0.25)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="last.pt to continue from")
     p.add_argument("--device", default=None)
@@ -114,7 +127,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError(f"--synthetic-body must be in [0, 1], got {args.synthetic_body}")
     vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
                         lesions=args.synthetic_lesions, distractors=args.synthetic_distractors,
-                        body=args.synthetic_body, rng=args.seed)
+                        body=args.synthetic_body, contrast=args.synthetic_contrast, rng=args.seed)
     cfg = TrainConfig(
         epochs=args.epochs, pretrain_epochs=args.pretrain_epochs, lr=args.lr,
         crop_size=args.crop_size, roi_size=args.roi_size, n_iterations=args.n_iterations,

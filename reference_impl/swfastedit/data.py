@@ -99,6 +99,7 @@ def load_dataset(
     lesions: tuple[int, int] = (1, 2),
     distractors: tuple[int, int] = (2, 4),
     body: float = 0.0,
+    contrast: tuple[float, float] = (0.5, 1.5),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Load training/evaluation volumes.
@@ -109,19 +110,23 @@ def load_dataset(
         ``'synthetic'`` (phantoms from :func:`reference_impl.phantoms.make_phantoms`),
         ``'sample:<name>'`` (one bundled real case, e.g. ``sample:ct_spleen``), a folder
         (see :func:`find_pairs`) or an explicit list of pairs.
-    n_synthetic, shape, lesions, distractors, body, rng
-        Number, shape, lesion and distractor count ranges, body probability and random
-        source of the synthetic phantoms (:func:`synthetic_volumes`).
+    n_synthetic, shape, lesions, distractors, body, contrast, rng
+        Number, shape, lesion and distractor count ranges, body probability, contrast
+        range and random source of the synthetic phantoms (:func:`synthetic_volumes`).
 
     Returns
     -------
     list of Volume
     """
+    if not 0 < contrast[0] <= contrast[1]:
+        raise ValueError(f"contrast must be a range 0 < min <= max, got {tuple(contrast)}")
+    if not 0 <= body <= 1:
+        raise ValueError(f"body must be a probability in [0, 1], got {body}")
     if isinstance(source, str | Path):
         s = str(source)
         if s == "synthetic":
             return synthetic_volumes(n_synthetic, shape, lesions=lesions, distractors=distractors,
-                                     body=body, rng=rng)
+                                     body=body, contrast=contrast, rng=rng)
         if s.startswith("sample:"):
             return [load_sample(name) for name in s[len("sample:"):].split(",")]
         pairs = find_pairs(s)
@@ -137,13 +142,15 @@ def synthetic_volumes(
     lesions: tuple[int, int] = (1, 2),
     distractors: tuple[int, int] = (2, 4),
     body: float = 0.0,
+    contrast: tuple[float, float] = (0.5, 1.5),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Phantoms where the image alone is ambiguous, so a model must use the clicks.
 
     Each phantom (:func:`reference_impl.phantoms.make_phantom`) has ``lesions`` (inclusive
     range) labelled blobs and ``distractors`` unlabelled blobs of the *same* brightness, a
-    random polarity (bright or dark objects, contrast 0.5-1.5) and radii of 4-14 voxels.
+    random polarity (bright or dark objects, contrast drawn uniformly from ``contrast``,
+    against a noise standard deviation of 0.25) and radii of 4-14 voxels.
 
     With probability ``body`` a phantom is placed in a "body": outside an elliptic cylinder
     (axis along z, random half-axes of 80-110 % of the in-plane half-size) the image is set
@@ -167,7 +174,7 @@ def synthetic_volumes(
         v = make_phantom(shape, n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
                          n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
                          radius_range=(4.0, 14.0),
-                         contrast=rng.uniform(0.5, 1.5), rng=rng)
+                         contrast=rng.uniform(*contrast), rng=rng)
         if dark:
             v.image = -v.image
         if body > 0 and rng.random() < body:
