@@ -444,6 +444,15 @@ def exp_gdt_map(
     torch.Tensor
         ``(2, *shape)`` float32 in ``[0, 1]``: 0 at the seeds; a channel without clicks is 1.
 
+    Raises
+    ------
+    ValueError
+        As :func:`gdt_map`.
+
+    Notes
+    -----
+    Eq. (9): ``exp-GDT(v, C) = 1 - exp(-GDT(v, C))`` with GDT of Eq. (8).
+
     Examples
     --------
     >>> import torch
