@@ -267,3 +267,9 @@ def test_cuda_bench_defaults_cover_the_issue_range():
     voxels = [int(np.prod(s)) for s in d["sizes"]]
     assert (400, 400, 352) in d["sizes"] and d["roi"] == (128, 128, 128)
     assert 50e6 <= min(voxels) and max(voxels) <= 500e6 and max(voxels) > 400e6
+
+
+def test_nrrd_folder_of_real_pairs(shared_data):
+    vols = load_dataset(shared_data / "pyradiomics_lesions")  # <case>_image.nrrd + <case>_label.nrrd
+    assert [(v.shape, int(v.label.sum())) for v in vols] == [
+        ((25, 256, 256), 4137), ((23, 256, 256), 453), ((21, 120, 45), 143)]
