@@ -52,6 +52,7 @@ class AddClickSignald(MapTransform):
         allow_missing_keys: bool = False,
         **params: object,
     ) -> None:
+        """Look up ``signal`` in the registry once (unknown names raise ``ValueError``)."""
         super().__init__(keys, allow_missing_keys)
         self.func = get_signal(signal)
         self.clicks_key = clicks_key
