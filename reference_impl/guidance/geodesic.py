@@ -162,7 +162,8 @@ def _capture_round(one_round, device: torch.device):
     torch.cuda.current_stream(device).wait_stream(side)
     try:
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
+        # thread_local: CUDA work of other threads (e.g. other Streamlit sessions) stays legal
+        with torch.cuda.graph(graph, capture_error_mode="thread_local"):
             one_round()
     except RuntimeError as err:  # pragma: no cover - needs CUDA
         warnings.warn(f"CUDA graph capture of the GDT sweeps failed ({err}); running eagerly",
