@@ -180,3 +180,9 @@ def test_config_yaml_reproduces_run(tmp_path, capsys):
     ma = json.loads((a / "metrics.json").read_text())
     mb = json.loads((b / "metrics.json").read_text())
     assert ma["dice"] == mb["dice"] and len(ma["dice"]) == 3
+
+
+def test_cli_list(capsys):
+    assert main(["run", "--list"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == len(PIPELINES) and lines[0].split()[:2] == ["T1.1", list(PIPELINES)[0]]

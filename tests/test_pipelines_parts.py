@@ -78,15 +78,16 @@ def test_postprocess_click_rules():
     assert far[0, 10, 2] and far.sum() == 32 + 13  # a disk of radius 2 in 2D-like slab: 13 px
 
 
-def test_postprocess_boundary_click_refines_with_random_walker():
+def test_postprocess_boundary_click_refines_locally_with_random_walker():
     probs = np.zeros((1, 20, 24), np.float32)
-    probs[0, 4:16, 4:20] = 0.9    # predicted component: object 4:16 x 4:16 plus a rim
+    probs[0, 4:16, 4:16] = 0.95   # confident object
+    probs[0, 4:16, 16:20] = 0.7   # uncertain rim attached to it
     img = np.zeros_like(probs)
-    img[0, 4:16, 4:16] = 1.0      # the object is bright, the rim 16:20 is not
+    img[0, 4:16, 4:16] = 1.0      # the object is bright, the rim is not
     out = postprocess(probs, img, [Click(0, (0, 10, 18))])  # negative click in the rim
-    assert out[0, 4:16, 4:16].all(), "the object's core must stay"
-    assert not out[0, 4:16, 18:20].any(), "the rim must go"
-    assert out[0, 4:16, 16:18].sum() < 0.5 * 24
+    assert out[0, 4:16, 4:16].all(), "the confident object must stay"
+    assert not out[0, 5:16, 16:20].any(), "the rim near the click must go"
+    assert out[0, 4, 19], "voxels farther than EDIT_RADIUS from the click are not edited"
 
 
 def test_scribble_labels_and_slice_encoding():

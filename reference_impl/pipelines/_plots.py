@@ -86,10 +86,10 @@ def overlay(traj: Trajectory, path: Path, *, title: str) -> None:
     g = step.guidance
     if g is not None and g.shape[0] > 0:
         fg = np.ma.masked_equal(g[0][z], 0)
-        axes[1].imshow(fg, cmap="autumn", alpha=0.7, vmin=0, vmax=max(float(g[0].max()), 1e-6))
+        axes[1].imshow(fg, cmap="Oranges", alpha=0.7, vmin=0, vmax=max(float(g[0].max()), 1e-6))
         if g.shape[0] > 1:
             bg = np.ma.masked_equal(g[-1][z], 0)
-            axes[1].imshow(bg, cmap="winter", alpha=0.6, vmin=0,
+            axes[1].imshow(bg, cmap="Blues", alpha=0.6, vmin=0,
                            vmax=max(float(g[-1].max()), 1e-6))
     _draw_interactions(axes[1], step.interactions, z)
     axes[1].set_title("guidance signal (fg orange, bg blue)", fontsize=8)

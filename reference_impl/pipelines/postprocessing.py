@@ -8,10 +8,13 @@ the prediction without touching the network:
   maximum depth) and no positive click is removed: the user rejects the object;
 * any other component with a negative click gets a boundary correction: the random walker
   (:func:`skimage.segmentation.random_walker`) in its bounding box, seeded with background
-  outside the component and on the negative click disks (radius 2), foreground on its core
-  and on the positive click disks;
+  outside the component and on the negative click disks (radius 2), foreground where the
+  network is confident (``probs > 0.9``) and on the positive click disks, applied only within
+  6 voxels of the negative clicks (a click edits locally);
 * a positive click outside the result adds the connected component of the softer mask
-  ``probs > 0.2`` around it (or a disk of radius 2 when the click lies outside it).
+  ``probs > 0.2`` around it within a radius of 4 voxels (a disk of radius 2 when the click
+  lies outside the soft mask).  Where click disks of both labels overlap, the seeds are the
+  click voxels themselves.
 
 The edit is a pure function of the base probabilities and the full click list.
 """
@@ -37,22 +40,30 @@ LOW_THRESHOLD = 0.2
 """Probability threshold of the mask a positive click grows from."""
 CORE = 0.5
 """A click is in a component's core when its depth (EDT) is >= CORE times the maximum."""
+EDIT_RADIUS = 6.0
+"""A boundary correction changes voxels only within this radius (voxels) of its negative click."""
+GROW_RADIUS = 4.0
+"""A positive click adds soft-mask voxels only within this radius (voxels) around it."""
+CONFIDENT = 0.9
+"""Probability above which the random walker keeps a voxel as a foreground seed."""
 
 
-def _random_walker_refine(image, comp, pos, neg) -> np.ndarray:
+def _random_walker_refine(image, probs, comp, pos, neg, near) -> np.ndarray:
     """Boundary correction of component ``comp``: a random walker in its bounding box seeded
-    with the background outside ``comp`` and the negative click disks, and the foreground
-    in the component's core (EDT >= half its maximum) and the positive click disks."""
+    with foreground where the network is confident (``probs > 0.9``) and on the positive click
+    disks, background outside the component and on the negative click disks; the uncertain
+    rest of the component is left to the walker.  Only voxels in ``near`` (close to the
+    negative clicks) may change."""
     from skimage.segmentation import random_walker
 
     idx = np.argwhere(comp)
     lo, hi = np.maximum(idx.min(0) - 2, 0), np.minimum(idx.max(0) + 3, comp.shape)
     sl = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
     c = comp[sl]
-    depth = ndi.distance_transform_edt(c)
     seeds = np.where(c, 0, 2).astype(np.int32)
-    seeds[(depth >= CORE * depth.max()) | (pos[sl] & c)] = 1
-    seeds[neg[sl]] = 2
+    seeds[c & (probs[sl] > CONFIDENT)] = 1
+    seeds[neg[sl] & ~pos[sl]] = 2
+    seeds[pos[sl] & ~neg[sl] & c] = 1
     out = np.zeros_like(comp)
     if (seeds == 1).any() and (seeds == 0).any():
         with warnings.catch_warnings():  # probabilities a hair outside [0, 1]: harmless here
@@ -61,7 +72,7 @@ def _random_walker_refine(image, comp, pos, neg) -> np.ndarray:
         out[sl] = (rw == 1) & c
     else:
         out[sl] = seeds == 1
-    return out
+    return out | (comp & ~near)
 
 
 def _in_core(comp: np.ndarray, points: np.ndarray) -> bool:
@@ -87,13 +98,17 @@ def postprocess(probs: np.ndarray, image: np.ndarray, clicks: list[Click]) -> np
         elif not (comp & pos_pts).any() and _in_core(comp, neg_pts):
             continue  # a negative click in the core rejects the whole object
         else:
-            out |= _random_walker_refine(image, comp, g[0], g[1])
+            negs = [c for c in clicks if not c.label and comp[c.index]]
+            near = disk(negs, shape, sigma=EDIT_RADIUS, device="cpu")[1].numpy() > 0
+            out |= _random_walker_refine(image, probs, comp, g[0], g[1], near)
     soft, _ = ndi.label(probs > LOW_THRESHOLD)
     for c in clicks:
         if c.label and not out[c.index]:
-            grow = (soft == soft[c.index]) if soft[c.index] else (
+            near = disk([c], shape, sigma=GROW_RADIUS, device="cpu")[0].numpy() > 0
+            grow = near & (soft == soft[c.index]) if soft[c.index] else (
                 disk([c], shape, sigma=DISK_RADIUS, device="cpu")[0].numpy() > 0)
-            out |= grow & ~g[1]
+            out |= grow & ~(g[1] & ~g[0])
+    out[pos_pts] = True
     return out & ~neg_pts
 
 
