@@ -165,7 +165,7 @@ def test_leaf_small_budget(tmp_path, leaf):
         assert (out / "weak_labels").is_dir() and m["weak_label_files"] == b.n_train
     else:
         assert len(m["dice"]) == b.n_interactions + 1
-        assert m["final"] > m["initial"] + 0.05, f"Dice did not improve: {m['dice']}"
+        assert m["final"] > m["initial"] + 0.03, f"Dice did not improve: {m['dice']}"
         assert m["final"] > 0.4, f"final Dice too low: {m['dice']}"
         assert 0.0 <= m["auc"] <= 1.0 and "NoC@90" in m
 

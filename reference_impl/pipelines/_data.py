@@ -24,6 +24,9 @@ _EXTS = (".nii", ".nii.gz", ".nrrd", ".nhdr")
 SYNTHETIC_KINDS = ("ambiguous", "plain", "distractors", "shifted")
 SHIFTED_CONTRAST = -1.0
 """Lesion contrast of the evaluation phantoms of the 'shifted' kind (dark, not bright)."""
+AMBIGUOUS_DISTRACTORS = (3, 5)
+"""Distractor count range of the 'ambiguous' phantoms (one lesion each): in 32^3 volumes
+distractors touching the lesion are dropped, so fewer than three leave little ambiguity."""
 N_DISTRACTORS = 3
 """Distractor blobs per phantom of the 'distractors' kind (bright, unlabelled, lesion-like)."""
 
@@ -79,7 +82,8 @@ def _resolve(data, budget: Budget, seed: int,
         elif synthetic == "distractors":
             vols = make_phantoms(n, budget.shape, rng=seed, n_distractors=N_DISTRACTORS)
         else:
-            vols = synthetic_volumes(n, budget.shape, rng=seed)
+            vols = synthetic_volumes(n, budget.shape, lesions=(1, 1),
+                                     distractors=AMBIGUOUS_DISTRACTORS, rng=seed)
         return vols[: budget.n_train], vols[budget.n_train:], f"synthetic phantoms ({synthetic})"
     name = s.removeprefix("sample:")
     if name in SAMPLE_CASES:
