@@ -53,10 +53,13 @@ def _random_walker_refine(image, probs, comp, pos, neg, near) -> np.ndarray:
     with foreground where the network is confident (``probs > 0.9``) and on the positive click
     disks, background outside the component and on the negative click disks; the uncertain
     rest of the component is left to the walker.  Only voxels in ``near`` (close to the
-    negative clicks) may change."""
+    negative clicks) may change, so the walker runs in the bounding box of ``comp & near``
+    (plus 2 voxels)."""
     from skimage.segmentation import random_walker
 
-    idx = np.argwhere(comp)
+    idx = np.argwhere(comp & near)
+    if len(idx) == 0:
+        return comp
     lo, hi = np.maximum(idx.min(0) - 2, 0), np.minimum(idx.max(0) + 3, comp.shape)
     sl = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
     c = comp[sl]
@@ -72,7 +75,7 @@ def _random_walker_refine(image, probs, comp, pos, neg, near) -> np.ndarray:
         out[sl] = (rw == 1) & c
     else:
         out[sl] = seeds == 1
-    return out | (comp & ~near)
+    return (out & near) | (comp & ~near)
 
 
 def _in_core(comp: np.ndarray, points: np.ndarray) -> bool:
