@@ -207,8 +207,8 @@ def test_shipped_checkpoint_improves_with_clicks_and_beats_untrained():
     d = _curves(net, UNetConfig(**cfg.net), held_out).mean(0)
     torch.manual_seed(0)
     untrained = _curves(build_network(UNetConfig(**cfg.net)).eval(), UNetConfig(**cfg.net), held_out).mean(0)
-    assert d[10] > d[0] + 0.05, d
-    assert d[10] > untrained[10] + 0.15, (d, untrained)
+    assert d[10] > d[0] + 0.2 and d[5] > d[0] + 0.1, d  # a clearly rising curve
+    assert d[10] > untrained[10] + 0.5, (d, untrained)
 
 
 @pytest.mark.skipif(not SHIPPED.exists(), reason="shipped checkpoint missing")
@@ -220,7 +220,8 @@ def test_cli_evaluate_on_real_ct_spleen_rises(tmp_path, shared_data):
     assert rc == 0
     rep = json.loads((tmp_path / "metrics.json").read_text())
     d = rep["dice_per_click"]
-    assert len(d) == 11 and d[10] > d[0] + 0.08, d
+    assert len(d) == 11 and d[10] > d[0] + 0.15, d
+    assert d[0] < 0.05  # no longer marks the surrounding soft tissue without clicks
     assert (tmp_path / "dice_curve.png").stat().st_size > 1000
     assert {"auc", "final", "NoC@90", "consistent_improvement"} <= set(rep)
 
