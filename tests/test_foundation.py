@@ -100,3 +100,17 @@ def test_cli_help_and_unknown_command(capsys):
     assert exc.value.code == 0
     assert "bench" in capsys.readouterr().out
     assert main([]) == 2
+
+
+def test_building_the_cli_imports_no_heavy_library():
+    """Every ``iseg`` command builds the whole parser: that must not load torch & co."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, app.cli; app.cli.build_parser(); "
+        "print(','.join(m for m in ('torch', 'monai', 'scipy', 'skimage', 'cc3d', "
+        "'streamlit', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"heavy modules imported by the CLI: {out.stdout.strip()}"

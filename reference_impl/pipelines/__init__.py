@@ -3,11 +3,34 @@
 ``run_pipeline(leaf_or_id, data=..., out=..., device=..., budget=..., seed=...)`` runs one
 leaf end to end and writes ``metrics.json``, ``dice_curve.png``, ``overlay.png`` and
 ``config.yaml``; ``PIPELINES``/``get_pipeline`` are the registry.  See ``docs/pipelines.md``.
+
+The public names are imported lazily (PEP 562), so that importing
+``reference_impl.pipelines.cli`` (done by every ``iseg`` command) loads no torch.
 """
 
-from ._base import BUDGETS, Budget, Cancelled, Pipeline, PipelineResult, get_budget
-from ._runner import RunOutput, run_pipeline
-from .registry import PIPELINES, get_pipeline
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # static analysis sees the eager imports
+    from ._base import BUDGETS, Budget, Cancelled, Pipeline, PipelineResult, get_budget
+    from ._runner import RunOutput, run_pipeline
+    from .registry import PIPELINES, get_pipeline
+
+_EXPORTS: dict[str, str] = {
+    "BUDGETS": "_base",
+    "Budget": "_base",
+    "Cancelled": "_base",
+    "Pipeline": "_base",
+    "PipelineResult": "_base",
+    "get_budget": "_base",
+    "RunOutput": "_runner",
+    "run_pipeline": "_runner",
+    "PIPELINES": "registry",
+    "get_pipeline": "registry",
+}
+"""Public name -> submodule that defines it (resolved on first access)."""
 
 __all__ = [
     "PIPELINES",
@@ -21,3 +44,15 @@ __all__ = [
     "get_budget",
     "Cancelled",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
