@@ -48,7 +48,8 @@ def make_phantom(
     radius_range : (float, float)
         Range of blob radii in voxels.
     contrast, noise : float
-        Lesion intensity above background and the standard deviation of the noise.
+        Lesion intensity relative to the background (negative: darker than the
+        background) and the standard deviation of the noise.
     spacing : tuple of float, optional
         Voxel spacing (defaults to 1 mm isotropic).
     rng : Generator, int or None
@@ -67,6 +68,8 @@ def make_phantom(
     """
     if len(shape) not in (2, 3):
         raise ValueError(f"shape must be 2D or 3D, got {shape}")
+    if contrast == 0:
+        raise ValueError("contrast must be non-zero (the lesions would be invisible), got 0")
     if n_lesions < 1:
         raise ValueError(f"n_lesions must be >= 1, got {n_lesions}")
     rng = np.random.default_rng(rng)
@@ -85,7 +88,8 @@ def make_phantom(
             label |= blob
         elif label[blob].any():
             continue  # a distractor touching a lesion would blur the label
-        bright[blob] = np.maximum(bright[blob], contrast * rng.uniform(0.8, 1.2))
+        value = contrast * rng.uniform(0.8, 1.2)  # negative contrast: dark objects
+        bright[blob] = np.where(np.abs(bright[blob]) >= abs(value), bright[blob], value)
     image = background + ndi.gaussian_filter(bright, 0.7) + noise * rng.standard_normal(shape)
     affine = np.diag([*spacing, 1.0]) if len(shape) == 3 else np.diag([1.0, *spacing, 1.0])
     return Volume(image.astype(np.float32), label.astype(np.uint8), spacing, affine, "phantom")

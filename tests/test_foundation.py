@@ -114,3 +114,10 @@ def test_building_the_cli_imports_no_heavy_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"heavy modules imported by the CLI: {out.stdout.strip()}"
+
+
+def test_phantom_negative_contrast_gives_dark_lesions():
+    dark = make_phantom((24, 32, 32), contrast=-1.0, n_distractors=0, rng=5)
+    assert dark.image[dark.label > 0].mean() < dark.image[dark.label == 0].mean() - 0.5
+    with pytest.raises(ValueError, match="contrast must be non-zero"):
+        make_phantom((8, 8, 8), contrast=0.0)
