@@ -12,8 +12,9 @@ scipy or scikit-image.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:  # static analysis sees the eager imports
     from .adaptive import adaptive_heatmap, adaptive_sigmas
@@ -69,6 +70,7 @@ _EXPORTS: dict[str, str] = {
     "scribble_signal": "scribbles",
 }
 """Public name -> submodule that defines it (resolved on first access)."""
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "CLICK_SIGNALS",
@@ -106,15 +108,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its submodule on first access (PEP 562)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
 
-
-def __dir__() -> list[str]:
-    """Module attributes including the lazily imported public names."""
-    return sorted(set(globals()) | set(__all__))

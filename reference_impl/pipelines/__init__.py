@@ -10,8 +10,9 @@ The public names are imported lazily (PEP 562), so that importing
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:  # static analysis sees the eager imports
     from ._base import BUDGETS, Budget, Cancelled, Pipeline, PipelineResult, get_budget
@@ -31,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "get_pipeline": "registry",
 }
 """Public name -> submodule that defines it (resolved on first access)."""
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "PIPELINES",
@@ -46,13 +48,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
 
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

@@ -11,9 +11,10 @@ scipy, scikit-image or cc3d.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 if TYPE_CHECKING:  # static analysis sees the eager imports
     from ._registry import ROBOT_USERS
@@ -106,6 +107,7 @@ _EXPORTS: dict[str, str] = {
     "ROBOT_USERS": "_registry",
 }
 """Public name -> submodule that defines it (resolved on first access)."""
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "ROBOT_USERS",
@@ -149,20 +151,6 @@ __all__ = [
     "InteractionResult",
     "run_interaction",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name from its submodule on first access (PEP 562)."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """Module attributes including the lazily imported public names."""
-    return sorted(set(globals()) | set(__all__))
 
 
 def get_robot_user(name: str) -> Callable[..., list]:

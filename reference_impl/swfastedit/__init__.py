@@ -8,7 +8,7 @@ imported lazily so that ``iseg --help`` does not import torch.
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "SWFastEditPredictor": "inference",
@@ -22,15 +22,9 @@ _EXPORTS = {
     "train": "training",
     "load_checkpoint": "training",
 }
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
 
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
