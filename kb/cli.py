@@ -173,6 +173,8 @@ def filter_methods(
     mask = df["ref"] > 0
     if modality:
         want = _match_enum(modality, Modality, normalise_modality)
+        if str(Modality.PET) in want:  # every reviewed PET study is PET/CT (Tables 14-16)
+            want |= {str(Modality.PET_CT)}
         mask &= df["modalities"].map(lambda xs: bool(want & set(xs)))
     if interaction:
         want = _match_enum(interaction, InteractionType, normalise_interaction)

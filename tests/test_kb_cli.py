@@ -271,3 +271,17 @@ def test_stats_comparison_practice_equals_the_coverage_script():
     }
     assert {k: practice.get(k, 0) for k in names} == {k: groups[v] for k, v in names.items()}
     assert practice["unknown"] == s["status"]["unknown"]
+
+
+def test_modality_pet_also_finds_pet_ct_methods():
+    from kb import load_kb
+    from kb.cli import filter_methods
+
+    kb = load_kb()
+    df = kb.methods_df()
+    pet_ct = sorted(m.ref for m in kb.methods if any(str(x.modality) == "PET/CT" for x in m.modalities))
+    assert pet_ct, "the review has PET/CT methods"
+    assert sorted(filter_methods(df, modality="PET")["ref"]) == pet_ct
+    # CT alone keeps its own meaning: a PET/CT-only method is not a CT method
+    ct = set(filter_methods(df, modality="CT")["ref"])
+    assert 18 in pet_ct and 18 not in ct
