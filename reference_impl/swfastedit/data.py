@@ -169,8 +169,8 @@ def synthetic_volumes(
     vols = []
     for i in range(n):
         dark = rng.random() >= 0.5
-        # make_phantom paints objects with ``max(background, contrast)``, so a negative
-        # contrast would leave them invisible; dark objects are made by negating the image.
+        # Dark objects are made by negating the image (this is the data the shipped
+        # checkpoint was trained on; make_phantom's negative contrast would give other draws).
         v = make_phantom(shape, n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
                          n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
                          radius_range=(4.0, 14.0),
