@@ -1,0 +1,1 @@
+"""Held-out evaluation of interactive engines beside the classical baselines."""

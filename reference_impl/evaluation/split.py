@@ -1,0 +1,44 @@
+"""The held-out split of the bundled real data (one source of truth for training and evaluation).
+
+The bundled TotalSegmentator CT (``../shared/data/totalsegmentator_example``) carries 42 organ
+labels.  The shipped click model is trained **leave-organs-out**: the organs in
+:data:`HELD_OUT_CT_ORGANS` (the evaluation organs, plus the right kidney, the left kidney's
+mirror twin) are never shown to it; it may train on every other organ of that volume and on
+synthetic shapes.  The three pyradiomics lesion volumes are never trained on at all: they
+are evaluation targets only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EVAL_CT_ORGANS",
+    "HELD_OUT_CT_ORGANS",
+    "EVAL_LESIONS",
+    "is_trainable_ct_organ",
+]
+
+#: CT organs scored by ``bench/realdata.py`` (spleen, a kidney, liver, pancreas (644 voxels),
+#: aorta (997 voxels, < 1,000), gallbladder).
+EVAL_CT_ORGANS: tuple[str, ...] = (
+    "spleen",
+    "kidney_left",
+    "liver",
+    "pancreas",
+    "aorta",
+    "gallbladder",
+)
+
+#: CT organs the shipped model never trains on (the evaluation organs and the right kidney).
+HELD_OUT_CT_ORGANS: frozenset[str] = frozenset(EVAL_CT_ORGANS) | {"kidney_right"}
+
+#: Lesion volumes (pyradiomics, ``../shared/data/pyradiomics_lesions``): evaluation only.
+EVAL_LESIONS: tuple[str, ...] = ("brain1", "brain2", "breast1")
+
+
+def is_trainable_ct_organ(name: str) -> bool:
+    """True when the shipped model may train on this organ of the bundled CT.
+
+    >>> is_trainable_ct_organ("stomach"), is_trainable_ct_organ("spleen")
+    (True, False)
+    """
+    return name not in HELD_OUT_CT_ORGANS
