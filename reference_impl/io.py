@@ -1,9 +1,22 @@
-"""Reading image + label volumes (NIfTI, NRRD) and the bundled sample cases.
+"""Reading image + label volumes (NIfTI, NRRD) safely, and the bundled sample cases.
 
 Arrays are returned in numpy axis order ``(z, y, x)`` with ``spacing`` in the same order
 and a 4x4 ``affine`` mapping ``(z, y, x, 1)`` voxel indices to RAS world millimetres
-(NRRD files in LPS space are converted to RAS).  :func:`load_case` validates a pair
-before any compute is spent: same shape, same affine, finite image, non-empty label.
+(NRRD files in LPS space are converted to RAS).
+
+Untrusted files are refused **before** their voxels are decoded: :func:`inspect_volume`
+reads only the header (nibabel's header, pynrrd's ``read_header``) and checks the shape
+(3D, every axis > 0), the voxel count, the data type (no RGB/vector/complex data), the
+affine, and that the file holds as many bytes as the header promises (the gzip trailer's
+size field for compressed files).  Every problem is one :class:`VolumeError` (a
+``ValueError``) whose message starts with the file's path.
+
+Labels: :func:`select_label` turns a label map into one binary target.  A map with one
+foreground value is that target; a multi-class map needs an explicit ``label`` (a value,
+or a name from a ``labels.json`` beside the label file); a non-integer map (probabilities)
+or negative values are refused, never silently merged or thresholded.
+
+Orientation helpers live in :mod:`reference_impl.orientation`.
 """
 
 from __future__ import annotations
@@ -15,9 +28,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ._volume_checks import VolumeError, VolumeInfo, inspect_nifti, inspect_nrrd, suffix_of
+
 __all__ = [
     "Volume",
+    "VolumeError",
+    "VolumeInfo",
+    "DEFAULT_MAX_VOXELS",
+    "inspect_volume",
     "read_volume",
+    "read_label_names",
+    "select_label",
     "load_case",
     "shared_data_dir",
     "SAMPLE_CASES",
@@ -25,7 +46,9 @@ __all__ = [
     "list_cases",
 ]
 
-_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr")
+#: Largest volume :func:`read_volume` decodes unless told otherwise (2**28 voxels, 1 GiB
+#: as float32; a 512 x 512 x 1024 CT fits).
+DEFAULT_MAX_VOXELS = 2**28
 
 
 @dataclass
@@ -44,88 +67,234 @@ class Volume:
         return tuple(self.image.shape)
 
 
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    for s in _SUFFIXES:
-        if name.endswith(s):
-            return s
-    raise ValueError(f"{path}: unsupported file type; expected one of {', '.join(_SUFFIXES)}")
+def inspect_volume(path: str | Path) -> VolumeInfo:
+    """Read and check only the header of a NIfTI/NRRD file.
 
+    Parameters
+    ----------
+    path : str or Path
+        ``.nii``, ``.nii.gz``, ``.nrrd`` or ``.nhdr`` file.
 
-def read_volume(path: str | Path) -> tuple[np.ndarray, tuple[float, ...], np.ndarray]:
-    """Read a NIfTI or NRRD file as ``(array zyx, spacing zyx, affine zyx->RAS)``."""
+    Returns
+    -------
+    VolumeInfo
+        ``shape`` (numpy axis order), ``dtype``, ``spacing``, ``affine`` (zyx -> RAS mm).
+
+    Raises
+    ------
+    VolumeError
+        Missing file, a directory, an unknown suffix, a header that cannot be parsed, a
+        shape that is not 3D or has an axis <= 0, RGB/vector/complex data, a singular or
+        non-finite affine, or fewer data bytes than the header declares.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise VolumeError(path, "is a directory, not a volume file")
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    suffix = _suffix(path)
-    if suffix in (".nii", ".nii.gz"):
+        raise VolumeError(path, "no such file")
+    if suffix_of(path) in (".nii", ".nii.gz"):
+        return inspect_nifti(path)
+    return inspect_nrrd(path)
+
+
+def read_volume(
+    path: str | Path, *, max_voxels: int | None = None
+) -> tuple[np.ndarray, tuple[float, ...], np.ndarray]:
+    """Read a NIfTI or NRRD file as ``(array zyx, spacing zyx, affine zyx->RAS)``.
+
+    The header is checked first (:func:`inspect_volume`), then the voxel count against
+    ``max_voxels`` (default :data:`DEFAULT_MAX_VOXELS`); only then are the data decoded.
+
+    Raises
+    ------
+    VolumeError
+        Everything :func:`inspect_volume` refuses, too many voxels, or data that fail to
+        decode (a truncated or corrupt stream).
+    """
+    info = inspect_volume(path)
+    limit = DEFAULT_MAX_VOXELS if max_voxels is None else int(max_voxels)
+    if info.n_voxels > limit:
+        raise VolumeError(info.path, f"{info.n_voxels} voxels {info.shape} exceed the limit "
+                                     f"of {limit}")
+    try:
+        data = _decode(info)
+    except (EOFError, OSError, ValueError, TypeError, MemoryError) as exc:
+        raise VolumeError(info.path, f"could not decode the voxel data (truncated or corrupt "
+                                     f"file?): {exc.__class__.__name__}: {exc}") from None
+    data = np.squeeze(data, axis=tuple(range(3, data.ndim))) if data.ndim > 3 else data
+    if data.shape[::-1] != info.shape:
+        raise VolumeError(info.path, f"decoded shape {data.shape[::-1]} differs from the "
+                                     f"header's {info.shape}")
+    arr = np.ascontiguousarray(np.transpose(data, (2, 1, 0)))
+    return arr, info.spacing, info.affine.copy()
+
+
+def _decode(info: VolumeInfo) -> np.ndarray:
+    """The voxel array in file (x, y, z) order."""
+    if info.format == "nifti":
         import nibabel as nib
 
-        img = nib.load(str(path))
-        data = np.asarray(img.dataobj)
-        if data.ndim != 3:
-            raise ValueError(f"{path}: expected a 3D volume, got shape {data.shape}")
-        aff_xyz = np.asarray(img.affine, dtype=np.float64)
-    else:
-        import nrrd
+        return np.asanyarray(nib.load(str(info.path)).dataobj)
+    import nrrd
 
-        data, header = nrrd.read(str(path), index_order="F")
-        if data.ndim != 3:
-            raise ValueError(f"{path}: expected a 3D volume, got shape {data.shape}")
-        dirs = np.asarray(header.get("space directions", np.eye(3)), dtype=np.float64)
-        origin = np.asarray(header.get("space origin", np.zeros(3)), dtype=np.float64)
-        aff_xyz = np.eye(4)
-        aff_xyz[:3, :3] = dirs.T
-        aff_xyz[:3, 3] = origin
-        if str(header.get("space", "")).lower() in ("left-posterior-superior", "lps"):
-            aff_xyz[:2] *= -1  # LPS -> RAS
-    arr = np.ascontiguousarray(np.transpose(data, (2, 1, 0)))
-    affine = aff_xyz[:, [2, 1, 0, 3]]
-    spacing = tuple(float(s) for s in np.linalg.norm(affine[:3, :3], axis=0))
-    return arr, spacing, affine
+    try:
+        data, _ = nrrd.read(str(info.path), index_order="F")
+    except nrrd.NRRDError as exc:
+        raise ValueError(str(exc)) from None
+    return data
+
+
+def read_label_names(label_path: str | Path) -> dict[int, str]:
+    """Class names from a ``labels.json`` beside ``label_path`` (empty when there is none).
+
+    Accepted layouts: ``{"labels": {"1": "spleen", ...}}`` or ``{"1": "spleen", ...}``.
+    """
+    p = Path(label_path).parent / "labels.json"
+    if not p.is_file():
+        return {}
+    try:
+        raw = json.loads(p.read_text())
+        table = raw.get("labels", raw) if isinstance(raw, dict) else None
+        if not isinstance(table, dict):
+            raise ValueError("expected a mapping value -> name")
+        return {int(k): str(v) for k, v in table.items()}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise VolumeError(p, f"not a valid labels.json: {exc}") from None
+
+
+def select_label(
+    label: np.ndarray,
+    *,
+    target: int | str | None = None,
+    names: dict[int, str] | None = None,
+    path: str | Path = "label",
+) -> np.ndarray:
+    """One binary target (uint8 0/1) from a label map.
+
+    Parameters
+    ----------
+    label : ndarray
+        Label map (integer values >= 0).
+    target : int or str, optional
+        The class: a value (``2`` or ``"2"``) or a name from ``names``.  Needed when the map
+        has more than one foreground value.
+    names : dict, optional
+        Value -> name (:func:`read_label_names`).
+    path : str or Path
+        Named in error messages.
+
+    Raises
+    ------
+    VolumeError
+        A non-integer (probability) map, negative values, a multi-class map without
+        ``target`` (the message lists the classes), an unknown target, an empty target.
+
+    Examples
+    --------
+    >>> lab = np.array([[0, 2], [5, 2]])
+    >>> select_label(lab, target=2).tolist()
+    [[0, 1], [0, 1]]
+    >>> select_label(np.array([0, 255])).tolist()
+    [0, 1]
+    """
+    lab = np.asarray(label)
+    names = names or {}
+    if lab.dtype.kind == "f":
+        if not np.isfinite(lab).all() or not np.array_equal(lab, np.round(lab)):
+            raise VolumeError(path, "is not an integer label map (fractional values such as a "
+                                    "probability map); threshold it into classes first")
+    elif lab.dtype.kind not in "biu":
+        raise VolumeError(path, f"label data type {lab.dtype} is not an integer label map")
+    if lab.size and lab.min() < 0:
+        raise VolumeError(path, f"label values must be >= 0, found {lab.min()}")
+    classes = [int(v) for v in np.unique(lab) if v != 0]
+    if target is None:
+        if not classes:
+            raise VolumeError(path, "the label is empty (no voxel > 0)")
+        if len(classes) > 1:
+            raise VolumeError(path, f"is a multi-class label map with classes "
+                                    f"{_describe(classes, names)}; choose one with --label "
+                                    "VALUE|NAME")
+        return (lab == classes[0]).astype(np.uint8)
+    value = _target_value(target, names, classes, path)
+    out = (lab == value).astype(np.uint8)
+    if not out.any():
+        raise VolumeError(path, f"the label is empty for class {target!r} (value {value}); "
+                                f"classes present: {_describe(classes, names)}")
+    return out
+
+
+def _describe(classes: list[int], names: dict[int, str]) -> str:
+    shown = [f"{c} ({names[c]})" if c in names else str(c) for c in classes[:60]]
+    more = f", ... ({len(classes)} in all)" if len(classes) > 60 else ""
+    return ", ".join(shown) + more
+
+
+def _target_value(target: int | str, names: dict[int, str], classes: list[int],
+                  path: str | Path) -> int:
+    if isinstance(target, bool):
+        raise VolumeError(path, f"--label must be a class value or name, got {target!r}")
+    if isinstance(target, int | np.integer):
+        return int(target)
+    text = str(target).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    by_name = {v: k for k, v in names.items()}
+    if text in by_name:
+        return by_name[text]
+    known = ", ".join(sorted(by_name)) if by_name else "none (no labels.json beside the label)"
+    raise VolumeError(path, f"unknown label name {text!r}; known names: {known}")
 
 
 def load_case(
     image_path: str | Path,
     label_path: str | Path | None = None,
     *,
-    label_value: int | None = None,
+    label_value: int | str | None = None,
     name: str | None = None,
+    max_voxels: int | None = None,
 ) -> Volume:
     """Load and validate an image(+label) pair.
 
-    ``label_value`` selects one class of a multi-class label map (else label > 0).
-    Raises ``ValueError`` naming the files on shape/affine mismatch, NaNs or an empty label.
+    ``label_value`` selects one class (a value or a ``labels.json`` name) of a label map
+    (:func:`select_label`); a multi-class map without it is an error listing the classes.
+    Raises :class:`VolumeError` naming the files on shape/affine mismatch, NaNs, an empty
+    label or any unreadable file; both headers are checked before either file is decoded.
     """
-    image, spacing, affine = read_volume(image_path)
+    info = inspect_volume(image_path)
+    if label_path is not None:
+        linfo = inspect_volume(label_path)
+        if linfo.shape != info.shape:
+            raise VolumeError(label_path, f"image/label shape mismatch: {image_path} has "
+                                          f"{info.shape}, {label_path} has {linfo.shape}")
+        if not np.allclose(linfo.affine, info.affine, atol=1e-3):
+            raise VolumeError(label_path, f"image/label affine mismatch between {image_path} "
+                                          f"and {label_path}")
+    image, spacing, affine = read_volume(image_path, max_voxels=max_voxels)
     image = image.astype(np.float32)
     if not np.isfinite(image).all():
-        raise ValueError(f"{image_path}: image contains NaN or infinite values")
+        raise VolumeError(image_path, "image contains NaN or infinite values")
     label = None
     if label_path is not None:
-        lab, _, lab_aff = read_volume(label_path)
-        if lab.shape != image.shape:
-            raise ValueError(
-                f"image/label shape mismatch: {image_path} has {image.shape}, "
-                f"{label_path} has {lab.shape}"
-            )
-        if not np.allclose(lab_aff, affine, atol=1e-3):
-            raise ValueError(f"image/label affine mismatch between {image_path} and {label_path}")
-        label = (lab == label_value) if label_value is not None else (lab > 0)
-        label = label.astype(np.uint8)
-        if not label.any():
-            which = f" for label value {label_value}" if label_value is not None else ""
-            raise ValueError(f"{label_path}: the label is empty{which}")
+        lab, _, _ = read_volume(label_path, max_voxels=max_voxels)
+        label = select_label(lab, target=label_value, names=read_label_names(label_path),
+                             path=label_path)
     return Volume(image, label, spacing, affine, name or Path(image_path).name.split(".")[0])
 
 
 def shared_data_dir() -> Path | None:
-    """The sample-data folder: ``$ISEG_DATA`` or ``../shared/data`` beside the project."""
+    """The sample-data folder: ``$ISEG_DATA`` or ``../shared/data`` beside the project.
+
+    Raises :class:`VolumeError` when ``ISEG_DATA`` is set but is not a folder (never a
+    silent fallback to the default location).
+    """
     env = os.environ.get("ISEG_DATA")
-    candidates = [Path(env)] if env else []
+    if env:
+        if not Path(env).is_dir():
+            raise VolumeError(f"ISEG_DATA={env}", "no such data folder")
+        return Path(env)
     root = Path(__file__).resolve().parents[1]
-    candidates += [root.parent / "shared" / "data", root / "shared" / "data"]
-    for c in candidates:
+    for c in (root.parent / "shared" / "data", root / "shared" / "data"):
         if (c / "README.md").exists() or (c / "totalsegmentator_example").exists():
             return c
     return None
@@ -133,8 +302,10 @@ def shared_data_dir() -> Path | None:
 
 def _totalseg_value(organ: str) -> int:
     d = shared_data_dir()
-    labels = json.loads((d / "totalsegmentator_example" / "labels.json").read_text())["labels"]
-    return next(int(k) for k, v in labels.items() if v == organ)
+    if d is None:
+        raise FileNotFoundError("sample data folder not found; set ISEG_DATA to shared/data")
+    names = read_label_names(d / "totalsegmentator_example" / "example_seg.nii.gz")
+    return next(k for k, v in names.items() if v == organ)
 
 
 # name -> (image relative path, label relative path, organ name or None, description)
