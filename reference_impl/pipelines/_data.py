@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from ..io import SAMPLE_CASES, Volume, load_case, load_sample
 from ..phantoms import make_phantoms
 from ..swfastedit.data import find_pairs, normalize_intensity, synthetic_volumes
 from ._base import Budget
+from ._geometry import crop, zoom
 
 __all__: list[str] = []
 
@@ -108,30 +108,32 @@ def _resolve(data, budget: Budget, seed: int,
 
 def fit_to_budget(vol: Volume, max_size: int) -> tuple[Volume, dict]:
     """Crop to the label's bounding box plus a margin, downsample so no axis > ``max_size``,
-    normalise intensities to [0, 1] (percentiles 0.5-99.5).  Returns the volume and a record."""
+    normalise intensities to [0, 1] (percentiles 0.5-99.5).  Returns the volume and a record.
+
+    For *training* volumes only (the crop is centred on the label).  The affine follows the
+    crop and the resampling (:mod:`._geometry`): a voxel of the result maps to the world
+    point it was sampled from in ``vol``.
+    """
     lab = np.asarray(vol.label) > 0
-    img = np.asarray(vol.image, dtype=np.float32)
-    rec: dict = {"name": vol.name, "original_shape": list(img.shape)}
-    if max(img.shape) > max_size:
+    out = Volume(np.asarray(vol.image, dtype=np.float32), lab.astype(np.uint8), vol.spacing,
+                 np.asarray(vol.affine, dtype=np.float64), vol.name)
+    rec: dict = {"name": vol.name, "original_shape": list(out.image.shape)}
+    if max(out.image.shape) > max_size:
         idx = np.argwhere(lab)
         lo, hi = idx.min(0), idx.max(0) + 1
         margin = np.maximum((hi - lo) // 2, 8)
-        lo, hi = np.maximum(lo - margin, 0), np.minimum(hi + margin, img.shape)
-        sl = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
-        img, lab = img[sl], lab[sl]
+        lo, hi = np.maximum(lo - margin, 0), np.minimum(hi + margin, lab.shape)
+        out = crop(out, lo, hi)
         rec["crop"] = [[int(a), int(b)] for a, b in zip(lo, hi, strict=True)]
-    zoom = np.minimum(1.0, max_size / np.asarray(img.shape, dtype=float))
-    spacing = tuple(float(s) for s in vol.spacing)
-    if (zoom < 1).any():
-        img = ndi.zoom(img, zoom, order=1)
-        lab = ndi.zoom(lab.astype(np.uint8), zoom, order=0) > 0
-        spacing = tuple(s / z for s, z in zip(spacing, zoom, strict=True))
-        rec["zoom"] = [float(z) for z in zoom]
-    if not lab.any():
+    factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
+    if (factors < 1).any():
+        out = zoom(out, factors)
+        rec["zoom"] = [float(z) for z in factors]
+    if not np.asarray(out.label).any():
         raise ValueError(f"{vol.name}: the label vanished when fitting the volume to the budget")
-    rec["shape"] = list(img.shape)
-    affine = np.asarray(vol.affine, dtype=np.float64).copy()
-    out = Volume(normalize_intensity(img), lab.astype(np.uint8), spacing, affine, vol.name)
+    rec["shape"] = list(out.image.shape)
+    out.image = normalize_intensity(out.image)
+    out.label = (np.asarray(out.label) > 0).astype(np.uint8)
     return out, rec
 
 
