@@ -2,8 +2,9 @@
 
 The volume arrives in numpy axis order ``(z, y, x)`` with a 4x4 affine mapping
 ``(z, y, x, 1)`` indices to RAS millimetres (:mod:`reference_impl.io`).  It is reoriented
-(axis permutation and flips only, never resampled) to a *canonical* array whose axes point
-to the patient's inferior, posterior and left.  Then every view is a plain slice:
+(axis permutation and flips only, never resampled, through
+:class:`reference_impl.orientation.Reorientation`) to a display array whose axes point to
+the patient's inferior, posterior and left.  Then every view is a plain slice:
 
 - axial ``canon[k]``: anterior at the top, the patient's right on the image's left;
 - coronal ``canon[:, j]``: superior at the top, the patient's right on the image's left;
@@ -20,6 +21,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from reference_impl.orientation import Reorientation
 
 __all__ = ["VIEWS", "WINDOWS", "COLOURS", "Ortho", "window", "percentile_window"]
 
@@ -41,8 +44,6 @@ COLOURS: dict[str, tuple[int, int, int]] = {
     "negative": (255, 40, 255),  # magenta
     "box": (255, 255, 255),  # white
 }
-# canonical axis a points along RAS world axis _WORLD[a], towards its negative end
-_WORLD = (2, 1, 0)  # inferior (-S), posterior (-A), left (-R)
 _ROWS_COLS = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
 
 
@@ -64,75 +65,63 @@ def percentile_window(image: np.ndarray, lo: float = 1.0, hi: float = 99.0) -> t
 
 @dataclass(frozen=True)
 class Ortho:
-    """Reorientation of one volume to the canonical (inferior, posterior, left) axes.
+    """Reorientation of one volume to the display axes (inferior, posterior, left).
+
+    The permutation and flips are :class:`reference_impl.orientation.Reorientation`'s
+    (canonical ``(S, A, R)``), read backwards along every axis for display.
 
     Attributes
     ----------
-    shape : tuple of int
-        Shape of the input array (numpy axis order).
-    perm : tuple of int
-        ``perm[a]`` is the input axis that becomes canonical axis ``a``.
-    flip : tuple of bool
-        Whether canonical axis ``a`` runs against the input axis.
-    spacing : tuple of float
-        Voxel spacing (mm) along the canonical axes.
+    reorientation : reference_impl.orientation.Reorientation
+        Input grid <-> canonical ``(S, A, R)`` grid.
     max_px : int
         Largest side, in screen pixels, a view is drawn at (voxels are never shrunk).
     """
 
-    shape: tuple[int, int, int]
-    perm: tuple[int, int, int]
-    flip: tuple[bool, bool, bool]
-    spacing: tuple[float, float, float]
+    reorientation: Reorientation
     max_px: int = 420
 
     @classmethod
     def from_affine(cls, affine: np.ndarray, shape: Sequence[int], *, max_px: int = 420) -> Ortho:
         """Build the reorientation from a ``(z, y, x) -> RAS`` affine (nearest axes)."""
-        from nibabel.orientations import io_orientation
-
         aff = np.asarray(affine, dtype=np.float64)
-        if aff.shape != (4, 4) or not np.isfinite(aff).all():
-            raise ValueError(f"the affine must be a finite 4x4 matrix, got shape {aff.shape}")
         if len(shape) != 3:
             raise ValueError(f"three orthogonal views need a 3D volume, got shape {tuple(shape)}")
-        ornt = io_orientation(aff)  # per input axis: (world axis, +1/-1)
-        if np.isnan(ornt).any():
-            raise ValueError("the affine is degenerate (an axis has no direction)")
-        perm, flip = [], []
-        for w in _WORLD:
-            i = int(np.flatnonzero(ornt[:, 0] == w)[0])
-            perm.append(i)
-            flip.append(bool(ornt[i, 1] > 0))  # input runs to +world: reverse it
-        sp = np.linalg.norm(aff[:3, :3], axis=0)
-        return cls(tuple(int(s) for s in shape), tuple(perm), tuple(flip),  # type: ignore[arg-type]
-                   tuple(float(sp[p]) for p in perm), max_px)  # type: ignore[arg-type]
+        if aff.shape != (4, 4) or not np.isfinite(aff).all():
+            raise ValueError(f"the affine must be a finite 4x4 matrix, got shape {aff.shape}")
+        return cls(Reorientation.from_affine(shape, aff), max_px)
 
-    # ------------------------------------------------------------ volume <-> canonical
     @property
-    def canon_shape(self) -> tuple[int, int, int]:
-        """Shape of the canonical array."""
-        return tuple(self.shape[p] for p in self.perm)  # type: ignore[return-value]
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the input array (numpy axis order)."""
+        return self.reorientation.shape
+
+    @property
+    def spacing(self) -> tuple[float, ...]:
+        """Voxel spacing (mm) along the display axes."""
+        return self.reorientation.canonical_spacing
+
+    # ------------------------------------------------------------ volume <-> display grid
+    @property
+    def canon_shape(self) -> tuple[int, ...]:
+        """Shape of the display array."""
+        return self.reorientation.canonical_shape
 
     def to_canonical(self, volume: np.ndarray) -> np.ndarray:
-        """The input-ordered ``volume`` as a canonical array (a view, no copy)."""
-        if tuple(volume.shape) != self.shape:
-            raise ValueError(f"volume shape {volume.shape} differs from {self.shape}")
-        out = np.transpose(volume, self.perm)
-        return out[tuple(slice(None, None, -1) if f else slice(None) for f in self.flip)]
+        """The input-ordered ``volume`` on the display grid (inferior, posterior, left)."""
+        return self.reorientation.to_canonical(volume)[::-1, ::-1, ::-1]
 
-    def canon_to_index(self, canon: Sequence[int]) -> tuple[int, int, int]:
-        """Input index ``(z, y, x)`` of canonical index ``canon``."""
-        idx = [0, 0, 0]
-        for a, (p, f) in enumerate(zip(self.perm, self.flip, strict=True)):
-            c = int(canon[a])
-            idx[p] = self.shape[p] - 1 - c if f else c
-        return tuple(idx)  # type: ignore[return-value]
+    def canon_to_index(self, canon: Sequence[int]) -> tuple[int, ...]:
+        """Input index ``(z, y, x)`` of display index ``canon``."""
+        cs = self.canon_shape
+        sar = [cs[a] - 1 - int(canon[a]) for a in range(3)]
+        return self.reorientation.index_from_canonical(sar)
 
-    def index_to_canon(self, index: Sequence[int]) -> tuple[int, int, int]:
-        """Canonical index of input index ``index``."""
-        return tuple(self.shape[p] - 1 - int(index[p]) if f else int(index[p])
-                     for p, f in zip(self.perm, self.flip, strict=True))  # type: ignore[return-value]
+    def index_to_canon(self, index: Sequence[int]) -> tuple[int, ...]:
+        """Display index of input index ``index``."""
+        cs = self.canon_shape
+        sar = self.reorientation.index_to_canonical(index)
+        return tuple(cs[a] - 1 - int(sar[a]) for a in range(3))
 
     # ------------------------------------------------------------ views
     def scale(self, view: str) -> tuple[int, int]:
