@@ -11,8 +11,15 @@ no effect.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
+from recommender.feasibility import (
+    Notice,
+    conflict_notices,
+    readable,
+    select_paradigms,
+    why_not_chosen,
+)
 from taxonomy import NOT_SURE, Taxonomy, leaf_pipeline, load_taxonomy
 from taxonomy.questions import RATING_SCORES
 from taxonomy.tree import PARADIGM_IDS, ROOT_ID
@@ -61,11 +68,15 @@ class Recommendation:
     methods: tuple = ()
     caveats: tuple[str, ...] = ()
     query: dict = field(default_factory=dict)
+    warnings: tuple[Notice, ...] = ()
+    not_chosen: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
-        """JSON-ready dict with keys ``leaves, path, rationale, methods, pipeline`` and more."""
+        """JSON-ready dict with keys ``leaves, path, rationale, methods, pipeline, warnings,
+        not_chosen`` and more."""
         out = asdict(self)
         out["methods"] = [m.to_dict() if hasattr(m, "to_dict") else m for m in self.methods]
+        out["warnings"] = [w.to_dict() for w in self.warnings]
         return out
 
 
@@ -259,14 +270,8 @@ def recommend(
     tax = taxonomy or load_taxonomy()
     answers = validate_answers(answers, tax)
     scores, steps = paradigm_scores(answers, tax)
-    best = max(scores.values())
-    kept = tuple(p for p in PARADIGM_IDS if scores[p] == best)
-    tie = " (tie: all kept)" if len(kept) > 1 else ""
-    steps += (
-        Step(
-            None, ROOT_ID, None, kept, f"Paradigm scores {scores}; keep {_names(tax, kept)}{tie}."
-        ),
-    )
+    kept, excluded, notices, why = select_paradigms(answers, scores, tax)
+    steps += (Step(None, ROOT_ID, None, kept, why),)
     if interaction:
         from recommender.ranking import parse_interaction
 
@@ -296,6 +301,12 @@ def recommend(
     path = tuple(dict.fromkeys(visited))
     paths = {lf: tax.path_to(lf) for lf in leaves}
     caveats = _caveats(answers, kept, pending)
+    notices += conflict_notices(
+        answers, {**applied, **{q: a for q, a in implied.items() if q not in applied}},
+        interaction, tax,
+    )
+    steps = tuple(replace(s, rationale=readable(s.rationale)) for s in steps)
+    not_chosen = why_not_chosen(tax, kept, excluded, scores, leaves, steps)
     methods: tuple = ()
     if kb is not False:
         from recommender.ranking import rank_methods
@@ -326,6 +337,8 @@ def recommend(
         methods=methods,
         caveats=caveats,
         query={"modality": modality, "interaction": interaction, "target": target},
+        warnings=tuple(notices),
+        not_chosen=tuple(not_chosen),
     )
 
 

@@ -7,6 +7,12 @@ from functools import lru_cache
 
 import networkx as nx
 
+from taxonomy.constraints import (
+    Conflict,
+    Constraint,
+    load_constraints,
+    validate_constraints,
+)
 from taxonomy.questions import (
     Figure32Cell,
     Question,
@@ -21,11 +27,14 @@ __all__ = ["Taxonomy", "load_taxonomy"]
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """Tree (networkx DiGraph, parent -> child), questions Q1-Q12 and the Figure 32 cells."""
+    """Tree (networkx DiGraph, parent -> child), questions Q1-Q12, the Figure 32 cells and the
+    thesis's hard constraints / named conflicts on the answers."""
 
     graph: nx.DiGraph
     questions: dict[str, Question]
     figure32: tuple[Figure32Cell, ...]
+    constraints: tuple[Constraint, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def leaves(self) -> tuple[str, ...]:
@@ -72,6 +81,8 @@ class Taxonomy:
             "leaves": list(self.leaves),
             "questions": questions,
             "figure32": [asdict(c) for c in self.figure32],
+            "constraints": [asdict(c) for c in self.constraints],
+            "conflicts": [asdict(c) for c in self.conflicts],
         }
 
 
@@ -95,4 +106,6 @@ def load_taxonomy() -> Taxonomy:
     questions = load_questions()
     fig32 = load_figure32()
     validate_questions(graph, questions, fig32)
-    return Taxonomy(graph, questions, fig32)
+    constraints, conflicts = load_constraints()
+    validate_constraints(constraints, conflicts, questions)
+    return Taxonomy(graph, questions, fig32, constraints, conflicts)
