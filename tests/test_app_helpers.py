@@ -12,7 +12,7 @@ import pytest
 
 from app.components import slice_figure
 from app.jobs import Cancelled, Job
-from app.uploads import load_uploaded_pair
+from app.uploads import load_uploaded_image, load_uploaded_pair
 
 
 @dataclass
@@ -51,15 +51,66 @@ def test_upload_rejects_bad_input(shared_data):
         load_uploaded_pair(_Upload("evil.py", b"import os"), lab)
     with pytest.raises(ValueError, match="the limit is 0.0001 MB"):
         load_uploaded_pair(img, lab, max_mb=0.0001)
-    with pytest.raises(ValueError, match="no label file was uploaded"):
+    with pytest.raises(ValueError, match="no label file was uploaded is needed.*at most 64 MB"):
         load_uploaded_pair(img, None)
-    with pytest.raises(ValueError, match="could not read the uploaded files"):
+    with pytest.raises(ValueError, match="'x.nrrd'"):
         load_uploaded_pair(_Upload("x.nrrd", b"not an nrrd"), lab)
-    with pytest.raises(ValueError, match="the limit is 10"):
+    with pytest.raises(ValueError, match="exceed the limit of 10"):
         load_uploaded_pair(img, lab, max_voxels=10)
     other, _ = _pair(shared_data, "brain2")
-    with pytest.raises(ValueError, match="shape mismatch"):
+    with pytest.raises(ValueError, match="shape mismatch") as err:
         load_uploaded_pair(other, lab)
+    assert "breast1_label.nrrd" in str(err.value)
+
+
+def _nifti_header_only(shape, dtype="int16", *, zeros: int = 0) -> bytes:
+    """A gzipped NIfTI whose header declares ``shape`` followed by ``zeros`` data bytes."""
+    import gzip
+
+    import nibabel as nib
+
+    hdr = nib.Nifti1Header()
+    hdr.set_data_shape(shape)
+    hdr.set_data_dtype(dtype)
+    hdr["vox_offset"] = 352
+    raw = hdr.binaryblock + b"\0" * 4
+    out = gzip.compress(raw, compresslevel=9)
+    if zeros:
+        out = gzip.compress(raw + bytes(zeros), compresslevel=9)
+    return out
+
+
+def test_upload_size_is_refused_from_the_header_before_decoding():
+    """Issue 14: a 56-byte-class .nii.gz declaring 2000^3 int16, and a gzip bomb of
+    320^3 zeros, are refused at once from their headers (nothing decoded), naming the upload."""
+    tiny = _nifti_header_only((2000, 2000, 2000))
+    assert len(tiny) < 200
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="'huge.nii.gz'.*exceed the limit") as err:
+        load_uploaded_image(_Upload("huge.nii.gz", tiny))
+    assert time.perf_counter() - t0 < 2.0
+    assert "/tmp" not in str(err.value) and "iseg-upload" not in str(err.value)
+    bomb = _nifti_header_only((320, 320, 320), "uint8", zeros=320**3)  # 33 MB of zeros
+    assert len(bomb) < 0.1 * 2**20
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="'bomb.nii.gz'.*exceed the limit"):
+        load_uploaded_image(_Upload("bomb.nii.gz", bomb))
+    assert time.perf_counter() - t0 < 2.0
+
+
+def test_upload_messages_never_show_server_paths(shared_data):
+    img, lab = _pair(shared_data)
+    for bad in (_Upload("x.nrrd", b"not an nrrd"), _Upload("y.nii.gz", b"\x1f\x8b broken")):
+        with pytest.raises(ValueError) as err:
+            load_uploaded_pair(bad, lab)
+        msg = str(err.value)
+        assert bad.name in msg and "/tmp" not in msg and "iseg-upload" not in msg, msg
+
+
+def test_upload_image_without_label(shared_data):
+    img, _ = _pair(shared_data)
+    vol = load_uploaded_image(img)
+    assert vol.label is None and vol.image.ndim == 3
 
 
 def test_job_result_progress_and_failure():
