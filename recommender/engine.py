@@ -302,8 +302,10 @@ def recommend(
     paths = {lf: tax.path_to(lf) for lf in leaves}
     caveats = _caveats(answers, kept, pending)
     notices += conflict_notices(
-        answers, {**applied, **{q: a for q, a in implied.items() if q not in applied}},
-        interaction, tax,
+        answers,
+        {**applied, **{q: a for q, a in implied.items() if q not in applied}},
+        interaction,
+        tax,
     )
     steps = tuple(replace(s, rationale=readable(s.rationale)) for s in steps)
     not_chosen = why_not_chosen(tax, kept, excluded, scores, leaves, steps)

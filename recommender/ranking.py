@@ -7,12 +7,17 @@ Score of a method (each part explained in ``RankedMethod.explanation``):
 * target match: +2 (every word of the query found in one target) / +1 when the method
   lists only "≥ 10 targets";
 * code available: +1;
-* recency: + (year - oldest) / (newest - oldest), in [0, 1].
+* recency: + (year - oldest) / (newest - oldest), in [0, 1];
+* evidence for the leaf assignment: provenance (thesis-text +1, thesis-text+inferred +0.5,
+  inferred / unknown +0) and confidence (high +1 ... low / none +0, see :data:`CONFIDENCE`).
 
-A method *matches* when it meets every criterion the user gave.  When the recommended leaves
-hold fewer than :data:`MIN_MATCHES` matching methods, matching methods of the nearest leaves
-(by distance in the tree) and methods assigned only to an ancestor branch are added and
-labelled as such.
+The recommended leaves' own methods always come first (those meeting every criterion the
+user gave first, then the others).  A method *matches* (``matches``) only when the user gave
+at least one criterion and it meets all of them.  When the recommended leaves hold fewer than
+:data:`MIN_MATCHES` methods meeting the criteria, a *fallback* adds matching methods of the
+nearest leaves -- and methods assigned only to a branch -- **inside the same paradigm** (T1,
+T2 or T3), labelled ``nearest-leaf`` / ``branch-only`` with the node and the tree distance;
+methods of another paradigm are never added, since the answers ruled that paradigm out.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import networkx as nx
 from kb.vocab import InteractionType, Modality, normalise_interaction, normalise_modality
 
 __all__ = [
+    "CONFIDENCE",
     "MIN_MATCHES",
+    "PROVENANCE",
     "WEIGHTS",
     "RankedMethod",
     "rank_methods",
@@ -45,6 +52,17 @@ WEIGHTS = {
     "code": 1,
     "recency": 1,
 }
+#: Points for the leaf assignment's provenance and confidence (kb.models LeafAssignment).
+PROVENANCE = {"thesis-text": 1.0, "thesis-text+inferred": 0.5, "inferred": 0.0, "unknown": 0.0}
+CONFIDENCE = {
+    "high": 1.0,
+    "medium-high": 0.75,
+    "medium": 0.5,
+    "medium-low": 0.4,
+    "low-medium": 0.25,
+    "low": 0.0,
+    "none": 0.0,
+}
 _STOP = {"the", "and", "of", "in", "a", "an", "or", "with"}
 
 
@@ -60,13 +78,14 @@ class RankedMethod:
     leaf_provenance: str
     leaf_confidence: str
     score: float
-    matches: bool
-    source: str  # "leaf" | "nearest-leaf" | "branch-only"
+    matches: bool  # the user gave a criterion and the method meets every one
+    source: str  # "leaf" | "nearest-leaf" | "branch-only" (the last two: same-paradigm fallback)
     from_node: str
     distance: int
     explanation: tuple[str, ...]
     code_url: str | None
     citation: dict
+    matched: tuple[str, ...] = ()  # the user's criteria this method meets, e.g. "modality CT"
 
     def to_dict(self) -> dict:
         """JSON-ready dict."""
@@ -194,7 +213,32 @@ def _score(row: dict, modality, interaction, target_words, years) -> tuple[float
     rec = (row["year"] - lo) / (hi - lo) if hi > lo else 0.0
     score += WEIGHTS["recency"] * rec
     why.append(f"year {row['year']} (+{rec:.2f})")
+    prov = PROVENANCE.get(row["leaf_provenance"], 0.0)
+    conf = CONFIDENCE.get(row["leaf_confidence"], 0.0)
+    score += prov + conf
+    why.append(f"leaf evidence {row['leaf_provenance']} (+{prov:g})")
+    why.append(f"leaf confidence {row['leaf_confidence']} (+{conf:g})")
     return round(score, 3), ok, why
+
+
+def _matched(why: Sequence[str]) -> tuple[str, ...]:
+    """The user's criteria met, read off the explanation (a criterion with points > 0)."""
+    out = []
+    for e in why:
+        kind = e.split(" ", 1)[0]
+        if kind in ("modality", "interaction", "target") and not e.endswith("(+0)"):
+            out.append(e.rsplit(" (+", 1)[0])
+    return tuple(out)
+
+
+def _criteria_text(modality, interaction, target) -> str:
+    """``"modality CT, interaction clicks"`` for the criteria the user gave."""
+    parts = [
+        f"{k} {v}"
+        for k, v in (("modality", modality), ("interaction", interaction), ("target", target))
+        if v
+    ]
+    return "every criterion (" + ", ".join(parts) + ")"
 
 
 def _distances(graph: nx.DiGraph, leaves: Sequence[str]) -> dict[str, int]:
@@ -260,11 +304,17 @@ def rank_methods(
     words = _words(target) if target else set()
     rows, lo, hi = _records(kb)
     dist = _distances(taxonomy.graph, leaves) if leaves else {}
+    paradigms = {taxonomy.path_to(lf)[1] for lf in leaves}
+    given = bool(modality or interaction or words)
     scored = []
     for row in rows:
         node = row["leaf"] or row["leaf_branch"]
         if node is None or node not in dist:
             continue
+        if row["leaf"] not in leaves and taxonomy.path_to(node)[1:2] not in [
+            (p,) for p in paradigms
+        ]:
+            continue  # never fall back to a paradigm the answers did not keep
         s, ok, why = _score(row, modality, interaction, words, (lo, hi))
         src = (
             "leaf"
@@ -285,7 +335,7 @@ def rank_methods(
             if n_match + len(taken) >= MIN_MATCHES and x[1] > taken[-1][1]:
                 break
             taken.append(x)
-        chosen = [x for x in chosen if x[3]] + taken + [x for x in chosen if not x[3]]
+        chosen = chosen + taken
     out = [
         RankedMethod(
             id=r["id"],
@@ -296,27 +346,43 @@ def rank_methods(
             leaf_provenance=r["leaf_provenance"],
             leaf_confidence=r["leaf_confidence"],
             score=s,
-            matches=bool(ok),
+            matches=bool(ok and given),
             source=src,
             from_node=node,
             distance=int(d),
             explanation=tuple(why),
             code_url=r["code_url"],
             citation=r["citation"],
+            matched=_matched(why),
         )
         for src, d, s, ok, why, node, r in chosen[:limit]
     ]
-    if n_match < MIN_MATCHES and taken:
+    if n_match < MIN_MATCHES and leaves:
+        where = ", ".join(leaves)
+        crit = _criteria_text(modality, interaction, target if words else None)
+        count = "None" if n_match == 0 else f"Only {n_match}"
+        own = (
+            f"{count} of the {len(in_leaf)} methods in {where} meet(s) {crit}"
+            if given
+            else f"{where} hold(s) only {len(in_leaf)} method(s)"
+        )
+        if not in_leaf:
+            own = f"{where} hold(s) no reviewed method"
         shown = sum(m.source != "leaf" for m in out)
         cut = (
             f" ({len(taken) - shown} more cut by the limit of {limit})"
             if shown < len(taken)
             else ""
         )
-        caveats.append(
-            f"Only {n_match} matching method(s) in {', '.join(leaves)}; added "
-            f"{shown} from the nearest leaves/branches (labelled){cut}."
-        )
+        para = ", ".join(sorted(paradigms))
+        if taken:
+            caveats.append(
+                f"{own}; the leaf's own methods are listed first, then {shown} fallback "
+                f"method(s){' meeting ' + crit if given else ''} from the nearest leaves/branches "
+                f"of the same paradigm ({para}), labelled as fallback{cut}."
+            )
+        else:
+            caveats.append(f"{own}; no other method of the same paradigm ({para}) does either.")
     if target and not words:
         caveats.append(f"target {target!r} has no word to match; it was not used for ranking.")
     recon = sum(m.leaf_provenance != "thesis-text" for m in out)

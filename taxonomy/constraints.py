@@ -94,8 +94,14 @@ def load_constraints(
         seen.add(e["id"])
         cons.append(
             Constraint(
-                e["id"], e["question"], e["option"], e["paradigm"], e["action"], e["line"],
-                _clean(e["quote"]), _clean(e["reason"]),
+                e["id"],
+                e["question"],
+                e["option"],
+                e["paradigm"],
+                e["action"],
+                e["line"],
+                _clean(e["quote"]),
+                _clean(e["reason"]),
             )
         )
     confl = []
@@ -104,9 +110,7 @@ def load_constraints(
         e = _check_keys(entry, _X_KEYS, where)
         if not isinstance(e["when"], dict) or len(e["when"]) < 2:
             raise ValueError(f"{where}: 'when' must map at least two questions to options")
-        when = {
-            q: tuple(v) if isinstance(v, list) else (v,) for q, v in e["when"].items()
-        }
+        when = {q: tuple(v) if isinstance(v, list) else (v,) for q, v in e["when"].items()}
         if e["id"] in seen:
             raise ValueError(f"{where}: duplicate id {e['id']!r}")
         seen.add(e["id"])

@@ -390,7 +390,9 @@ def test_nearest_caveat_counts_listed_methods(kb):
     n_near = sum(m.source != "leaf" for m in full)
     assert n_near > 2
     msg = next(c for c in caveats if "nearest" in c)
-    assert f"added 2 from the nearest leaves/branches (labelled) ({n_near - 2} more cut" in msg
+    assert msg.startswith("T2.1.2.2.2 hold(s) no reviewed method")
+    assert "then 2 fallback method(s)" in msg and "same paradigm (T2)" in msg
+    assert f"({n_near - 2} more cut by the limit of 2)" in msg
 
 
 def test_stopword_target_is_reported(kb):
