@@ -6,7 +6,6 @@ value counts for the distribution charts and BibTeX/CSV export helpers.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -119,12 +118,15 @@ def bench_tables(data: Any, *, _prefix: str = "") -> list[tuple[str, pd.DataFram
     return tables
 
 
-def _has_any(values: Any, wanted: set[str]) -> bool:
-    if values is None:
-        return False
-    if isinstance(values, str):
-        return values in wanted
-    return bool(set(map(str, values)) & wanted)
+#: App table columns -> keyword of :func:`kb.query.filter_methods` (the one method filter).
+_FILTER_KEYS = {
+    "interactions": "interaction",
+    "modalities": "modality",
+    "guidance_signals": "guidance",
+    "target_categories": "target_category",
+    "leaf": "leaf",
+    "leaf_confidence": "confidence",
+}
 
 
 def filter_methods(
@@ -135,30 +137,33 @@ def filter_methods(
     list_filters: dict[str, Sequence[str]] | None = None,
     equals: dict[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
-    """Filter the method table.
+    """The rows of the method table that :func:`kb.query.filter_methods` keeps.
 
-    ``list_filters`` keeps rows whose list column shares any value with the selection;
-    ``equals`` keeps rows whose scalar column is in the selection; empty selections are
-    ignored.  ``text`` is a case-insensitive substring of name, id or citation title.
+    ``list_filters``/``equals`` map table columns (``interactions``, ``modalities``,
+    ``guidance_signals``, ``target_categories``, ``leaf``, ``leaf_confidence``) to the
+    selected values (any of them matches; empty selections are ignored); ``text`` searches
+    id, name, aliases and title.  Same vocabulary and behaviour as ``iseg methods``.
     """
-    mask = pd.Series(True, index=df.index)
-    if text.strip():
-        pat = re.escape(text.strip())
-        hay = df["name"].astype(str) + " " + df["id"].astype(str)
-        if "title" in df:
-            hay = hay + " " + df["title"].astype(str)
-        mask &= hay.str.contains(pat, case=False, regex=True)
-    if years is not None:
-        y = pd.to_numeric(df["year"], errors="coerce")
-        mask &= y.between(years[0], years[1])
-    for col, sel in (list_filters or {}).items():
+    from kb import filter_methods as kb_filter
+    from kb import load_kb
+
+    kb = load_kb()
+    pool = [kb.method_or_post_review(i) for i in df["id"]]
+    options: dict[str, Any] = {}
+    for col, sel in {**(list_filters or {}), **(equals or {})}.items():
+        if col not in _FILTER_KEYS:
+            raise ValueError(f"cannot filter on column {col!r}; allowed: {sorted(_FILTER_KEYS)}")
         if sel:
-            wanted = set(map(str, sel))
-            mask &= df[col].map(lambda v, w=wanted: _has_any(v, w))
-    for col, sel in (equals or {}).items():
-        if sel:
-            mask &= df[col].astype(str).isin(set(map(str, sel)))
-    return df[mask]
+            options[_FILTER_KEYS[col]] = [str(v).removesuffix(" (branch)") for v in sel]
+    kept = kb_filter(
+        pool,
+        text=text,
+        year_from=years[0] if years else None,
+        year_to=years[1] if years else None,
+        **options,
+    )
+    ids = {m.id for m in kept}
+    return df[df["id"].isin(ids)]
 
 
 def explode_counts(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -170,26 +175,11 @@ def explode_counts(df: pd.DataFrame, column: str) -> pd.DataFrame:
     return counts.rename_axis(column).reset_index(name="methods")
 
 
-def _bib_escape(text: Any) -> str:
-    return re.sub(r"([{}&%$#_])", r"\\\1", str(text))
+def to_bibtex(methods: Iterable[Any]) -> str:
+    """BibTeX of knowledge-base methods: :func:`kb.bibtex.to_bibtex` (the one writer)."""
+    from kb import to_bibtex as kb_to_bibtex
 
-
-def to_bibtex(entries: Iterable[dict[str, Any]]) -> str:
-    """BibTeX ``@article`` entries from dicts with id, ref, title, authors, venue, year."""
-    blocks = []
-    for e in entries:
-        fields = {
-            "title": e.get("title"),
-            "author": e.get("authors"),
-            "journal": e.get("venue"),
-            "year": e.get("year"),
-            "note": f"Reviewed method [{e.get('ref')}] in Marinov, PhD thesis, Ch. 6",
-        }
-        body = ",\n".join(f"  {k} = {{{_bib_escape(v)}}}" for k, v in fields.items()
-                          if v not in (None, "", []))
-        key = re.sub(r"[^A-Za-z0-9_-]", "", str(e.get("id", "method")))
-        blocks.append(f"@article{{{key},\n{body}\n}}")
-    return "\n\n".join(blocks) + ("\n" if blocks else "")
+    return kb_to_bibtex(methods)
 
 
 def df_to_csv(df: pd.DataFrame) -> str:

@@ -20,11 +20,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from kb.errors import KBValidationError, _error_text
+from kb.errors import KBValidationError
 from kb.provenance import Source
+from kb.yaml_io import read_yaml, validate_model, yaml_files
 
 __all__ = [
     "Parameter",
@@ -43,8 +43,6 @@ __all__ = [
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 _Value = bool | int | float | str
-#: ``yaml.safe_load``'s loader, in C when libyaml is available (about 5x faster).
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
 InteractionKind = Literal["clicks", "scribbles", "bounding-box", "polygons", "any"]
@@ -285,39 +283,12 @@ def _by_id(items: list[Any], id_: str, what: str) -> Any:
     raise ValueError(f"unknown {what} {id_!r}; known: {known}")
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise KBValidationError(path, None, None, f"invalid YAML: {exc}") from exc
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    return "/".join(str(p) for p in loc) if loc else "<root>"
-
-
-def _validate(model: type[BaseModel], data: Any, path: Path, entry: str | None) -> Any:
-    if not isinstance(data, dict):
-        raise KBValidationError(path, entry, None, f"expected a mapping, got {type(data).__name__}")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (+{exc.error_count() - 1} more errors)" if exc.error_count() > 1 else ""
-        raise KBValidationError(
-            path, entry, _field_path(err["loc"]), _error_text(err) + more
-        ) from exc
-
-
 def _load_dir(directory: Path, model: type[BaseModel]) -> list[Any]:
     out = []
-    if not directory.is_dir():
-        return out
-    for path in sorted(directory.glob("*.yaml")):
-        data = _read_yaml(path)
+    for path in yaml_files(directory, required=False):
+        data = read_yaml(path)
         entry = data.get("id") if isinstance(data, dict) else None
-        obj = _validate(model, data, path, entry if isinstance(entry, str) else None)
+        obj = validate_model(model, data, path, entry if isinstance(entry, str) else None)
         if obj.id != path.stem:
             raise KBValidationError(
                 path, obj.id, "id", f"id {obj.id!r} must equal the file stem {path.stem!r}"
@@ -352,8 +323,8 @@ def load_catalog(data_dir: Path) -> Catalog:
     table_path = data_dir / "datasets" / "omnimedseg.yaml"
     table = None
     if table_path.exists():
-        data = _read_yaml(table_path)
-        table = _validate(DatasetTable, data, table_path, "omnimedseg")
+        data = read_yaml(table_path)
+        table = validate_model(DatasetTable, data, table_path, "omnimedseg")
     user_ids = {u.id for u in users}
     for ch in challenges:
         if ch.robot_user is not None and ch.robot_user not in user_ids:

@@ -1,7 +1,9 @@
 """``iseg`` sub-commands of the knowledge base: ``kb validate``, ``methods``, ``method``,
 ``stats`` and ``export``.
 
-All views are built from :meth:`kb.KnowledgeBase.methods_df` with pandas.  Bad input
+A thin layer: filtering is :func:`kb.query.filter_methods`, counts are
+:func:`kb.stats.compute_stats`, BibTeX is :func:`kb.bibtex.to_bibtex`; nothing here imports
+pandas, so ``iseg methods --format json`` costs little more than loading the KB.  Bad input
 (unknown filter value, unknown method) raises ``ValueError`` and ``iseg`` turns it into
 ``error: ...`` with exit code 2; an invalid knowledge base is reported the same way.
 """
@@ -9,13 +11,14 @@ All views are built from :meth:`kb.KnowledgeBase.methods_df` with pandas.  Bad i
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register", "filter_methods", "compute_stats", "to_bibtex"]
+__all__ = ["register"]
 
 _LIST_COLS = (
     "interactions",
@@ -24,25 +27,6 @@ _LIST_COLS = (
     "targets",
     "target_categories",
     "compared_to",
-)
-_JSON_COLS = (
-    "id",
-    "ref",
-    "name",
-    "year",
-    "interactions",
-    "guidance_signals",
-    "guidance_explicit",
-    "modalities",
-    "targets",
-    "target_categories",
-    "leaf",
-    "leaf_branch",
-    "leaf_provenance",
-    "leaf_confidence",
-    "code_url",
-    "compared_to",
-    "comparison_status",
 )
 _TABLE_COLS = ("ref", "id", "year", "interactions", "guidance_signals", "modalities", "leaf")
 
@@ -62,17 +46,37 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     _add_data_dir(val)
     val.set_defaults(func=_cmd_validate)
 
-    mp = sub.add_parser("methods", help="list reviewed methods (filters combine with AND)")
+    mp = sub.add_parser(
+        "methods",
+        help="list methods (the 121 reviewed; filters combine with AND, values any case)",
+    )
     mp.add_argument(
         "--modality",
-        help="e.g. CT, MRI, US, PET/CT, X-ray, microscopy; a table spelling such as CT/MRI "
-        "matches methods with either modality",
+        help="e.g. CT, MRI (or MR), US, PET (also finds PET/CT), X-ray, microscopy; a table "
+        "spelling such as CT/MRI matches methods with either modality",
     )
-    mp.add_argument("--interaction", help="clicks | scribbles | bounding-box | polygons | eye-gaze")
+    mp.add_argument(
+        "--interaction",
+        help="clicks | scribbles | bounding-box | polygons | eye-gaze (also click, box, bbox, "
+        "scribble, polygon; the same vocabulary as `iseg recommend`)",
+    )
     mp.add_argument("--guidance", help="e.g. heatmap, disk, geodesic-map, implicit, explicit")
     mp.add_argument("--leaf", help="taxonomy leaf or branch id, e.g. T2.1.2.1.2, T3, unknown")
     mp.add_argument("--year-from", type=int, help="keep methods published in or after YEAR")
     mp.add_argument("--target", help="case-insensitive substring of a target name")
+    mp.add_argument("--search", help="case-insensitive substring of id, name, alias or title")
+    scope = mp.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--since-review",
+        action="store_true",
+        help="list only the methods published after the review's search (31 July 2023), "
+        "kept apart from the 121 (beyond_review: true)",
+    )
+    scope.add_argument(
+        "--include-post-review",
+        action="store_true",
+        help="list the 121 reviewed methods and the post-review methods together",
+    )
     mp.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _add_data_dir(mp)
     mp.set_defaults(func=_cmd_methods)
@@ -128,126 +132,67 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _match_enum(value: str, enum_cls: type, normalise, extra: tuple[str, ...] = ()) -> set[str]:
-    allowed = [str(v) for v in enum_cls]
-    for v in allowed:
-        if v.lower() == value.strip().lower():
-            return {v}
-    try:
-        out = normalise(value)
-    except ValueError:
-        raise ValueError(
-            f"unknown {enum_cls.__name__} {value!r}; allowed: {allowed + list(extra)}"
-        ) from None
-    return {str(x) for x in (out if isinstance(out, tuple) else (out,))}
+def _joined(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: "; ".join(v) if k in _LIST_COLS else ("" if v is None else v) for k, v in rec.items()}
 
 
-def filter_methods(
-    df,
-    *,
-    modality: str | None = None,
-    interaction: str | None = None,
-    guidance: str | None = None,
-    leaf: str | None = None,
-    year_from: int | None = None,
-    target: str | None = None,
-):
-    """Rows of :meth:`KnowledgeBase.methods_df` matching every given filter (AND).
-
-    Raises
-    ------
-    ValueError
-        For a value outside the controlled vocabularies, naming the allowed set.
-    """
-    from kb.vocab import (
-        BRANCH_IDS,
-        LEAF_IDS,
-        GuidanceSignal,
-        InteractionType,
-        Modality,
-        normalise_guidance,
-        normalise_interaction,
-        normalise_modality,
-    )
-
-    mask = df["ref"] > 0
-    if modality:
-        want = _match_enum(modality, Modality, normalise_modality)
-        if str(Modality.PET) in want:  # every reviewed PET study is PET/CT (Tables 14-16)
-            want |= {str(Modality.PET_CT)}
-        mask &= df["modalities"].map(lambda xs: bool(want & set(xs)))
-    if interaction:
-        want = _match_enum(interaction, InteractionType, normalise_interaction)
-        mask &= df["interactions"].map(lambda xs: bool(want & set(xs)))
-    if guidance:
-        g = guidance.strip().lower()
-        if g in {"explicit", "implicit"}:
-            mask &= df[f"guidance_{g}"]
-        else:
-            want = _match_enum(guidance, GuidanceSignal, normalise_guidance, extra=("explicit",))
-            mask &= df["guidance_signals"].map(lambda xs: bool(want & set(xs)))
-    if leaf:
-        if leaf == "unknown":
-            mask &= df["leaf"].isna()
-        elif leaf in LEAF_IDS or leaf in BRANCH_IDS:
-            under = df["leaf"].fillna("").map(lambda x: x == leaf or x.startswith(leaf + "."))
-            branch = (
-                df["leaf_branch"].fillna("").map(lambda x: x == leaf or x.startswith(leaf + "."))
-            )
-            mask &= under | branch
-        else:
-            raise ValueError(
-                f"unknown leaf {leaf!r}; allowed: {list(LEAF_IDS) + list(BRANCH_IDS)} or 'unknown'"
-            )
-    if year_from is not None:
-        mask &= df["year"] >= year_from
-    if target:
-        t = target.lower()
-        mask &= df["targets"].map(lambda xs: any(t in x.lower() for x in xs))
-    return df[mask].reset_index(drop=True)
+def _csv(records: list[dict[str, Any]], keys: tuple[str, ...] | list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(keys), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_joined(r) for r in records)
+    return buf.getvalue()
 
 
-def _joined(df):
-    out = df.copy()
-    for col in _LIST_COLS:
-        if col in out:
-            out[col] = out[col].map(lambda xs: "; ".join(xs))
-    return out
+def _table(records: list[dict[str, Any]], keys: tuple[str, ...], *, width: int = 40) -> str:
+    def cell(v: Any) -> str:
+        text = "; ".join(v) if isinstance(v, list) else ("-" if v is None else str(v))
+        return text if len(text) <= width else text[: width - 3] + "..."
+
+    rows = [[cell(r.get(k)) for k in keys] for r in records]
+    widths = [max(len(k), *(len(row[i]) for row in rows)) for i, k in enumerate(keys)]
+    lines = ["  ".join(k.rjust(w) for k, w in zip(keys, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
 
 
-def _records(df) -> list[dict[str, Any]]:
-    recs = df[list(_JSON_COLS)].to_dict(orient="records")
-    for r in recs:
-        for k, v in r.items():
-            if v != v:  # NaN from pandas for missing leaf_branch/leaf
-                r[k] = None
-            elif hasattr(v, "item"):
-                r[k] = v.item()
-    return recs
+def _selection(args: argparse.Namespace, kb: Any) -> tuple[list[Any], int]:
+    """The methods ``iseg methods`` lists and the size of the pool they come from."""
+    from kb.query import filter_methods
 
-
-def _cmd_methods(args: argparse.Namespace) -> int:
-    kb = _load(args)
-    df = filter_methods(
-        kb.methods_df(),
+    pool = list(kb.methods)
+    if getattr(args, "since_review", False):
+        pool = list(kb.post_review)
+    elif getattr(args, "include_post_review", False):
+        pool = pool + list(kb.post_review)
+    chosen = filter_methods(
+        pool,
         modality=args.modality,
         interaction=args.interaction,
         guidance=args.guidance,
         leaf=args.leaf,
         year_from=args.year_from,
         target=args.target,
+        text=getattr(args, "search", None),
     )
+    return chosen, len(pool)
+
+
+def _cmd_methods(args: argparse.Namespace) -> int:
+    from kb.query import RECORD_KEYS, method_record
+
+    kb = _load(args)
+    chosen, pool = _selection(args, kb)
+    records = [method_record(m) for m in chosen]
     if args.format == "json":
-        print(json.dumps(_records(df), indent=2, ensure_ascii=False))
+        print(json.dumps([{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False))
     elif args.format == "csv":
-        sys.stdout.write(_joined(df[list(_JSON_COLS)]).to_csv(index=False))
+        sys.stdout.write(_csv(records, RECORD_KEYS))
+    elif not records:
+        print("no methods match")
     else:
-        if df.empty:
-            print("no methods match")
-        else:
-            table = _joined(df[list(_TABLE_COLS)]).fillna("-")
-            print(table.to_string(index=False, max_colwidth=40))
-            print(f"{len(df)} of {len(kb.methods)} methods")
+        print(_table(records, _TABLE_COLS))
+        print(f"{len(records)} of {pool} methods")
     return 0
 
 
@@ -264,68 +209,9 @@ def _cmd_method(args: argparse.Namespace) -> int:
     return 0
 
 
-def _comparison_practice(kb) -> Counter:
-    kinds = {n.id: n.kind for n in kb.external_nodes}
-    deepigeos = kb.method(5).id
-    out: Counter = Counter()
-    for m in kb.methods:
-        if m.comparison_status != "known":
-            out[{"none": "no prior work", "unknown": "unknown"}[m.comparison_status]] += 1
-            continue
-        to = set(m.compared_to)
-        if to == {deepigeos}:
-            out["only DeepIGeoS [5]"] += 1
-        elif to and all(kinds.get(t) == "classical" for t in to):
-            out["only classical"] += 1
-        elif to and all(kinds.get(t) == "non-medical-interactive" for t in to):
-            out["only non-medical interactive"] += 1
-        elif to and all(kinds.get(t) == "non-interactive" for t in to):
-            out["only non-interactive"] += 1
-        else:
-            out["other / mixed"] += 1
-    return out
-
-
-def compute_stats(kb) -> dict[str, dict[str, int]]:
-    """Counts of methods by modality, interaction, guidance, year, leaf and comparison practice.
-
-    A method counts once in every category it belongs to (a CT+MRI method counts for
-    both CT and MRI), so category counts can sum to more than 121.
-    """
-    df = kb.methods_df()
-
-    def explode(col: str) -> dict[str, int]:
-        return {str(k): int(v) for k, v in df[col].explode().value_counts().items()}
-
-    n = len(df)
-    explicit_only = int((df.guidance_explicit & ~df.guidance_implicit).sum())
-    implicit_only = int((~df.guidance_explicit & df.guidance_implicit).sum())
-    return {
-        "total": {"methods": n},
-        "modality": explode("modalities"),
-        "interaction": explode("interactions"),
-        "guidance_signal": explode("guidance_signals"),
-        "explicit_implicit": {
-            "any explicit": int(df.guidance_explicit.sum()),
-            "explicit only": explicit_only,
-            "implicit only": implicit_only,
-            "both": n - explicit_only - implicit_only,
-        },
-        "year": {str(k): int(v) for k, v in df.year.value_counts().sort_index().items()},
-        "leaf": {str(k): int(v) for k, v in df.leaf.fillna("unknown").value_counts().items()},
-        "leaf_branch_when_leaf_unknown": {
-            str(k): int(v) for k, v in df.leaf_branch.dropna().value_counts().items()
-        },
-        "leaf_provenance": {str(k): int(v) for k, v in df.leaf_provenance.value_counts().items()},
-        "target_category": explode("target_categories"),
-        "comparison_status": {
-            str(k): int(v) for k, v in df.comparison_status.value_counts().items()
-        },
-        "comparison_practice": dict(_comparison_practice(kb).most_common()),
-    }
-
-
 def _cmd_stats(args: argparse.Namespace) -> int:
+    from kb.stats import compute_stats
+
     stats = compute_stats(_load(args))
     if args.format == "json":
         print(json.dumps(stats, indent=2))
@@ -338,52 +224,24 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bib_type(venue: str) -> tuple[str, str]:
-    low = venue.lower()
-    if low.startswith(("arxiv", "biorxiv")):
-        return "misc", "howpublished"
-    proceedings = ("conference", "workshop", "symposium", "miccai", "advances in", "proceedings")
-    if any(w in low for w in proceedings) or low.startswith("spie medical imaging"):
-        return "inproceedings", "booktitle"
-    return "article", "journal"
-
-
-def _bib_escape(text: str) -> str:
-    return text.replace("&", r"\&").replace("%", r"\%").replace("_", r"\_")
-
-
-def to_bibtex(methods) -> str:
-    """BibTeX of the reviewed studies from their bibliography fields (authors as printed)."""
-    entries = []
-    for m in methods:
-        c = m.citation
-        kind, venue_key = _bib_type(c.venue)
-        authors = c.authors.replace(" et al.", " and others").replace(", and ", " and ")
-        authors = authors.replace(" and ", ", ").replace(", ", " and ")
-        fields = {
-            "title": "{" + _bib_escape(c.title) + "}",
-            "author": _bib_escape(authors),
-            venue_key: _bib_escape(c.venue),
-            "year": str(c.year),
-            "note": f"Thesis bibliography [{m.ref}]" + (f"; {c.details}" if c.details else ""),
-        }
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
-        entries.append(f"@{kind}{{{m.id},\n{body}\n}}")
-    return "\n\n".join(entries) + "\n"
-
-
 def _cmd_export(args: argparse.Namespace) -> int:
+    from kb.bibtex import to_bibtex
+    from kb.query import method_record
+
     kb = _load(args)
+    methods = list(kb.methods)
     if args.format == "bibtex":
-        sys.stdout.write(to_bibtex(kb.methods))
+        sys.stdout.write(to_bibtex(methods))
     elif args.format == "csv":
-        df = kb.methods_df()
-        cites = {m.ref: m.citation for m in kb.methods}
-        df["authors"] = df["ref"].map(lambda r: cites[r].authors)
-        df["citation_year"] = df["ref"].map(lambda r: cites[r].year)
-        df["citation_details"] = df["ref"].map(lambda r: cites[r].details or "")
-        sys.stdout.write(_joined(df).to_csv(index=False))
+        records = []
+        for m in methods:
+            rec = method_record(m)
+            rec["authors"] = m.citation.authors
+            rec["citation_year"] = m.citation.year
+            rec["citation_details"] = m.citation.details or ""
+            records.append(rec)
+        sys.stdout.write(_csv(records, list(records[0])))
     else:
-        data = [m.model_dump(mode="json", by_alias=True) for m in kb.methods]
+        data = [m.model_dump(mode="json", by_alias=True) for m in methods]
         print(json.dumps(data, indent=2, ensure_ascii=False))
     return 0

@@ -14,11 +14,9 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-
-from kb.errors import KBValidationError, _error_text
+from kb.errors import KBValidationError
 from kb.models import CodeLink, ComparisonEdge, ComparisonsFile, CoverageRow, ExternalNode, Method
+from kb.yaml_io import read_yaml, validate_model, yaml_files
 
 __all__ = ["KnowledgeBase", "load_kb", "default_data_dir", "N_METHODS"]
 
@@ -51,6 +49,8 @@ class KnowledgeBase:
         self.comparisons_present = comparisons_present
         self.code_links = code_links
         self.catalog = catalog
+        #: Methods published after the review's search date (kept apart, never counted).
+        self.post_review: list[Any] = []
         self._by_id = {m.id: m for m in methods}
         self._by_ref = {m.ref: m for m in methods}
 
@@ -90,76 +90,22 @@ class KnowledgeBase:
             f"name ({hint})"
         )
 
+    def method_or_post_review(self, id_or_ref: str | int) -> Any:
+        """A reviewed method (as :meth:`method`) or a post-review method by its id."""
+        key = str(id_or_ref).strip().lower()
+        for m in self.post_review:
+            if m.id == key:
+                return m
+        return self.method(id_or_ref)
+
     def methods_df(self):
         """One row per method (pandas DataFrame), columns as documented in docs/kb.md."""
         import pandas as pd
 
-        rows = [_method_row(m) for m in self.methods]
+        from kb.query import method_record
+
+        rows = [method_record(m) for m in self.methods]
         return pd.DataFrame(rows).sort_values("ref", ignore_index=True)
-
-
-def _method_row(m: Method) -> dict[str, Any]:
-    return {
-        "id": m.id,
-        "ref": m.ref,
-        "name": m.name,
-        "year": m.year,
-        "interactions": list(dict.fromkeys(str(i.type) for i in m.interactions)),
-        "guidance_signals": list(dict.fromkeys(str(g.signal) for g in m.guidance)),
-        "guidance_explicit": m.guidance_explicit,
-        "guidance_implicit": any(not g.explicit for g in m.guidance),
-        "modalities": [str(x.modality) for x in m.modalities],
-        "targets": [t.name for t in m.targets],
-        "target_categories": list(dict.fromkeys(str(t.category) for t in m.targets)),
-        "leaf": m.leaf.id,
-        "leaf_branch": m.leaf.branch,
-        "leaf_provenance": m.leaf.provenance,
-        "leaf_confidence": m.leaf.confidence,
-        "code_url": m.code_url,
-        "compared_to": list(m.compared_to),
-        "comparison_status": m.comparison_status,
-        "venue": m.citation.venue,
-        "title": m.citation.title,
-    }
-
-
-def _field_path(loc: tuple[int | str, ...]) -> str:
-    return "/".join(str(p) for p in loc) if loc else "<root>"
-
-
-# The safe loader only (no arbitrary Python objects); the libyaml C build of it when
-# available, which is 8x faster than the pure-Python ``yaml.safe_load`` on our files.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise KBValidationError(path, None, None, f"invalid YAML: {exc}") from exc
-
-
-def _validate(
-    model: type[BaseModel], data: Any, path: Path, entry: str | None, prefix: str = ""
-) -> Any:
-    if not isinstance(data, dict):
-        raise KBValidationError(
-            path, entry, prefix or None, f"expected a mapping, got {type(data).__name__}"
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errs = exc.errors()
-        field = prefix + _field_path(errs[0]["loc"])
-        more = (
-            f" (+{len(errs) - 1} more: "
-            + "; ".join(f"{_field_path(e['loc'])}: {_error_text(e)}" for e in errs[1:4])
-            + ")"
-            if len(errs) > 1
-            else ""
-        )
-        raise KBValidationError(path, entry, field, _error_text(errs[0]) + more) from None
 
 
 #: Method fields the loader fills from comparisons.yaml / code_links.yaml (with their sources).
@@ -184,15 +130,15 @@ def _check_loader_filled(data: dict[str, Any], path: Path, entry: str) -> None:
 
 
 def _load_methods(methods_dir: Path) -> list[Method]:
-    paths = sorted(methods_dir.glob("*.yaml"))
+    paths = yaml_files(methods_dir)
     if not paths:
         raise KBValidationError(methods_dir, None, None, "no method files (*.yaml) found")
     methods, refs = [], {}
     for path in paths:
-        data = _read_yaml(path)
+        data = read_yaml(path)
         entry = data.get("id") if isinstance(data, dict) else None
         entry = entry if isinstance(entry, str) else path.stem
-        m = _validate(Method, data, path, entry)
+        m = validate_model(Method, data, path, entry)
         _check_loader_filled(data, path, m.id)
         if m.id != path.stem:
             raise KBValidationError(
@@ -262,8 +208,8 @@ def _load_comparisons(data_dir: Path, methods: list[Method]) -> tuple[Comparison
     path = data_dir / "comparisons.yaml"
     if not path.exists():
         return ComparisonsFile(), False
-    data = _read_yaml(path) or {}
-    comp = _validate(ComparisonsFile, data, path, "comparisons")
+    data = read_yaml(path) or {}
+    comp = validate_model(ComparisonsFile, data, path, "comparisons")
     _check_comparisons(comp, path, methods)
     return comp, True
 
@@ -272,13 +218,13 @@ def _load_code_links(data_dir: Path, methods: list[Method]) -> list[CodeLink]:
     path = data_dir / "code_links.yaml"
     if not path.exists():
         return []
-    data = _read_yaml(path) or []
+    data = read_yaml(path) or []
     if not isinstance(data, list):
         raise KBValidationError(path, None, None, "expected a list of {ref, code, ...}")
     refs = {m.ref for m in methods}
     links, seen = [], set()
     for i, item in enumerate(data):
-        link = _validate(CodeLink, item, path, f"item {i}", prefix=f"{i}/")
+        link = validate_model(CodeLink, item, path, f"item {i}", prefix=f"{i}/")
         if link.ref not in refs or link.ref in seen:
             raise KBValidationError(path, f"ref {link.ref}", f"{i}/ref", "unknown or duplicate ref")
         seen.add(link.ref)

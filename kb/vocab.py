@@ -23,6 +23,11 @@ __all__ = [
     "normalise_interaction",
     "normalise_guidance",
     "normalise_modality",
+    "parse_interaction",
+    "parse_modality",
+    "parse_guidance",
+    "INTERACTION_CHOICES",
+    "MODALITY_CHOICES",
 ]
 
 
@@ -204,3 +209,115 @@ def normalise_modality(original: str) -> tuple[Modality, ...]:
     ['CT', 'MRI']
     """
     return _lookup(_MODALITY_ALIASES, original, "modality")
+
+
+#: User spellings accepted on top of the table spellings (case-insensitive, one vocabulary
+#: for every command: ``iseg methods``, ``iseg recommend``, the app).
+_USER_INTERACTIONS: dict[str, InteractionType] = {
+    "click": InteractionType.CLICKS,
+    "point": InteractionType.CLICKS,
+    "points": InteractionType.CLICKS,
+    "scribble": InteractionType.SCRIBBLES,
+    "box": InteractionType.BOUNDING_BOX,
+    "boxes": InteractionType.BOUNDING_BOX,
+    "bounding-box": InteractionType.BOUNDING_BOX,
+    "bounding-boxes": InteractionType.BOUNDING_BOX,
+    "bounding boxes": InteractionType.BOUNDING_BOX,
+    "polygon": InteractionType.POLYGONS,
+    "eye-gaze": InteractionType.EYE_GAZE,
+    "gaze": InteractionType.EYE_GAZE,
+}
+_USER_MODALITIES: dict[str, tuple[Modality, ...]] = {
+    "mr": (Modality.MRI,),
+    "xray": (Modality.XRAY,),
+    "x ray": (Modality.XRAY,),
+    "pet-ct": (Modality.PET_CT,),
+    "not-specified": (Modality.NOT_SPECIFIED,),
+}
+
+#: The canonical values a user may give (aliases such as ``box`` or ``click`` also work).
+INTERACTION_CHOICES: tuple[str, ...] = tuple(str(v) for v in InteractionType)
+MODALITY_CHOICES: tuple[str, ...] = tuple(str(v) for v in Modality)
+
+
+def _key(value: str) -> str:
+    return " ".join(str(value).strip().lower().split())
+
+
+def parse_interaction(value: str) -> InteractionType:
+    """Normalise a user's interaction type, case-insensitively.
+
+    Accepts the :class:`InteractionType` values, singular spellings (``click``),
+    ``box``/``bbox``/``bounding box`` and every table spelling.
+
+    Raises
+    ------
+    ValueError
+        ``unknown InteractionType 'taps'; allowed: [...]`` for anything else.
+
+    Examples
+    --------
+    >>> [str(parse_interaction(v)) for v in ("Click", "box", "BBOX", "Scribbles")]
+    ['clicks', 'bounding-box', 'bounding-box', 'scribbles']
+    """
+    key = _key(value)
+    for v in InteractionType:
+        if key == str(v):
+            return v
+    if key in _USER_INTERACTIONS:
+        return _USER_INTERACTIONS[key]
+    if key in _INTERACTION_ALIASES:
+        return _INTERACTION_ALIASES[key]
+    raise ValueError(
+        f"unknown InteractionType {value!r}; allowed: {list(INTERACTION_CHOICES)} "
+        "(aliases: click, point, scribble, box, bbox, polygon, gaze)"
+    )
+
+
+def parse_modality(value: str) -> tuple[Modality, ...]:
+    """Normalise a user's modality, case-insensitively (``ct``, ``MR``, ``PET/CT``).
+
+    A table spelling such as ``CT/MRI`` gives both modalities.
+
+    Raises
+    ------
+    ValueError
+        ``unknown Modality 'MEG'; allowed: [...]``.
+
+    Examples
+    --------
+    >>> [str(m) for m in parse_modality("mr")], [str(m) for m in parse_modality("pet/ct")]
+    (['MRI'], ['PET/CT'])
+    """
+    key = _key(value)
+    for v in Modality:
+        if key == str(v).lower():
+            return (v,)
+    if key in _USER_MODALITIES:
+        return _USER_MODALITIES[key]
+    if key in _MODALITY_ALIASES:
+        return _MODALITY_ALIASES[key]
+    raise ValueError(f"unknown Modality {value!r}; allowed: {list(MODALITY_CHOICES)}")
+
+
+def parse_guidance(value: str) -> tuple[GuidanceSignal, ...]:
+    """Normalise a user's guidance signal (enum value or table spelling, any case).
+
+    Raises
+    ------
+    ValueError
+        ``unknown GuidanceSignal 'foo'; allowed: [..., 'explicit']``.
+
+    Examples
+    --------
+    >>> [str(g) for g in parse_guidance("Exp. Geodesic Maps")]
+    ['exp-geodesic-map']
+    """
+    key = _key(value)
+    for v in GuidanceSignal:
+        if key == str(v):
+            return (v,)
+    if key in _GUIDANCE_ALIASES:
+        return _GUIDANCE_ALIASES[key]
+    allowed = [str(v) for v in GuidanceSignal] + ["explicit"]
+    raise ValueError(f"unknown GuidanceSignal {value!r}; allowed: {allowed}")

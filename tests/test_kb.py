@@ -291,7 +291,7 @@ def test_comparisons_fill_compared_to_and_status(methods_only: Path):
     assert kb.method(11).comparison_status == "known"  # edges imply known
     assert kb.method(1).comparison_status == "none"
     assert kb.method(2).comparison_status == "unknown"
-    from kb.cli import compute_stats
+    from kb.stats import compute_stats
 
     practice = compute_stats(kb)["comparison_practice"]
     assert practice["only DeepIGeoS [5]"] == 1

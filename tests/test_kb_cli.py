@@ -225,10 +225,10 @@ def _brute_force(
 def test_filters_equal_a_brute_force_selection(options, expected):
     """Every matching method is returned and nothing else (not only 'rows satisfy filters')."""
     from kb import load_kb
-    from kb.cli import filter_methods
+    from kb.query import filter_methods
 
     kb = load_kb()
-    got = filter_methods(kb.methods_df(), **options)["ref"].tolist()
+    got = [m.ref for m in filter_methods(kb.methods, **options)]
     want = _brute_force(kb, **expected)
     assert want and got == want
 
@@ -255,7 +255,7 @@ def test_stats_agree_with_independent_counts(capsys):
 def test_stats_comparison_practice_equals_the_coverage_script():
     """`iseg stats` and kb.tools.comparison_coverage (view=all) group methods the same way."""
     from kb import load_kb
-    from kb.cli import compute_stats
+    from kb.stats import compute_stats
     from kb.tools.comparison_coverage import coverage_summary, load_comparisons
 
     practice = compute_stats(load_kb())["comparison_practice"]
@@ -275,13 +275,80 @@ def test_stats_comparison_practice_equals_the_coverage_script():
 
 def test_modality_pet_also_finds_pet_ct_methods():
     from kb import load_kb
-    from kb.cli import filter_methods
+    from kb.query import filter_methods
 
     kb = load_kb()
-    df = kb.methods_df()
     pet_ct = sorted(m.ref for m in kb.methods if any(str(x.modality) == "PET/CT" for x in m.modalities))
     assert pet_ct, "the review has PET/CT methods"
-    assert sorted(filter_methods(df, modality="PET")["ref"]) == pet_ct
+    assert sorted(m.ref for m in filter_methods(kb.methods, modality="PET")) == pet_ct
     # CT alone keeps its own meaning: a PET/CT-only method is not a CT method
-    ct = set(filter_methods(df, modality="CT")["ref"])
+    ct = {m.ref for m in filter_methods(kb.methods, modality="CT")}
     assert 18 in pet_ct and 18 not in ct
+
+
+# ---------------------------------------------------------------- one filter, one vocabulary
+@pytest.mark.parametrize(
+    ("spelling", "canonical"),
+    [("box", "bounding-box"), ("BBOX", "bounding-box"), ("Click", "clicks"), ("scribble", "scribbles")],
+)
+def test_methods_accepts_the_recommenders_interaction_spellings(capsys, spelling, canonical):
+    rows = _json(capsys, "methods", "--interaction", spelling, "--format", "json")
+    want = _json(capsys, "methods", "--interaction", canonical, "--format", "json")
+    assert rows and rows == want
+
+
+def test_interaction_and_modality_vocabulary_is_shared_with_the_recommender():
+    from kb.vocab import parse_interaction, parse_modality
+    from recommender.ranking import parse_interaction as rec_interaction
+
+    for value in ("box", "Bounding-Box", "clicks", "CLICK", "Scribbles", "bbox"):
+        assert str(parse_interaction(value)) == rec_interaction(value)
+    assert [str(m) for m in parse_modality("mr")] == ["MRI"]
+    assert [str(m) for m in parse_modality("Pet/Ct")] == ["PET/CT"]
+
+
+def test_app_and_cli_filters_agree_on_pet():
+    """The app's method table used its own filter: PET gave 0 there and 7 in the CLI."""
+    from app.components import filter_methods as app_filter
+    from kb import load_kb
+    from kb.query import filter_methods
+
+    kb = load_kb()
+    cli = [m.id for m in filter_methods(kb.methods, modality="PET")]
+    app = app_filter(kb.methods_df(), list_filters={"modalities": ["PET"]})["id"].tolist()
+    assert len(cli) == 7 and app == cli
+
+
+def test_search_matches_titles(capsys):
+    rows = _json(capsys, "methods", "--search", "geodesic", "--format", "json")
+    assert 5 in [r["ref"] for r in rows]  # DeepIGeoS: "... deep interactive geodesic ..."
+
+
+def test_stats_lists_empty_leaves_as_zero(capsys):
+    from kb.vocab import LEAF_IDS
+
+    stats = json.loads(_run(capsys, "stats", "--format", "json")[1])
+    assert list(stats["leaf"])[: len(LEAF_IDS)] == list(LEAF_IDS)
+    assert stats["leaf"]["T2.1.2.2.2"] == 0
+    rc, out, _ = _run(capsys, "stats")
+    assert rc == 0 and re.search(r"^\s+T2\.1\.2\.2\.2\s+0$", out, flags=re.M)
+
+
+def test_no_private_cli_import_in_the_aggregates_tool():
+    text = (Path(kb.loader.__file__).parent / "tools" / "thesis_aggregates.py").read_text()
+    assert "kb.cli" not in text
+
+
+def test_methods_json_imports_no_pandas():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, contextlib, io\n"
+        "from app.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['methods', '--format', 'json'])\n"
+        "print(sorted(m for m in ('pandas', 'torch') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -67,10 +67,7 @@ st.dataframe(
 d1, d2 = st.columns(2)
 d1.download_button("Download CSV", df_to_csv(view), "iseg_methods.csv", "text/csv",
                    key="db_csv", disabled=view.empty)
-bib = to_bibtex(
-    {"id": m.id, "ref": m.ref, "title": m.citation.title, "authors": m.citation.authors,
-     "venue": m.citation.venue, "year": m.citation.year}
-    for m in (kb.method(i) for i in view["id"]))
+bib = to_bibtex(kb.method_or_post_review(i) for i in view["id"])
 d2.download_button("Download BibTeX", bib, "iseg_methods.bib", "application/x-bibtex",
                    key="db_bib", disabled=view.empty)
 

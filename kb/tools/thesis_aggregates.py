@@ -13,6 +13,7 @@ import json
 from collections import Counter
 
 from kb import load_kb
+from kb.stats import comparison_practice
 
 __all__ = ["compute_aggregates", "main"]
 
@@ -54,10 +55,7 @@ def compute_aggregates(kb=None) -> dict[str, dict[str, object]]:
     path_targets = [
         [t.name.lower() for t in m.targets if t.category == "pathology"] for m in kb.methods
     ]
-    practice = Counter()
-    from kb.cli import _comparison_practice
-
-    practice.update(_comparison_practice(kb))
+    practice = Counter({k: v for k, v in comparison_practice(kb).items() if v})
     out: dict[str, dict[str, object]] = {
         "clicks >50% (l.511)": {
             "any clicks": _pct(sum("clicks" in s for s in inter), n),
