@@ -84,7 +84,7 @@ def read_yaml(path: Path) -> Any:
     >>> read_yaml(p)
     {'id': 'a', 'name': 'b'}
     >>> _ = p.write_text("id: a\\nid: b\\n", encoding="utf-8")
-    >>> read_yaml(p)
+    >>> read_yaml(p)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     kb.errors.KBValidationError: ...x.yaml: invalid YAML: ... duplicate key 'id' ...
