@@ -137,7 +137,8 @@ def fit_to_budget(vol: Volume, max_size: int) -> tuple[Volume, dict]:
     return out, rec
 
 
-def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous") -> Data:
+def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous",
+              label: int | str | None = None) -> Data:
     """Resolve, validate and preprocess ``data`` (see :func:`reference_impl.pipelines.run_pipeline`);
     ``synthetic`` picks the phantom kind (:class:`._base.Pipeline`)."""
     if synthetic not in SYNTHETIC_KINDS:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +25,7 @@ import numpy as np
 
 from ._base import Context, PipelineResult, get_budget
 from ._data import load_data
+from ._outdir import check_out, finish, make_tmp, signal_cleanup
 
 __all__ = ["run_pipeline", "RunOutput"]
 
@@ -103,21 +102,37 @@ def _write(tmp: Path, metrics: dict, res: PipelineResult, config: dict, title: s
         overlay(res.trajectories[0], tmp / "overlay.png", title=title)
 
 
-def _finish(tmp: Path, out: Path) -> None:
-    """Move the finished temporary folder to ``out`` (replacing an older run there)."""
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+_DEVICES = ("auto", "cpu", "cuda")
+MAX_SEED = 2**32 - 1
+
+
+def _check_int(value, option: str, *, lo: int, hi: int | None = None) -> int:
+    """An int option (bool and float refused), ``lo <= value <= hi``; ValueError names it."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{option} must be an integer, got {value!r}")
+    v = int(value)
+    if v < lo or (hi is not None and v > hi):
+        rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+        raise ValueError(f"{option} must be in {rng}, got {v}")
+    return v
+
+
+def check_device(device) -> str:
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` (else ValueError naming ``--device``)."""
+    if device is None:
+        return "auto"
+    text = str(device)
+    base, _, idx = text.partition(":")
+    if base not in _DEVICES or (idx and (base != "cuda" or not idx.isdigit())):
+        raise ValueError(f"--device {text!r}: choose one of auto, cpu, cuda (or cuda:N)")
+    return text
 
 
 def run_pipeline(
     pipeline: str,
     *,
     data: Any = "synthetic",
+    label: int | str | None = None,
     out: str | Path | None = None,
     device: str | None = "auto",
     budget: str = "small",
@@ -166,59 +181,66 @@ def run_pipeline(
         Unknown pipeline/leaf/budget, CUDA requested without CUDA, or invalid data (shape or
         affine mismatch, NaNs, empty label) -- always before any training.
     """
-    import torch
     from tqdm.auto import tqdm
 
     from ..device import resolve_device
     from .registry import get_pipeline
 
     t_start = time.perf_counter()
-    pipe = get_pipeline(pipeline)
+    # every option is checked before any data is read or a model built
+    pipe = get_pipeline(str(pipeline)) if isinstance(pipeline, str) else get_pipeline(pipeline)
     bud = get_budget(budget)
+    device = check_device(device)
+    seed = _check_int(seed, "--seed", lo=0, hi=MAX_SEED)
+    n = bud.n_interactions if n_interactions is None else _check_int(
+        n_interactions, "--interactions", lo=1, hi=1000)
+    out_path = check_out(out) if out is not None else None
     dev = resolve_device(device)
-    n = bud.n_interactions if n_interactions is None else int(n_interactions)
-    if n < 1:
-        raise ValueError(f"n_interactions must be >= 1, got {n}")
-    out_path = Path(out) if out is not None else None
-    if out_path is not None and out_path.exists() and not out_path.is_dir():
-        raise ValueError(f"--out {out_path} exists and is not a folder")
-    d = load_data(data, bud, seed, synthetic=pipe.synthetic)
+    d = load_data(data, bud, seed, synthetic=pipe.synthetic, label=label)
     t_data = time.perf_counter() - t_start
-    tmp = None
-    if out_path is not None:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_path.name}.tmp-", dir=out_path.parent))
     bar = tqdm(total=1000, disable=not show_progress, leave=False, unit="‰")
+    tmp = None
+    with signal_cleanup():
+        try:
+            if out_path is not None:
+                tmp = make_tmp(out_path)
+            return _execute(pipe, d, bud, dev, seed, n, data, device, budget, tmp, out_path,
+                            progress, cancel, bar, t_start, t_data)
+        finally:
+            bar.close()
+            if tmp is not None and tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _execute(pipe, d, bud, dev, seed, n, data, device, budget, tmp, out_path, progress, cancel,
+             bar, t_start, t_data) -> RunOutput:
+    """Run the pipeline and write its outputs (options already validated)."""
+    import torch
+
     ctx = Context(train=d.train, eval=d.eval, budget=bud, device=dev, seed=int(seed),
                   workdir=tmp, n_interactions=n, same_volume=d.same_volume,
                   progress=progress, cancel=cancel, _bar=bar)
     torch.manual_seed(seed)
-    try:
-        ctx.report(0.0, f"{pipe.id}: start")
-        t0 = time.perf_counter()
-        res = pipe.run(ctx)
-        t_run = time.perf_counter() - t0
-        config = _config(pipe, data, device or "auto", budget, seed, n)
-        metrics = {
-            "pipeline": pipe.id, "leaf": pipe.leaf, "summary": pipe.summary,
-            "curve_kind": res.curve_kind, **_interactive_metrics(res, n),
-            "guidance": res.guidance_name, "evaluation": res.evaluation,
-            "data": {"source": d.source, "n_train": len(d.train), "n_eval": len(d.eval),
-                     "same_volume": d.same_volume, "volumes": d.preprocessing},
-            "budget": bud.to_dict(), "device": str(dev), "seed": int(seed), "config": config,
-            "timings": {"data_s": t_data, "run_s": t_run, **res.timings,
-                        "total_s": time.perf_counter() - t_start},
-            "versions": _versions(), "torch_threads": torch.get_num_threads(), **res.extra,
-        }
-        ctx.report(0.99, "writing outputs")
-        if tmp is not None:
-            _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
-            _finish(tmp, out_path)
-            tmp = None
-        if progress is not None:
-            progress(1.0, "done")
-        return RunOutput(metrics, res, out_path)
-    finally:
-        bar.close()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+    ctx.report(0.0, f"{pipe.id}: start")
+    t0 = time.perf_counter()
+    res = pipe.run(ctx)
+    t_run = time.perf_counter() - t0
+    config = _config(pipe, data, device or "auto", budget, seed, n)
+    metrics = {
+        "pipeline": pipe.id, "leaf": pipe.leaf, "summary": pipe.summary,
+        "curve_kind": res.curve_kind, **_interactive_metrics(res, n),
+        "guidance": res.guidance_name, "evaluation": res.evaluation,
+        "data": {"source": d.source, "n_train": len(d.train), "n_eval": len(d.eval),
+                 "same_volume": d.same_volume, "volumes": d.preprocessing},
+        "budget": bud.to_dict(), "device": str(dev), "seed": int(seed), "config": config,
+        "timings": {"data_s": t_data, "run_s": t_run, **res.timings,
+                    "total_s": time.perf_counter() - t_start},
+        "versions": _versions(), "torch_threads": torch.get_num_threads(), **res.extra,
+    }
+    ctx.report(0.99, "writing outputs")
+    if tmp is not None:
+        _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
+        finish(tmp, out_path)
+    if progress is not None:
+        progress(1.0, "done")
+    return RunOutput(metrics, res, out_path)

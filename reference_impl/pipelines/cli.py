@@ -9,7 +9,7 @@ from pathlib import Path
 
 __all__ = ["register"]
 
-_KEYS = ("pipeline", "data", "device", "budget", "seed", "interactions")
+_KEYS = ("pipeline", "data", "label", "device", "budget", "seed", "interactions")
 
 
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -26,6 +26,10 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--data", default=None,
                    help="synthetic (default) | a sample name (ct_spleen, mr_brain1, ...) | "
                         "IMAGE,LABEL (NIfTI/NRRD) | a folder of image/label pairs")
+    p.add_argument("--label", default=None,
+                   help="the class to evaluate in a multi-class label map: a value or a name "
+                        "from labels.json beside the label (the other classes may be trained "
+                        "on; the chosen one never is)")
     p.add_argument("--device", default=None, help="auto (default) | cpu | cuda")
     p.add_argument("--budget", default=None, choices=["small", "full"],
                    help="small (default; CPU, < 1 min) | full (GPU)")
@@ -37,26 +41,45 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.set_defaults(func=_run)
 
 
+def _read_config(path: Path) -> dict:
+    """The settings of a ``config.yaml``, each key type-checked (ValueError names the file)."""
+    import yaml
+
+    if not path.is_file():
+        raise FileNotFoundError(f"--config {path}: no such config file")
+    try:
+        cfg = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"--config {path}: not valid YAML: {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"--config {path}: cannot read: {exc.strerror}") from None
+    if not isinstance(cfg, dict) or "pipeline" not in cfg:
+        raise ValueError(f"--config {path}: not a pipeline config (needs a 'pipeline' key)")
+    unknown = sorted(str(k) for k in set(cfg) - set(_KEYS) - {"leaf"})
+    if unknown:
+        raise ValueError(f"--config {path}: unknown keys {unknown}; allowed: {list(_KEYS)}")
+    for key in ("pipeline", "leaf", "data", "device", "budget"):
+        if key in cfg and not isinstance(cfg[key], str):
+            raise ValueError(f"--config {path}: '{key}' must be a string, got {cfg[key]!r}")
+    for key in ("seed", "interactions"):
+        v = cfg.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise ValueError(f"--config {path}: '{key}' must be an integer, got {v!r}")
+    lab = cfg.get("label")
+    if lab is not None and (isinstance(lab, bool) or not isinstance(lab, int | str)):
+        raise ValueError(f"--config {path}: 'label' must be a class value or name, got {lab!r}")
+    return cfg
+
+
 def _settings(args: argparse.Namespace) -> dict:
     """Merge ``--config`` with explicit options (explicit options win)."""
-    cfg: dict = {}
-    if args.config:
-        import yaml
-
-        path = Path(args.config)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such config file")
-        cfg = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(cfg, dict) or "pipeline" not in cfg:
-            raise ValueError(f"{path}: not a pipeline config (needs a 'pipeline' key)")
-        unknown = sorted(set(cfg) - set(_KEYS) - {"leaf"})
-        if unknown:
-            raise ValueError(f"{path}: unknown keys {unknown}; allowed: {list(_KEYS)}")
+    cfg: dict = _read_config(Path(args.config)) if args.config else {}
     given = {"pipeline": args.pipeline or args.leaf, "data": args.data, "device": args.device,
-             "budget": args.budget, "seed": args.seed, "interactions": args.interactions}
+             "budget": args.budget, "seed": args.seed, "interactions": args.interactions,
+             "label": args.label}
     cfg.update({k: v for k, v in given.items() if v is not None})
     defaults = {"data": "synthetic", "device": "auto", "budget": "small", "seed": 0,
-                "interactions": None}
+                "interactions": None, "label": None}
     return {**defaults, **cfg}
 
 
@@ -72,9 +95,15 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError("give --leaf, --pipeline or --config (or --list)")
     if not args.out:
         raise ValueError("--out DIR is required")
-    res = run_pipeline(s["pipeline"], data=s["data"], out=args.out, device=s["device"],
-                       budget=s["budget"], seed=int(s["seed"]), n_interactions=s["interactions"],
-                       show_progress=not args.quiet)
+    try:
+        res = run_pipeline(s["pipeline"], data=s["data"], label=s["label"], out=args.out,
+                           device=s["device"], budget=s["budget"], seed=s["seed"],
+                           n_interactions=s["interactions"], show_progress=not args.quiet)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:  # unreadable/unwritable file: a message, not a traceback
+        where = exc.filename or "input/output"
+        raise ValueError(f"{where}: {exc.strerror or exc}") from None
     m = res.metrics
     summary = {k: m.get(k) for k in ("pipeline", "leaf", "curve_kind", "dice", "auc", "final",
                                      "NoC@90", "device")}
