@@ -120,3 +120,134 @@ def test_windows():
     assert (level, width) == pytest.approx((50.0, 98.0))
     with pytest.raises(ValueError, match="3D"):
         Ortho.from_affine(np.eye(4), (4, 4))
+
+
+# ---------------------------------------------------------------- session glue and the page
+class _FakeResult:
+    def __init__(self, mask):
+        self.mask, self.probs, self.seconds = mask, mask.astype("float32"), 0.01
+
+
+class FakeSession:
+    """Records what the page asks of an ``InteractiveSession``; the mask is the clicked voxels
+    (the real engines are exercised by the browser test and by reference_impl's tests)."""
+
+    log: list = []
+
+    def __init__(self, engine="random-walker", *, device=None):
+        self.engine, self.clicks = engine, []
+        FakeSession.log.append(("new", engine))
+
+    def set_image(self, image, *, affine=None, spacing=None):
+        self.shape = image.shape
+
+    def add_click(self, index, *, positive=True, run_prediction=True):
+        self.clicks.append((tuple(index), positive))
+
+    def undo(self):
+        self.clicks.pop()
+
+    def reset(self):
+        self.clicks = []
+
+    def predict(self):
+        m = np.zeros(self.shape, np.uint8)
+        for idx, pos in self.clicks:
+            m[idx] = 1 if pos else 0
+        FakeSession.log.append(("predict", self.engine, len(self.clicks)))
+        return _FakeResult(m)
+
+
+@pytest.fixture
+def fake_session(monkeypatch):
+    import app.segment
+
+    FakeSession.log = []
+    monkeypatch.setattr(app.segment, "_new_session",
+                        lambda engine, image, affine, spacing, device: _fake(engine, image))
+    monkeypatch.setattr(app.segment, "engines", lambda: ["random-walker", "geodesic"])
+    return FakeSession
+
+
+def _fake(engine, image):
+    s = FakeSession(engine)
+    s.set_image(image)
+    return s
+
+
+def test_workspace_click_undo_reset_engine_switch(shared_data, fake_session):
+    from app import segment as seg
+    from reference_impl.io import load_sample
+
+    vol = load_sample("ct_spleen")
+    ws = seg.open_workspace(vol)
+    centre = tuple(int(v) for v in np.round(np.argwhere(vol.label).mean(axis=0)))
+    assert vol.label[centre]  # the spleen centre is inside the spleen
+    canon = ws.ortho.index_to_canon(centre)
+    ws.pos["axial"] = canon[0]
+    px, py = ws.ortho.index_to_pixel("axial", centre)
+    rows, cols = ws.ortho.view_slice(ws.canon_image, "axial", canon[0]).shape
+    fr, fc = ws.ortho.scale("axial")
+    # the browser displays the image at half size: coordinates are scaled back
+    event = {"x": px / 2, "y": py / 2, "width": cols * fc / 2, "height": rows * fr / 2,
+             "unix_time": 1}
+    assert seg.click(ws, "axial", event, positive=True)
+    assert ws.clicks == [(centre, True)] and ws.mask[centre] == 1
+    assert not seg.click(ws, "axial", event, positive=True)  # the same event on a rerun
+    assert ws.pos["coronal"] == canon[1] and ws.pos["sagittal"] == canon[2]
+    assert 0 < seg.dice(ws) < 0.01 and len(ws.seconds) == 1
+    seg.add_click(ws, (centre[0], centre[1] + 1, centre[2]), positive=False)
+    seg.switch_engine(ws, "geodesic")
+    assert ws.session.engine == "geodesic" and len(ws.session.clicks) == 2  # replayed
+    seg.undo(ws)
+    assert len(ws.clicks) == 1 and ws.mask[centre] == 1 and len(ws.session.clicks) == 1
+    seg.reset(ws)
+    assert ws.clicks == [] and ws.mask is None and ws.session.clicks == []
+    assert seg.dice(ws) == 0.0
+
+
+def test_segmentation_download_has_the_input_grid_and_affine(tmp_path, shared_data):
+    from app import segment as seg
+    from reference_impl.io import load_sample, read_volume
+
+    vol = load_sample("mr_breast1")
+    path = tmp_path / "seg.nii.gz"
+    path.write_bytes(seg.mask_nifti_bytes(vol.label, vol.affine))
+    arr, spacing, affine = read_volume(path)
+    assert np.array_equal(arr, vol.label) and np.allclose(affine, vol.affine)
+
+
+def test_modality_guess(shared_data):
+    from app.segment import guess_modality
+    from reference_impl.io import load_sample
+
+    assert guess_modality(load_sample("ct_spleen").image) == "CT"
+    assert guess_modality(load_sample("mr_brain1").image) == "MR"
+
+
+def test_segment_page_renders_the_bundled_ct(shared_data, fake_session):
+    from streamlit.testing.v1 import AppTest
+
+    from app.state import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "app" / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/segment.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "Segment interactively"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Clicks"] == "0" and metrics["Dice vs label"] == "0.000"
+    assert at.selectbox(key="seg_window").value == "CT soft tissue"
+    ws = at.session_state["seg_ws"]
+    from app import segment as seg
+
+    seg.add_click(ws, tuple(int(v) for v in np.argwhere(ws.label)[0]), positive=True)
+    at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Clicks"] == "1" and metrics["Mask voxels"] == "1"
+    assert at.get("download_button")
+    at.selectbox(key="seg_case").select("mr_brain1").run()
+    assert not at.exception and at.selectbox(key="seg_window").value == "Percentile (MR)"
+    assert at.session_state["seg_ws"].name == "mr_brain1"
+    at.button(key="seg_undo")  # exists

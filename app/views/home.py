@@ -31,7 +31,11 @@ if numbers:
     )
 
 st.subheader("Where to start")
-c1, c2, c3 = st.columns(3)
+c0, c1, c2, c3 = st.columns(4)
+with c0:
+    st.markdown("**Segment interactively** — click on a CT or MR volume (bundled or your own) "
+                "and an engine segments it; Dice against the label, NIfTI download.")
+    st.page_link("views/segment.py", label="Segment by clicking", icon=":material/ads_click:")
 with c1:
     st.markdown("**Find my method** — answer Q1–Q12 one at a time and get a taxonomy leaf, "
                 "ranked methods and a pipeline to run.")
