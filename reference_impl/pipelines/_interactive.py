@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..metrics import dice
+from ..robot_users.loop import run_interaction
 from ._base import Context, PipelineResult, Step, Trajectory
 from ._nets import build_model, crop_pair, fit, predict, to_input
 
@@ -54,17 +54,46 @@ def net_predictor(net, image: np.ndarray, spacing, protocol: Protocol, ctx: Cont
     return run
 
 
+def protocol_user(protocol: Protocol) -> Callable[..., list]:
+    """The protocol as a robot user of :func:`~reference_impl.robot_users.loop.run_interaction`:
+    ``first`` when there is no prediction yet (``pred=None``), else ``correct``."""
+
+    def user(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
+             **_unused) -> list:
+        if pred is None:
+            return list(protocol.first(label, image, rng, spacing))
+        return list(protocol.correct(label, pred, probs, image, list(clicks), rng, spacing))
+
+    return user
+
+
+def _loop_predict(predictor: Predictor, shape, *, skip_empty: bool = False):
+    """``history -> (pred, probs)`` for the loop; ``skip_empty``: no network call before the
+    first interaction (its answer is never used when the first interaction comes from the
+    label, as in training)."""
+
+    def run(history: list):
+        if skip_empty and not history:
+            z = np.zeros(tuple(shape), np.float32)
+            return z.astype(np.uint8), z
+        probs = np.asarray(predictor(history), dtype=np.float32)
+        return (probs > 0.5).astype(np.uint8), probs
+
+    return run
+
+
 def simulate(predictor: Predictor, protocol: Protocol, label: np.ndarray, image: np.ndarray,
              *, rounds: int, rng: np.random.Generator, spacing=None) -> list:
-    """``first`` then ``rounds`` no-gradient prediction + ``correct`` rounds; the history."""
-    history = list(protocol.first(label, image, rng, spacing))
-    for _ in range(rounds):
-        probs = predictor(history)
-        new = protocol.correct(label, probs > 0.5, probs, image, history, rng, spacing)
-        if not new:
-            break
-        history = history + list(new)
-    return history
+    """``first`` then ``rounds`` no-gradient prediction + ``correct`` rounds; the history.
+
+    The rounds run through the one interaction loop
+    (:func:`reference_impl.robot_users.loop.run_interaction`)."""
+    if rounds <= 0:
+        return list(protocol.first(label, image, rng, spacing))
+    res = run_interaction(_loop_predict(predictor, label.shape, skip_empty=True), label,
+                          user=protocol_user(protocol), n_iterations=rounds + 1, image=image,
+                          rng=rng, spacing=spacing, metric=lambda pred, lab: 0.0)
+    return res.all_clicks
 
 
 def train_interactive(protocol: Protocol, ctx: Context, *, iterative: bool,
@@ -96,39 +125,36 @@ def train_interactive(protocol: Protocol, ctx: Context, *, iterative: bool,
 
 def evaluate(make_predictor: Callable[[object], Predictor], protocol: Protocol, ctx: Context,
              *, span: tuple[float, float] = (0.8, 1.0), n: int | None = None) -> list[Trajectory]:
-    """Robot-user loop on every evaluation volume: Dice@0 (no interaction), then ``first``,
-    then ``correct`` until ``n`` (default ``ctx.n_interactions``) interactions."""
+    """Robot-user loop (:func:`~reference_impl.robot_users.loop.run_interaction`) on every
+    evaluation volume: Dice@0 (no interaction), then ``first``, then ``correct`` until ``n``
+    (default ``ctx.n_interactions``) interactions."""
     out = []
     n = ctx.n_interactions if n is None else n
     for v_i, vol in enumerate(ctx.eval):
-        rng = ctx.rng(2, v_i)
         predictor = make_predictor(vol)
+
+        def report(it, history, pred, v_i=v_i, name=vol.name):
+            frac = (v_i + it / n) / len(ctx.eval)
+            ctx.report(span[0] + (span[1] - span[0]) * frac,
+                       f"evaluating {name}: interaction {it}/{n}")
+
+        res = run_interaction(_loop_predict(predictor, vol.image.shape), vol.label,
+                              user=protocol_user(protocol), n_iterations=n, image=vol.image,
+                              rng=ctx.rng(2, v_i), spacing=vol.spacing, keep_preds=True,
+                              callback=report)
         traj = Trajectory(vol.name, vol.image, vol.label)
         history: list = []
-        probs = predictor(history)
-        traj.steps.append(_step(history, probs, vol, protocol))
-        for k in range(n):
-            pred = probs > 0.5
-            if k == 0:
-                new = protocol.first(vol.label, vol.image, rng, vol.spacing)
-            else:
-                new = protocol.correct(vol.label, pred, probs, vol.image, history, rng,
-                                       vol.spacing)
-            history = history + list(new)
-            if new:
-                probs = predictor(history)
-            traj.steps.append(_step(history, probs, vol, protocol))
-            frac = (v_i + (k + 1) / n) / len(ctx.eval)
-            ctx.report(span[0] + (span[1] - span[0]) * frac,
-                       f"evaluating {vol.name}: interaction {k + 1}/{n}")
+        for k, pred in enumerate(res.preds):
+            if k:
+                history = history + list(res.clicks[k - 1])
+            traj.steps.append(_step(history, pred, vol, protocol, res.values[k]))
         out.append(traj)
     return out
 
 
-def _step(history: list, probs: np.ndarray, vol, protocol: Protocol) -> Step:
-    pred = (probs > 0.5).astype(np.uint8)
+def _step(history: list, pred: np.ndarray, vol, protocol: Protocol, value: float) -> Step:
     guid = protocol.encode(history, vol.image.shape, vol.spacing).cpu().numpy()
-    return Step(list(history), pred, guid, dice(pred, vol.label))
+    return Step(list(history), np.asarray(pred, dtype=np.uint8), guid, float(value))
 
 
 def result(trajectories: list[Trajectory], *, guidance: str, evaluation: str,
