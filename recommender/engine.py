@@ -83,7 +83,7 @@ class Recommendation:
 def validate_answers(
     answers: Mapping[str, str], taxonomy: Taxonomy | None = None
 ) -> dict[str, str]:
-    """Check question ids and options; return a plain dict copy.
+    """Check question ids and options (case-insensitive); return a normalised plain dict.
 
     Raises
     ------
@@ -94,6 +94,9 @@ def validate_answers(
     tax = taxonomy or load_taxonomy()
     out = {}
     for qid, opt in answers.items():
+        qid, opt = str(qid).strip().upper(), str(opt).strip().lower()
+        if opt in ("?", "not sure", "notsure"):
+            opt = NOT_SURE
         q = tax.question(qid)
         if opt not in q.option_ids:
             raise ValueError(

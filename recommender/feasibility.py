@@ -106,7 +106,7 @@ def select_paradigms(
                         "kept-despite",
                         f"Your answers rule out every paradigm; {p} {tax.node(p).name} is kept "
                         f"because it scores highest, although {c.question}={c.option} rules it "
-                        f"out: {c.reason}",
+                        f"out: {readable(c.reason)}",
                         (c.question,),
                         (p,),
                         c.line,
@@ -120,7 +120,7 @@ def select_paradigms(
                         c.id,
                         "excluded",
                         f"{p} {tax.node(p).name} scores {scores[p]} (as high as or higher than "
-                        f"the kept paradigms) but {c.question}={c.option} rules it out: {c.reason}",
+                        f"the kept paradigms) but {c.question}={c.option} rules it out: {readable(c.reason)}",
                         (c.question,),
                         (p,),
                         c.line,
@@ -133,7 +133,7 @@ def select_paradigms(
                 Notice(
                     c.id,
                     "caution",
-                    f"{p} {tax.node(p).name} is kept, but {c.question}={c.option}: {c.reason}",
+                    f"{p} {tax.node(p).name} is kept, but {c.question}={c.option}: {readable(c.reason)}",
                     (c.question,),
                     (p,),
                     c.line,
@@ -169,7 +169,9 @@ def conflict_notices(
     out = []
     for x in tax.conflicts:
         if all(q in applied for q in x.when) and x.applies(dict(answers)):
-            out.append(Notice(x.id, "conflict", x.message, tuple(x.when), (), x.line, x.quote))
+            out.append(
+                Notice(x.id, "conflict", readable(x.message), tuple(x.when), (), x.line, x.quote)
+            )
     for q in tax.questions.values():
         imp = q.implied_by
         if imp is None or imp.source != "interaction" or q.id not in applied or not interaction:
@@ -210,7 +212,7 @@ def why_not_chosen(
             continue
         if p in excluded:
             reason = "; ".join(
-                f"ruled out by {c.question}={c.option}: {c.reason} (thesis line {c.line})"
+                f"ruled out by {c.question}={c.option}: {readable(c.reason)} (thesis line {c.line})"
                 for c in excluded[p]
             )
         else:

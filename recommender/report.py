@@ -53,8 +53,12 @@ def _methods_table(rec: Recommendation) -> list[str]:
     ]
     for i, m in enumerate(rec.methods, 1):
         src = (
-            m.source if m.source == "leaf" else f"{m.source}: {m.from_node} (distance {m.distance})"
+            "recommended leaf"
+            if m.source == "leaf"
+            else f"fallback, same paradigm ({m.source}: {m.from_node}, distance {m.distance})"
         )
+        if m.matches:
+            src += "; matches your task"
         leaf = m.leaf or f"branch {m.from_node}"
         lines.append(
             f"| {i} | {m.name} [{m.ref}] | {m.year} | {leaf} ({m.leaf_provenance}, "
@@ -92,8 +96,14 @@ def to_markdown(rec: Recommendation, *, taxonomy: Taxonomy | None = None) -> str
         f"- {lf}: " + " → ".join(f"{n} {tax.node(n).name}" for n in p)
         for lf, p in rec.paths.items()
     ]
+    if rec.warnings:
+        out += ["", "## Warnings", ""]
+        out += [f"- **{w.kind}** {w.text()}" for w in rec.warnings]
     out += ["", "## Rationale", ""]
     out += [f"{i}. {s.rationale}" for i, s in enumerate(rec.rationale, 1)]
+    if rec.not_chosen:
+        out += ["", "## Why not the others", ""]
+        out += [f"- {n['node']} {n['name']}: {n['reason']}" for n in rec.not_chosen]
     q = {k: v for k, v in rec.query.items() if v}
     out += ["", "## Methods" + (f" (ranked for {q})" if q else ""), "", *_methods_table(rec)]
     out += ["", "## Reference pipeline", ""]

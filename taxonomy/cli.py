@@ -32,10 +32,16 @@ def render_tree(taxonomy=None) -> str:
 
     tax = taxonomy or load_taxonomy()
     at = {node: q for q in tax.questions.values() for node in q.asked_at}
-    lines = [
-        "Q1-Q5 (paradigm, scored with Figure 32): "
-        + "; ".join(f"{q.id} {q.text}" for q in list(tax.questions.values())[:5])
-    ]
+    lines = ["Q1-Q5 choose the paradigm (each option rates T1/T2/T3, Figure 32 reconstructed):"]
+    for q in tax.questions.values():
+        if q.kind != "paradigm":
+            continue
+        lines.append(f"  {q.id} {q.text}")
+        for o in q.options:
+            rates = ", ".join(f"{p} {r}" for p, r in (o.scores or {}).items())
+            lines.append(f"    {o.id}: {o.text} [{rates}]")
+        lines.append("    not-sure: no paradigm favoured")
+    lines.append("Q6-Q12 branch the tree ('?' lines; not-sure keeps every child):")
 
     def walk(node: str, depth: int) -> None:
         n = tax.node(node)
@@ -50,6 +56,19 @@ def render_tree(taxonomy=None) -> str:
             walk(child, depth + 1)
 
     walk("ROOT", 0)
+    lines.append("Hard constraints of the thesis (an excluded paradigm is not recommended):")
+    lines += [
+        f"  {c.question}={c.option} {'excludes' if c.action == 'exclude' else 'warns about'} "
+        f"{c.paradigm} (thesis line {c.line})"
+        for c in tax.constraints
+    ]
+    lines.append("Named conflicts between answers:")
+    lines += [
+        f"  {x.id}: "
+        + " + ".join(f"{q}={'/'.join(o)}" for q, o in x.when.items())
+        + f" (thesis line {x.line})"
+        for x in tax.conflicts
+    ]
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "load_figure32",
     "validate_questions",
     "answer_paths",
+    "options_text",
 ]
 
 NOT_SURE = "not-sure"
@@ -379,3 +380,14 @@ def validate_questions(
             raise ValueError(
                 f"leaf {leaf} is reached by {len(paths)} answer paths, expected exactly 1"
             )
+
+
+def options_text(questions: dict[str, Question]) -> str:
+    """Every question with its answer options, one question per line (for ``--help``).
+
+    Examples
+    --------
+    >>> print(options_text(load_questions()).splitlines()[0])
+      Q1  multiple-sessions | single-session | not-sure
+    """
+    return "\n".join(f"  {q.id:<3} {' | '.join(q.option_ids)}" for q in questions.values())

@@ -470,7 +470,6 @@ def test_interactive_not_sure_spellings_and_back_at_start():
 
 
 def test_cli_interactive_on_a_terminal(monkeypatch, capsys):
-    import builtins
     import io
     import sys
 
@@ -478,13 +477,15 @@ def test_cli_interactive_on_a_terminal(monkeypatch, capsys):
         def isatty(self):
             return True
 
-    replies = iter(["2", "1", "2", "3", "1", "2", "2"])  # ... Q4 single-patient, Q12 implied
-    monkeypatch.setattr(sys, "stdin", _Tty())
-    monkeypatch.setattr(builtins, "input", lambda _p="": next(replies))
+    # Q1 single-session, Q2 none, Q3 small-model-ok, Q4 single-patient, Q5 time-critical; Q12
+    # implied by Q2; the spare lines are never read
+    monkeypatch.setattr(sys, "stdin", _Tty("2\n1\n2\n3\n1\n2\n2\n"))
     assert main(["recommend", "--format", "json", "--max-methods", "0"]) == 0
-    out = capsys.readouterr().out
-    data = json.loads(out[out.index("\n{") + 1 :])
+    cap = capsys.readouterr()
+    data = json.loads(cap.out)  # the questions went to standard error, the report alone to out
     assert data["answers"]["Q4"] == "single-patient" and data["leaves"] == ["T3.1"]
+    assert "Q1. At which stage is an interactive user available?" in cap.err
+    assert "answer (number" in cap.err
 
 
 def test_rank_methods_rejects_non_leaf_ids(kb):
