@@ -28,7 +28,7 @@ def _reference_click(mask, spacing, rng, *, full):
     sizes[0] = 0
     comp = lab == int(np.argmax(sizes))
     d = ndi.distance_transform_edt(np.pad(comp, 1), sampling=spacing)[(slice(1, -1),) * mask.ndim]
-    ties = np.flatnonzero(d.ravel() >= d.max() * (1 - 1e-9))
+    ties = np.flatnonzero(d.ravel() >= d.max() * (1 - 1e-6))
     pick = ties[rng.integers(len(ties))] if len(ties) > 1 else ties[0]
     return tuple(int(i) for i in np.unravel_index(pick, mask.shape))
 

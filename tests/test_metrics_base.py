@@ -46,7 +46,7 @@ def test_empty_cases_are_defined():
 def test_input_validation_messages():
     with pytest.raises(ValueError, match=re.escape("pred and label shapes differ: (2, 2) vs (3, 3)")):
         dice(np.zeros((2, 2)), np.zeros((3, 3)))
-    with pytest.raises(ValueError, match=re.escape("spacing must be 2 positive numbers, got (1.0,)")):
+    with pytest.raises(ValueError, match=re.escape("spacing must be 2 positive finite numbers, got (1.0,)")):
         hd95(np.ones((2, 2)), np.ones((2, 2)), spacing=(1.0,))
     with pytest.raises(ValueError, match=re.escape("connectivity must be one of (6, 18, 26), got 4")):
         fp_volume(np.ones((2, 2, 2)), np.ones((2, 2, 2)), connectivity=4)

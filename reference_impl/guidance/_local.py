@@ -7,6 +7,12 @@ from collections.abc import Sequence
 
 import torch
 
+from reference_impl._validate import (
+    MAX_KERNEL_VOXELS,
+    check_kernel_size,
+    check_nonneg,
+    check_spacing,
+)
 from reference_impl.device import resolve_device
 from reference_impl.interactions import Click
 
@@ -22,13 +28,8 @@ def _check_shape(shape: Sequence[int]) -> tuple[int, ...]:
 
 
 def _check_spacing(spacing: Sequence[float] | None, ndim: int) -> tuple[float, ...]:
-    """Validate ``spacing`` (``None`` -> unit spacing, i.e. voxel units)."""
-    if spacing is None:
-        return (1.0,) * ndim
-    sp = tuple(float(s) for s in spacing)
-    if len(sp) != ndim or any(not (s > 0 and math.isfinite(s)) for s in sp):
-        raise ValueError(f"spacing must be {ndim} positive finite numbers, got {tuple(spacing)}")
-    return sp
+    """Validate ``spacing`` (``None`` -> unit spacing, i.e. voxel units); shared rule."""
+    return check_spacing(spacing, ndim)
 
 
 def _check_clicks(clicks: Sequence[Click], shape: tuple[int, ...]) -> list[Click]:
@@ -50,11 +51,8 @@ def _check_clicks(clicks: Sequence[Click], shape: tuple[int, ...]) -> list[Click
 
 
 def _check_nonneg(name: str, value: float) -> float:
-    """Validate a finite, non-negative scalar parameter."""
-    value = float(value)
-    if not (value >= 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
+    """Validate a finite, non-negative scalar parameter (shared rule)."""
+    return check_nonneg(name, value)
 
 
 def _check_choice(name: str, value: object, allowed: Sequence[object]) -> None:
@@ -78,13 +76,21 @@ def _setup(
 
 def _radius_vox(dist: float, spacing: tuple[float, ...]) -> tuple[int, ...]:
     """Per-axis voxel radius covering a physical distance ``dist``."""
-    return tuple(int(math.floor(dist / s + 1e-9)) for s in spacing)
+    r = [dist / s + 1e-9 for s in spacing]
+    if not all(math.isfinite(x) and x < 2**31 for x in r):
+        raise ValueError(f"sigma implies a stamp of {r} voxel radius, above the limit of "
+                         f"{MAX_KERNEL_VOXELS} voxels; use a smaller sigma")
+    return tuple(int(math.floor(x)) for x in r)
 
 
 def _offset_grid(
     radius: tuple[int, ...], spacing: tuple[float, ...], device: torch.device
 ) -> torch.Tensor:
-    """Squared physical distance from the centre of a ``(2r+1)`` box, float64."""
+    """Squared physical distance from the centre of a ``(2r+1)`` box, float64.
+
+    Refuses a box above ``reference_impl._validate.MAX_KERNEL_VOXELS`` (ValueError).
+    """
+    check_kernel_size(radius)
     axes = [
         ((torch.arange(-r, r + 1, device=device, dtype=torch.float64) * s) ** 2)
         for r, s in zip(radius, spacing, strict=True)

@@ -13,6 +13,7 @@ from typing import Literal
 
 import torch
 
+from reference_impl._validate import check_kernel_size
 from reference_impl.guidance._local import (
     _by_label,
     _check_choice,
@@ -203,6 +204,7 @@ def _sw_fastedit(
 
     if sigma == 0:
         raise ValueError("compat='sw-fastedit' needs sigma > 0 (MONAI GaussianFilter), got 0")
+    check_kernel_size(sw_fastedit_radius(sigma, len(shape)))
     k = gaussian_1d(torch.tensor(sigma), truncated=4.0, approx="erf").to(dev, torch.float32)
     stamp = k
     for _ in range(len(shape) - 1):

@@ -16,9 +16,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import cc3d
+import edt as _edt
+
 from ..interactions import FOREGROUND, Click
-from ..robot_users._core import components, edt
 from .interactive import consistent_improvement
+
+
+def _edt_mm(mask: np.ndarray, spacing, *, border_is_boundary: bool = True) -> np.ndarray:
+    """EDT (mm, float64) of ``mask`` with the ``edt`` package; border = background if asked."""
+    m = np.ascontiguousarray(mask, dtype=bool)
+    if not m.any():
+        return np.zeros(m.shape)
+    d = _edt.edt(m, anisotropy=tuple(float(s) for s in spacing),
+                 black_border=border_is_boundary, parallel=1)
+    return d.astype(np.float64)
+
+
+def _components(mask: np.ndarray, *, connectivity: int = 26) -> tuple[np.ndarray, int]:
+    """26/6-connected components (8/4 in 2D) of ``mask`` and their number (cc3d)."""
+    conn = connectivity if mask.ndim == 3 else (4 if connectivity == 6 else 8)
+    labels, n = cc3d.connected_components(mask, connectivity=conn, return_N=True)
+    return labels, int(n)
 
 __all__ = [
     "ClickLog",
@@ -55,7 +74,7 @@ class ClickLog:
     def inside_edt(self) -> np.ndarray:
         """Distance (mm) of label voxels to the label boundary (cached)."""
         if "in" not in self._cache:
-            self._cache["in"] = edt(np.asarray(self.label) > 0, self.sp())
+            self._cache["in"] = _edt_mm(np.asarray(self.label) > 0, self.sp())
         return self._cache["in"]
 
 
@@ -82,7 +101,7 @@ def m1_label_agreement(logs: Sequence[ClickLog]) -> float:
 
 def _centres(lab: np.ndarray, d_in: np.ndarray, connectivity: int) -> np.ndarray:
     """One centre per label component: its EDT-argmax voxel (first in raster order)."""
-    labels, n = components(lab, connectivity=connectivity)
+    labels, n = _components(lab, connectivity=connectivity)
     out = []
     for k in range(1, n + 1):
         dk = np.where(labels == k, d_in, -1.0)
@@ -129,7 +148,7 @@ def m3_click_diversity(logs: Sequence[ClickLog], *, connectivity: int = 26) -> f
     for log in logs:
         idx = log.fg_clicks()
         lab = np.asarray(log.label) > 0
-        labels, n = components(lab, connectivity=connectivity)
+        labels, n = _components(lab, connectivity=connectivity)
         if not idx or n == 0:
             continue
         hit = {int(labels[i]) for i in idx} - {0}
@@ -150,7 +169,7 @@ def m4_label_proximity(logs: Sequence[ClickLog]) -> float:
         outside = [i for i in log.fg_clicks() if not lab[i]]
         if not outside or not lab.any():
             continue
-        d_out = edt(~lab, log.sp(), border_is_boundary=False)
+        d_out = _edt_mm(~lab, log.sp(), border_is_boundary=False)
         per.append(float(np.mean([1.0 / d_out[i] for i in outside])))
     return _mean(per)
 

@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 from scipy.integrate import trapezoid
 
+from .._validate import check_fraction
 from .base import dice
 
 __all__ = [
@@ -99,6 +100,8 @@ def auc(values: Sequence[float], *,
     v = _curve(values)
     if variant not in AUC_VARIANTS:
         raise ValueError(f"variant must be one of {AUC_VARIANTS}, got {variant!r}")
+    if not np.isfinite(v).all():
+        raise ValueError(f"an AUC needs finite values, got {v.tolist()}")
     if variant == "normalized":
         return float(v[0]) if v.size == 1 else float(trapezoid(v) / (v.size - 1))
     if variant == "autopet":
@@ -187,6 +190,7 @@ def noc(values: Sequence[float], threshold: float = 0.85, *, max_clicks: int = 2
     NoCResult(noc=20, failed=True)
     """
     v = _curve(values)
+    threshold = check_fraction("threshold", threshold)
     if max_clicks < 1:
         raise ValueError(f"max_clicks must be >= 1, got {max_clicks}")
     for k in range(1, min(max_clicks, v.size - 1) + 1):

@@ -5,35 +5,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import cc3d
+import edt as _edt
 import numpy as np
-from scipy import ndimage as ndi
 
+from .._validate import check_binary
+from .._validate import check_spacing as _check_spacing
 from ..interactions import Click
 
 CONNECTIVITIES = (6, 26)
-_TIE_RTOL = 1e-9
+_TIE_RTOL = 1e-6
+"""Relative tolerance of an argmax tie: the EDT is float32 (``edt``), ~6e-8 relative rounding."""
 
 
 def as_mask(a: np.ndarray | None, name: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """Binary mask from an array (non-zero = True), checking 2D/3D and the shape."""
-    if a is None:
-        raise ValueError(f"{name} is required, got None")
-    m = np.asarray(a)
-    if m.ndim not in (2, 3):
-        raise ValueError(f"{name} must be a 2D or 3D array, got {m.ndim}D with shape {m.shape}")
+    """Binary mask (bool) from a 0/1 array, checking 2D/3D, values and the shape.
+
+    Values other than 0/1 (``{0, 2, 255}``, a probability map, NaN) are refused
+    (:func:`reference_impl._validate.check_binary`).
+    """
+    m = check_binary(a, name)
     if shape is not None and m.shape != tuple(shape):
         raise ValueError(f"{name} has shape {m.shape}, expected {tuple(shape)}")
-    return m.astype(bool, copy=False)
+    return m
 
 
 def check_spacing(spacing: Sequence[float] | None, ndim: int) -> tuple[float, ...]:
-    """Voxel spacing as a tuple of ``ndim`` positive floats (default isotropic 1)."""
-    if spacing is None:
-        return (1.0,) * ndim
-    sp = tuple(float(s) for s in spacing)
-    if len(sp) != ndim or any(s <= 0 for s in sp):
-        raise ValueError(f"spacing must be {ndim} positive numbers, got {spacing!r}")
-    return sp
+    """Voxel spacing as ``ndim`` finite positive floats (default isotropic 1)."""
+    return _check_spacing(spacing, ndim)
 
 
 def cc_connectivity(connectivity: int, ndim: int) -> int:
@@ -64,29 +62,33 @@ def components(mask: np.ndarray, *, connectivity: int = 26) -> tuple[np.ndarray,
 
 
 def edt(mask: np.ndarray, spacing: Sequence[float], *, border_is_boundary: bool = True) -> np.ndarray:
-    """Euclidean distance (mm) of each mask voxel to the nearest non-mask voxel (float64).
+    """Euclidean distance (mm) of each mask voxel to the nearest non-mask voxel (float32).
 
-    With ``border_is_boundary`` the volume is zero-padded by one voxel first, so a mask
-    touching the image border is at distance one voxel from it (the RITM convention).
+    Computed with the ``edt`` package (one thread).  With ``border_is_boundary`` the image
+    border counts as background (``black_border``), so a mask touching the border is at
+    distance one voxel from it (the RITM convention).  Without it, a mask with no
+    background voxel at all gives ``inf`` everywhere.
     """
-    if border_is_boundary:
-        padded = np.pad(mask, 1)
-        d = ndi.distance_transform_edt(padded, sampling=spacing)
-        return d[tuple(slice(1, -1) for _ in range(mask.ndim))]
-    return ndi.distance_transform_edt(mask, sampling=spacing)
+    m = np.ascontiguousarray(mask, dtype=bool)
+    if not m.any():
+        return np.zeros(m.shape, np.float32)
+    return _edt.edt(m, anisotropy=tuple(float(s) for s in spacing),
+                    black_border=border_is_boundary, parallel=1)
 
 
-def argmax_with_ties(values: np.ndarray, rng: np.random.Generator) -> tuple[int, ...] | None:
-    """Index of the maximum of ``values`` (> 0 only); ties (relative 1e-9) broken by ``rng``.
+def argmax_with_ties(values: np.ndarray,
+                     rng: np.random.Generator | None) -> tuple[int, ...] | None:
+    """Index of the maximum of ``values`` (> 0 only); ties (relative 1e-6) by ``rng``.
 
     Ties are listed in raveled (C) order, so two arrays with the same tie set pick the
-    same index for the same generator state.
+    same index for the same generator state; ``rng=None`` picks the first tie (the
+    lowest index in C order), deterministically.
     """
     vmax = float(values.max()) if values.size else 0.0
     if vmax <= 0:
         return None
     ties = np.flatnonzero(values.ravel() >= vmax * (1.0 - _TIE_RTOL))
-    pick = ties[rng.integers(len(ties))] if len(ties) > 1 else ties[0]
+    pick = ties[rng.integers(len(ties))] if len(ties) > 1 and rng is not None else ties[0]
     return tuple(int(i) for i in np.unravel_index(pick, values.shape))
 
 

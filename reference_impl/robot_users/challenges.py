@@ -56,14 +56,14 @@ def _component_clicks(mask: np.ndarray, *, n: int, sigma: float, rng, spacing,
     centres = []
     for comp in comps:
         centre = np.asarray(simulate_click(comp, method="argmax_crop", component="all",
-                                           spacing=spacing, rng=rng))
+                                           spacing=spacing, ties="first"))
         centres.append(centre)
         out.append(tuple(_perturb(centre, comp, sigma, rng)))
     sp = check_spacing(spacing, mask.ndim)
     boundary = []
     for comp, centre in zip(comps, centres, strict=True):
         d = edt(comp, sp)
-        cand = np.argwhere(comp & (d <= d[comp].min() * (1 + 1e-9)))
+        cand = np.argwhere(comp & (d <= d[comp].min() * (1 + 1e-6)))
         cand = cand[np.any(cand != centre, axis=1)]  # the centre was clicked already
         boundary.append(cand[rng.permutation(len(cand))])
     # add boundary clicks round-robin; stop when every boundary voxel has been used
@@ -158,7 +158,7 @@ def toothfairy_clicks(label, *, n: int = 5, sigma: float = 0.0, axis: int = 0, r
     for s in chosen:
         sl = np.take(lab, s, axis=axis)
         yx = np.asarray(simulate_click(sl, method="argmax_crop", component="all",
-                                       spacing=tuple(sp[a] for a in other), rng=rng))
+                                       spacing=tuple(sp[a] for a in other), ties="first"))
         yx = _perturb(yx, sl, sigma, rng)
         idx = list(yx)
         idx.insert(axis, int(s))
@@ -198,7 +198,8 @@ def medsegfm_click(label, pred, *, spacing=None, rng=None, affine=None,
     """CVPR'25 MedSegFM corrective click for one class (thesis §7.3.2.4 and §4.2).
 
     Error = prediction != label; the click is the EDT centre of the largest 26-connected
-    error component (cropped EDT, ties by ``rng``), foreground if the label is 1 there.
+    error component (cropped EDT; equally central voxels: the first in C order, so the
+    click is deterministic and ``rng`` is unused), foreground if the label is 1 there.
 
     >>> lab = np.zeros((9, 9)); lab[1:8, 1:8] = 1
     >>> medsegfm_click(lab, np.zeros_like(lab), rng=0).index
@@ -207,7 +208,7 @@ def medsegfm_click(label, pred, *, spacing=None, rng=None, affine=None,
     lab = as_mask(label, "label")
     prd = as_mask(pred, "pred", lab.shape)
     idx = simulate_click(lab ^ prd, method=method, component="largest", connectivity=26,
-                         spacing=spacing, rng=rng)
+                         spacing=spacing, ties="first")
     if idx is None:
         return None
     aff = None if affine is None else np.asarray(affine, dtype=np.float64)

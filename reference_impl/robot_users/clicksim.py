@@ -19,13 +19,15 @@ from typing import Literal
 
 import numpy as np
 
+import cc3d
+
 from ._core import (
+    _TIE_RTOL,
     argmax_with_ties,
     as_mask,
     cc_connectivity,
     check_spacing,
     edt,
-    largest_component,
     sample_weighted,
 )
 
@@ -33,6 +35,7 @@ __all__ = ["CLICKSIM_METHODS", "simulate_click"]
 
 CLICKSIM_METHODS = ("sakinis", "argmax", "argmax_crop", "argmax_crop_resize")
 _COMPONENTS = ("largest", "all")
+_TIES = ("random", "first")
 
 
 def simulate_click(
@@ -43,6 +46,7 @@ def simulate_click(
     connectivity: int = 26,
     spacing: Sequence[float] | None = None,
     rng: np.random.Generator | int | None = None,
+    ties: Literal["random", "first"] = "random",
     device: str = "cpu",
 ) -> tuple[int, ...] | None:
     """Simulate one click in an error mask with one of the Table 9 variants.
@@ -50,7 +54,7 @@ def simulate_click(
     Parameters
     ----------
     error : (M, N[, P]) array
-        Error mask (non-zero = error), e.g. false negatives for a foreground click.
+        Error mask (0/1 or bool), e.g. false negatives for a foreground click.
     method : {'sakinis', 'argmax', 'argmax_crop', 'argmax_crop_resize'}
         ``sakinis``: full-volume EDT, click sampled with probability proportional to the
         distance.  ``argmax``: full-volume EDT, argmax.  ``argmax_crop``: EDT of the target's
@@ -64,7 +68,12 @@ def simulate_click(
     spacing : sequence of float, optional
         Voxel spacing in axis order; distances are in mm.
     rng : Generator, int or None
-        Random source for sampling and for breaking argmax ties.
+        Random source for sampling (``sakinis``) and, with ``ties="random"``, for breaking
+        argmax ties.
+    ties : {'random', 'first'}
+        How equally central voxels (relative tolerance 1e-6) are chosen: drawn with ``rng``
+        (Table 9's simulator), or the first in C order of the full volume (deterministic;
+        the rule-based users R1, ``object_center``, ``medsegfm_click`` use it).
     device : {'cpu', 'cuda'}
         ``cuda`` runs components and EDT with CuPy (imported only there).
 
@@ -99,23 +108,56 @@ def simulate_click(
     mask = as_mask(error, "error")
     sp = check_spacing(spacing, mask.ndim)
     cc_connectivity(connectivity, mask.ndim)
+    if ties not in _TIES:
+        raise ValueError(f"ties must be one of {_TIES}, got {ties!r}")
     rng = np.random.default_rng(rng)
+    tie_rng = rng if ties == "random" else None
     if device == "cuda":
-        return _simulate_cuda(mask, method, component, connectivity, sp, rng)
+        return _simulate_cuda(mask, method, component, connectivity, sp, rng, tie_rng)
     if not mask.any():
         return None
-    target = largest_component(mask, connectivity=connectivity) if component == "largest" else mask
-    if method == "sakinis":
-        return sample_weighted(edt(target, sp), rng)
-    if method == "argmax":
-        return argmax_with_ties(edt(target, sp), rng)
-    lo, hi = _bbox(target)
-    crop = target[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
-    if method == "argmax_crop":
-        hit = _crop_argmax(crop, lo, target.shape, sp, rng)
+    if component == "largest":
+        target, lo, hi = _largest_with_box(mask, connectivity)
     else:
-        hit = _crop_resize_argmax(crop, lo, sp, rng)
-    return hit
+        target, (lo, hi) = mask, _bbox(mask)
+    if method == "sakinis":
+        return sample_weighted(edt(_full(target, lo, mask.shape), sp), rng)
+    if method == "argmax":
+        return argmax_with_ties(edt(_full(target, lo, mask.shape), sp), tie_rng)
+    if component == "largest":
+        crop = target  # already the component's bounding box
+    else:
+        crop = target[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
+    if method == "argmax_crop":
+        return _crop_argmax_from_edt(edt(crop, sp), lo, mask.shape, tie_rng)
+    return _crop_resize_argmax(crop, lo, sp, rng, tie_rng)
+
+
+def _largest_with_box(mask: np.ndarray,
+                      connectivity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Largest component (ties: lowest cc3d label) cropped to its bounding box, and the box.
+
+    One labelling pass and one statistics pass over the volume; the comparison with the
+    winning label runs on the box only.
+    """
+    labels = cc3d.connected_components(mask, connectivity=cc_connectivity(connectivity, mask.ndim))
+    stats = cc3d.statistics(labels)
+    counts = np.asarray(stats["voxel_counts"], dtype=np.int64)
+    counts[0] = 0
+    k = int(np.argmax(counts))
+    box = stats["bounding_boxes"][k]
+    lo = np.array([b.start for b in box])
+    hi = np.array([b.stop for b in box])
+    return labels[box] == k, lo, hi
+
+
+def _full(crop: np.ndarray, lo: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``crop`` placed at ``lo`` in a zero volume of ``shape`` (``crop`` itself if full)."""
+    if crop.shape == tuple(shape):
+        return crop
+    out = np.zeros(shape, bool)
+    out[tuple(slice(a, a + n) for a, n in zip(lo, crop.shape, strict=True))] = crop
+    return out
 
 
 def _bbox(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,30 +171,27 @@ def _bbox(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.array(lo), np.array(hi)
 
 
-def _crop_argmax(crop: np.ndarray, lo: np.ndarray, shape: tuple[int, ...],
-                 sp: tuple[float, ...], rng: np.random.Generator) -> tuple[int, ...] | None:
-    """Argmax of the padded-crop EDT, ties enumerated in the full volume's raster order."""
-    return _crop_argmax_from_edt(edt(crop, sp), lo, shape, rng)
-
 def _crop_resize_argmax(crop: np.ndarray, lo: np.ndarray, sp: tuple[float, ...],
-                        rng: np.random.Generator) -> tuple[int, ...] | None:
+                        rng: np.random.Generator,
+                        tie_rng: np.random.Generator | None) -> tuple[int, ...] | None:
     """Argmax on a 2x block-max downsampled crop, mapped back into the target."""
     pad = [(0, (-s) % 2) for s in crop.shape]
     c = np.pad(crop, pad)
     blocks = c.reshape(*sum(((s // 2, 2) for s in c.shape), ()))
     small = blocks.max(axis=tuple(range(1, 2 * crop.ndim, 2)))
     d = edt(small, tuple(2.0 * s for s in sp))
-    cell = argmax_with_ties(d, rng)
+    cell = argmax_with_ties(d, tie_rng)
     if cell is None:
         return None
     sl = tuple(slice(2 * i, 2 * i + 2) for i in cell)
     inside = np.argwhere(c[sl]) + 2 * np.asarray(cell)
-    pick = inside[rng.integers(len(inside))]
+    pick = inside[rng.integers(len(inside))] if tie_rng is not None else inside[0]
     return tuple(int(i) for i in pick + lo)
 
 
 def _simulate_cuda(mask: np.ndarray, method: str, component: str, connectivity: int,
-                   sp: tuple[float, ...], rng: np.random.Generator) -> tuple[int, ...] | None:
+                   sp: tuple[float, ...], rng: np.random.Generator,
+                   tie_rng: np.random.Generator | None) -> tuple[int, ...] | None:
     """GPU branch: CuPy connected components and EDT; the argmax/tie rule matches the CPU."""
     try:  # imported only here: CuPy is optional
         import cupy as cp
@@ -174,22 +213,25 @@ def _simulate_cuda(mask: np.ndarray, method: str, component: str, connectivity: 
         d = cndi.distance_transform_edt(full, sampling=sp)[(slice(1, -1),) * mask.ndim]
         if method == "sakinis":
             return sample_weighted(cp.asnumpy(d), rng)
-        return argmax_with_ties(cp.asnumpy(d), rng)
+        return argmax_with_ties(cp.asnumpy(d), tie_rng)
     idx = cp.argwhere(m)
     lo = cp.asnumpy(idx.min(axis=0))
     hi = cp.asnumpy(idx.max(axis=0)) + 1
     crop = m[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
     if method == "argmax_crop":
         d = cndi.distance_transform_edt(cp.pad(crop, 1), sampling=sp)[(slice(1, -1),) * mask.ndim]
-        return _crop_argmax_from_edt(cp.asnumpy(d), lo, mask.shape, rng)
-    return _crop_resize_argmax(cp.asnumpy(crop), lo, sp, rng)
+        return _crop_argmax_from_edt(cp.asnumpy(d), lo, mask.shape, tie_rng)
+    return _crop_resize_argmax(cp.asnumpy(crop), lo, sp, rng, tie_rng)
 
 
 def _crop_argmax_from_edt(d: np.ndarray, lo: np.ndarray, shape: tuple[int, ...],
-                          rng: np.random.Generator) -> tuple[int, ...]:
-    """Tie rule of :func:`_crop_argmax` applied to a precomputed crop EDT."""
+                          rng: np.random.Generator | None) -> tuple[int, ...]:
+    """Argmax of a crop's EDT, ties enumerated in the full volume's raster (C) order.
+
+    ``rng=None`` takes the first tie (lowest C-order index of the full volume).
+    """
     vmax = float(d.max())
-    local = np.argwhere(d >= vmax * (1.0 - 1e-9)) + lo
+    local = np.argwhere(d >= vmax * (1.0 - _TIE_RTOL)) + lo
     local = local[np.argsort(np.ravel_multi_index(tuple(local.T), shape))]
-    pick = local[rng.integers(len(local))] if len(local) > 1 else local[0]
+    pick = local[rng.integers(len(local))] if len(local) > 1 and rng is not None else local[0]
     return tuple(int(i) for i in pick)

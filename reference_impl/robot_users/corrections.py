@@ -15,7 +15,7 @@ from scipy import ndimage as ndi
 from skimage import morphology
 
 from ..interactions import BACKGROUND, FOREGROUND, Polygon, Scribble
-from ._core import components, error_masks, exclude_clicked, largest_component
+from ._core import components, edt, error_masks, exclude_clicked, largest_component
 
 __all__ = [
     "error_skeleton_scribbles",
@@ -30,7 +30,7 @@ def _skeleton(m: np.ndarray) -> np.ndarray:
     sk = morphology.medial_axis(m) if m.ndim == 2 else morphology.skeletonize(m) > 0
     pts = np.argwhere(sk & m)
     if len(pts) == 0 and m.any():
-        d = ndi.distance_transform_edt(np.pad(m, 1))[(slice(1, -1),) * m.ndim]
+        d = edt(m, (1.0,) * m.ndim)
         pts = np.array([np.unravel_index(int(np.argmax(d)), m.shape)])
     return pts
 

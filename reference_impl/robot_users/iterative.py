@@ -80,7 +80,8 @@ def r1_center(label, pred, *, probs=None, image=None, clicks=(), rng=None, spaci
     clicks : sequence of Click
         Earlier clicks; their voxels are excluded.
     rng : Generator, int or None
-        Breaks ties between equally central voxels.
+        Unused: R1 is rule-based and deterministic (ties between equally central voxels
+        go to the first in C order); accepted for the common signature.
     spacing : sequence of float, optional
         Voxel spacing; the centre is the EDT argmax in mm.
     affine : (4, 4) array, optional
@@ -106,13 +107,12 @@ def r1_center(label, pred, *, probs=None, image=None, clicks=(), rng=None, spaci
     >>> [(c.label, c.index) for c in r1_center(lab, None, rng=0)]
     [(1, (4, 4))]
     """
-    rng = np.random.default_rng(rng)
     lab, fn, fp = _errors(label, pred, clicks)
     sp = check_spacing(spacing, lab.ndim)
 
     def centre(m):
         return simulate_click(m, method="argmax_crop", component="largest",
-                              connectivity=connectivity, spacing=sp, rng=rng)
+                              connectivity=connectivity, spacing=sp, ties="first")
 
     return _make([(FOREGROUND, centre(fn)), (BACKGROUND, centre(fp))], affine)
 
@@ -140,7 +140,8 @@ def r4_uniform(label, pred, *, probs=None, image=None, clicks=(), rng=None, spac
     [(1, (1, 1))]
     """
     rng = np.random.default_rng(rng)
-    _, fn, fp = _errors(label, pred, clicks)
+    lab, fn, fp = _errors(label, pred, clicks)
+    check_spacing(spacing, lab.ndim)  # unused, but never accepted when invalid
     return _make([(FOREGROUND, sample_uniform(fn, rng)), (BACKGROUND, sample_uniform(fp, rng))],
                  affine)
 
@@ -174,9 +175,9 @@ def r3_edt(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=
         raise ValueError(f"weighting must be one of {_R3_WEIGHTINGS}, got {weighting!r}")
     rng = np.random.default_rng(rng)
     lab, fn, fp = _errors(label, pred, clicks)
+    sp = check_spacing(spacing, lab.ndim)
     if pred is None:
         return _make([(FOREGROUND, sample_uniform(fn, rng))], affine)
-    sp = check_spacing(spacing, lab.ndim)
 
     def draw(m):
         if not m.any():
@@ -311,6 +312,7 @@ def r2_uncertainty(label, pred, *, probs=None, image=None, clicks=(), rng=None, 
     """
     rng = np.random.default_rng(rng)
     lab, fn, fp = _errors(label, pred, clicks)
+    check_spacing(spacing, lab.ndim)  # unused, but never accepted when invalid
     if pred is None:
         return _make([(FOREGROUND, sample_uniform(fn, rng))], affine)
     if uncertainty is None:
@@ -387,6 +389,7 @@ def r5_realistic(label, pred, *, probs=None, image=None, clicks=(), rng=None, sp
         raise ValueError(f"percentile must lie in [0, 100], got {percentile!r}")
     rng = np.random.default_rng(rng)
     lab = as_mask(label, "label")
+    check_spacing(spacing, lab.ndim)
     img = None
     if p_system > 0:
         if image is None:

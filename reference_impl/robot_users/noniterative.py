@@ -93,6 +93,8 @@ def object_center(label, *, spacing=None, rng=None, affine=None, connectivity: i
     """Rule-based click at the centre of the largest component (EDT argmax; Eq. 13).
 
     The EDT argmax lies inside the object even for non-convex shapes (thesis Fig. 19).
+    Deterministic: equally central voxels go to the first in C order (``rng`` is unused,
+    kept for a common signature), so every call returns the same centre.
 
     >>> lab = np.zeros((5, 5)); lab[1:4, 1:4] = 1
     >>> object_center(lab).index
@@ -100,7 +102,7 @@ def object_center(label, *, spacing=None, rng=None, affine=None, connectivity: i
     """
     m = _nonempty(label)
     idx = simulate_click(m, method="argmax_crop", component="largest", connectivity=connectivity,
-                         spacing=spacing, rng=rng)
+                         spacing=spacing, ties="first")
     return Click(FOREGROUND, idx, affine=_aff(affine))
 
 
