@@ -29,7 +29,9 @@ from functools import lru_cache
 
 import networkx as nx
 
-from kb.vocab import InteractionType, Modality, normalise_interaction, normalise_modality
+from kb.vocab import InteractionType, Modality
+from kb.vocab import parse_interaction as kb_parse_interaction
+from kb.vocab import parse_modality as kb_parse_modality
 
 __all__ = [
     "CONFIDENCE",
@@ -93,9 +95,16 @@ class RankedMethod:
 
 
 def parse_modality(value: str) -> str:
-    """Normalise a user modality (``"ct"``, ``"PET/CT"``) or raise ``ValueError`` listing them."""
+    """Normalise a user modality (``"ct"``, ``"PET/CT"``) with the knowledge base's one
+    vocabulary (:func:`kb.vocab.parse_modality`); raises ``ValueError`` listing the valid ones.
+
+    Examples
+    --------
+    >>> parse_modality("ct"), parse_modality("pet/ct")
+    ('CT', 'PET/CT')
+    """
     try:
-        mods = normalise_modality(value)
+        mods = kb_parse_modality(value)
     except ValueError:
         raise ValueError(
             f"unknown modality {value!r}; valid: {[m.value for m in Modality]}"
@@ -104,27 +113,19 @@ def parse_modality(value: str) -> str:
 
 
 def parse_interaction(value: str) -> str:
-    """Normalise a user interaction type or raise ``ValueError`` listing the valid ones.
-
-    Accepts the :class:`kb.vocab.InteractionType` values, their singular spellings
-    (``"click"``), ``"box"`` and the spellings :func:`kb.vocab.normalise_interaction` knows.
+    """Normalise a user interaction type with :func:`kb.vocab.parse_interaction`
+    (case-insensitive; singular spellings, ``box``/``bbox``); raises ``ValueError`` listing
+    the valid ones.
 
     Examples
     --------
     >>> parse_interaction("Click"), parse_interaction("box"), parse_interaction("bbox")
     ('clicks', 'bounding-box', 'bounding-box')
     """
-    valid = [i.value for i in InteractionType]
-    if value in valid:
-        return value
-    key = value.strip().lower()
-    if key + "s" in valid:  # singular spelling: click, scribble, polygon
-        return key + "s"
-    if key in ("box", "boxes"):
-        return InteractionType("bounding-box").value
     try:
-        return normalise_interaction(key.replace("-", " ")).value
+        return kb_parse_interaction(value).value
     except ValueError:
+        valid = [i.value for i in InteractionType]
         raise ValueError(f"unknown interaction {value!r}; valid: {valid}") from None
 
 
