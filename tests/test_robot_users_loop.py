@@ -96,3 +96,25 @@ def test_monai_dict_wrapper_matches_the_function():
     assert len(out2["clicks"]) == 2 and out2["clicks"][1].index != out2["clicks"][0].index
     with pytest.raises(ValueError, match="keys must be .label_key, pred_key."):
         RobotClicksd("label", "R1")
+
+
+def test_loop_times_each_prediction_and_accepts_result_objects():
+    from reference_impl.session import InteractiveSession
+
+    v = make_phantom((12, 24, 24), n_lesions=1, rng=4)
+    sess = InteractiveSession("ball-floor")
+    sess.set_image(v.image, spacing=v.spacing)
+
+    def predict(clicks):
+        sess.reset()
+        return sess.add_interactions(clicks) if clicks else sess.predict()
+
+    res = run_interaction(predict, v.label, user="R1", n_iterations=3, rng=0, keep_probs=True)
+    n_pred = 1 + sum(1 for c in res.clicks if c)
+    assert len(res.seconds) == n_pred and all(s >= 0 for s in res.seconds)
+    assert len(res.respected) == n_pred - 1  # SessionResult.clicks_respected after round 0
+    assert len(res.probs) == 4 and res.probs[0].dtype == np.float32
+    assert res.values[0] == 0.0 and res.values[-1] > 0  # R1's first click is in the lesion
+    # a (pred, probs) predictor still works and gives no `respected`
+    res2 = run_interaction(lambda c: (predict(c).mask, None), v.label, n_iterations=3, rng=0)
+    assert res2.values == res.values and res2.respected == []
