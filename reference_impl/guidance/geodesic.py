@@ -31,7 +31,12 @@ from reference_impl.interactions import Click
 
 __all__ = ["geodesic_distance_transform", "edt_map", "gdt_map", "exp_gdt_map", "truncate_top"]
 
-_MAX_SWEEPS = 64
+GDT_RTOL = 1e-6
+"""Stopping rule: stop after the first round that lowers no voxel by more than this share of
+its value (about 8-16 float32 ulps; see ``docs/guidance.md`` for the error bound)."""
+GDT_MAX_ROUNDS = 1000
+"""Safety cap on sweep rounds for ``iterations=None`` (a warning when reached)."""
+_STATS = {"rounds": 0}  # rounds run by the last call (read by the benchmark)
 
 
 def _shifts(plane: int) -> list[tuple[int, ...]]:
@@ -65,14 +70,16 @@ def _window(off: tuple[int, ...], plane_shape) -> list[slice]:
     return [slice(1 + o, 1 + o + m) for o, m in zip(off, plane_shape, strict=True)]
 
 
-def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool) -> None:
+def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool,
+           flag: torch.Tensor | None = None) -> None:
     """One directional sweep along axis 0 of ``dm`` ``(n, B, *(plane + 2))``, in place.
 
-    ``dm`` carries a border of ``inf`` around every plane (set once per axis, so no slice
-    is padded inside the loop).  ``fused`` takes the minimum over all neighbours in one
-    reduction (3 kernel launches per slice, for CUDA); otherwise one shifted ``minimum``
-    per neighbour (faster on CPU).  Both compute the same sums and minima, so they agree
-    bit for bit.
+    The precomputed-cost path (CUDA): ``dm`` carries a border of ``inf`` around every
+    plane (set once per axis, so no slice is padded inside the loop).  ``fused`` takes the
+    minimum over all neighbours in one reduction (3 kernel launches per slice); otherwise
+    one shifted ``minimum`` per neighbour.  Both compute the same sums and minima, so they
+    agree bit for bit.  ``flag`` (a 0-d bool tensor) is or-ed with "some voxel decreased by
+    more than the stopping tolerance" (:data:`GDT_RTOL`).
     """
     n, plane = dm.shape[0], dm.dim() - 2
     inner = (slice(None), *[slice(1, -1)] * plane)
@@ -82,6 +89,7 @@ def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool) -> None
     order = range(1, n) if step == 1 else range(n - 2, -1, -1)
     for k in order:
         prev, best = dm[k - step], dm[k][inner]
+        old = best.clone() if flag is not None else None
         if fused:
             win = prev
             for ax in range(1, plane + 1):
@@ -90,6 +98,49 @@ def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool) -> None
         else:
             for i, view in views:
                 torch.minimum(best, prev[view] + cost[k, i], out=best)
+        if flag is not None:
+            flag.logical_or_(_significant(best, old).any())
+
+
+def _significant(new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+    """Voxels whose distance dropped by more than ``GDT_RTOL`` of the old value (inf -> finite)."""
+    return new < old * (1.0 - GDT_RTOL)
+
+
+def _sweep_inplace(dm: torch.Tensor, im: torch.Tensor, step: int, sp: tuple[float, ...],
+                   lamb: float, track: bool) -> bool:
+    """One directional sweep along axis 0 of the view ``dm`` ``(n, B, *plane)``, in place.
+
+    The CPU path: edge weights are computed per slice from the image view ``im``
+    ``(n, *plane)`` (nothing stored per voxel), borders are handled by slicing (no padded
+    copy).  The weights, sums and minima are those of :func:`_pass_costs`/:func:`_sweep`,
+    so the two paths agree bit for bit.  Returns whether a voxel decreased by more than
+    :data:`GDT_RTOL` (checked only while ``track`` and until the first such voxel).
+    """
+    n, plane_shape = dm.shape[0], tuple(im.shape[1:])
+    terms = []
+    for off in _shifts(len(plane_shape)):
+        dst = tuple(slice(max(0, -o), m - max(0, o)) for o, m in zip(off, plane_shape, strict=True))
+        src = tuple(slice(max(0, o), m - max(0, -o)) for o, m in zip(off, plane_shape, strict=True))
+        eu2 = sp[0] ** 2 + sum((o * s) ** 2 for o, s in zip(off, sp[1:], strict=True))
+        terms.append((dst, src, (1.0 - lamb) * eu2))
+    changed = False
+    order = range(1, n) if step == 1 else range(n - 2, -1, -1)
+    for k in order:
+        prev, best, ip, ic = dm[k - step], dm[k], im[k - step], im[k]
+        old = best.clone() if track and not changed else None
+        for dst, src, e in terms:
+            if lamb == 0.0:
+                w = torch.sqrt(torch.tensor(e, dtype=torch.float32))
+            elif lamb == 1.0:
+                w = (ic[dst] - ip[src]).abs_()
+            else:
+                w = torch.sqrt((ic[dst] - ip[src]).square_().mul_(lamb).add_(e))
+            bv = best[(slice(None), *dst)]
+            torch.minimum(bv, prev[(slice(None), *src)] + w, out=bv)
+        if old is not None:
+            changed = bool(_significant(best, old).any())
+    return changed
 
 
 def _gdt(
@@ -103,50 +154,93 @@ def _gdt(
 ) -> torch.Tensor:
     """Batched raster-scan GDT: ``seeds`` ``(B, *shape)`` bool, ``img`` ``(*shape)``.
 
-    The edge weights depend only on the image, so they are computed once per call (``2 D``
-    cost tensors of ``3^(D-1)`` weights per voxel), not once per round.  On CUDA
-    (``graphs=None`` -> ``img.is_cuda``, unless the environment sets
-    ``ISEG_GDT_CUDA_GRAPHS=0``) the first round runs eagerly and the following rounds replay
-    a CUDA graph of one round, removing the per-slice launch overhead.
+    ``iterations=None`` repeats rounds (``2 D`` directional sweeps) until a round lowers no
+    voxel by more than :data:`GDT_RTOL` of its value (at most :data:`GDT_MAX_ROUNDS`).
+    CPU (``fused=False``, the default off CUDA): in-place sweeps on views of the output
+    with per-slice edge weights; besides the output, one transposed copy of the output and
+    of the image for the last axis (about ``8 B + 4 B x B`` per voxel in all).  CUDA
+    (``fused=True``): the ``2 D`` edge-weight tensors are precomputed once per call
+    (``3^(D-1)`` weights per voxel each) and, with ``graphs`` (default on CUDA unless
+    ``ISEG_GDT_CUDA_GRAPHS=0``), rounds 2+ replay a CUDA graph of one round.
     """
-    nd = img.dim()
     fused = img.is_cuda if fused is None else fused
     if graphs is None:
         graphs = img.is_cuda and os.environ.get("ISEG_GDT_CUDA_GRAPHS", "1") != "0"
     d = torch.where(seeds, 0.0, math.inf).to(torch.float32)
     if d.numel() == 0 or not bool(seeds.any()):
         return d
+    rounds = GDT_MAX_ROUNDS if iterations is None else int(iterations)
+    track = iterations is None
+    if fused:
+        done = _gdt_precomputed(d, img, sp, lamb, rounds, track, graphs)
+    else:
+        done = _gdt_inplace(d, img, sp, lamb, rounds, track)
+    if track and not done:
+        warnings.warn(f"geodesic distance not converged after {GDT_MAX_ROUNDS} sweep rounds",
+                      RuntimeWarning, stacklevel=3)  # fmt: skip
+    return d
+
+
+def _gdt_inplace(d: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float,
+                 rounds: int, track: bool) -> bool:
+    """CPU rounds on ``d`` ``(B, *shape)`` in place; True when converged (``track``)."""
+    nd = img.dim()
+    last = nd - 1
+    img_t = img.movedim(last, 0).contiguous()
+    d_t = torch.empty((img_t.shape[0], d.shape[0], *img_t.shape[1:]), dtype=d.dtype)
+    layouts = []
+    for ax in range(nd):
+        sp_m = (sp[ax], *[s for i, s in enumerate(sp) if i != ax])
+        layouts.append((ax, sp_m))
+    for r in range(rounds):
+        _STATS["rounds"] = r + 1
+        changed = False
+        for ax, sp_m in layouts:
+            if ax == last:
+                d_t.copy_(d.movedim(ax + 1, 0))
+                dm, im = d_t, img_t
+            else:
+                dm, im = d.movedim(ax + 1, 0), img.movedim(ax, 0)
+            for step in (1, -1):
+                changed |= _sweep_inplace(dm, im, step, sp_m, lamb, track and not changed)
+            if ax == last:
+                d.movedim(ax + 1, 0).copy_(d_t)
+        if track and not changed:
+            return True
+    return False
+
+
+def _gdt_precomputed(d: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float,
+                     rounds: int, track: bool, graphs: bool) -> bool:
+    """CUDA rounds with precomputed edge weights (and CUDA graphs); True when converged."""
+    nd = img.dim()
     plane = nd - 1
     passes = []
     for ax in range(nd):
         sp_m = (sp[ax], *[s for i, s in enumerate(sp) if i != ax])
         img_m = img.movedim(ax, 0).contiguous()
-        passes.append((ax, [(st, _pass_costs(img_m, st, sp_m, lamb, fused)) for st in (1, -1)]))
+        passes.append((ax, [(st, _pass_costs(img_m, st, sp_m, lamb, True)) for st in (1, -1)]))
     inner = (slice(None), slice(None), *[slice(1, -1)] * plane)
+    flag = torch.zeros((), dtype=torch.bool, device=d.device)
 
     def one_round() -> None:
+        flag.zero_()
         for ax, costs in passes:
             dm = F.pad(d.movedim(ax + 1, 0), (1, 1) * plane, value=math.inf)  # (n, B, *plane)
             for step, cost in costs:
-                _sweep(dm, cost, step, fused)
+                _sweep(dm, cost, step, True, flag if track else None)
             d.copy_(dm[inner].movedim(0, ax + 1))
 
-    rounds = _MAX_SWEEPS if iterations is None else int(iterations)
-    before = torch.empty_like(d) if iterations is None else None
     run = one_round
     for r in range(rounds):
-        if before is not None:
-            before.copy_(d)
+        _STATS["rounds"] = r + 1
         if r == 0 and graphs and rounds > 1:
             run = _capture_round(one_round, d.device)
         else:
             run()
-        if before is not None and torch.equal(before, d):
-            return d
-    if iterations is None:
-        warnings.warn(f"geodesic distance not converged after {_MAX_SWEEPS} sweep rounds",
-                      RuntimeWarning, stacklevel=3)  # fmt: skip
-    return d
+        if track and not bool(flag):
+            return True
+    return False
 
 
 def _capture_round(one_round, device: torch.device):
