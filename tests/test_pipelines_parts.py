@@ -58,8 +58,9 @@ def test_load_data_synthetic_and_single_volume():
     d = load_data("synthetic", b, 0)
     assert len(d.train) == b.n_train and len(d.eval) == b.n_eval and not d.same_volume
     assert {v.name for v in d.train}.isdisjoint(v.name for v in d.eval)
-    d1 = load_data(_vol(), b, 0)
-    assert d1.same_volume and d1.train[0] is d1.eval[0]
+    d1 = load_data(_vol(), b, 0)  # one binary case: never trained on, phantoms instead
+    assert not d1.same_volume and d1.split["kind"] == "synthetic training"
+    assert len(d1.eval) == 1 and all(t.image is not d1.eval[0].image for t in d1.train)
 
 
 def test_postprocess_click_rules():

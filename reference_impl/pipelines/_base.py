@@ -33,8 +33,9 @@ class Budget:
 
     ``small`` (CPU, well under a minute on synthetic phantoms; tests and the app) and
     ``full`` (GPU).  Fields: synthetic phantom ``shape``; ``n_train``/``n_eval`` phantoms;
-    ``roi`` (training crop and sliding-window size); ``max_size`` (real volumes are cropped
-    around the label and resampled so that no axis exceeds it); ``net`` ('tiny': MONAI
+    ``roi`` (training crop and sliding-window size); ``max_size`` (real volumes are
+    resampled along the axes longer than this; training volumes are also cropped around their
+    label, evaluation volumes never); ``net`` ('tiny': MONAI
     ``UNet`` with channels (8, 16, 32); 'dynunet': the SW-FastEdit backbone);
     ``steps``/``batch``/``lr`` of supervised training; ``train_rounds`` (maximum simulated
     interaction rounds per training sample); ``n_interactions`` (evaluation);
@@ -67,11 +68,11 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "small": Budget("small", shape=(32, 32, 32), n_train=6, n_eval=2, roi=(32, 32, 32),
-                    max_size=40, net="tiny", steps=60, batch=2, lr=3e-3, train_rounds=2,
+                    max_size=128, net="tiny", steps=60, batch=2, lr=3e-3, train_rounds=2,
                     n_interactions=5, al_rounds=2, al_start=2, al_query=2, al_steps=30,
                     online_steps=15),
     "full": Budget("full", shape=(64, 96, 96), n_train=32, n_eval=8, roi=(64, 96, 96),
-                   max_size=160, net="dynunet", steps=4000, batch=2, lr=1e-3, train_rounds=10,
+                   max_size=256, net="dynunet", steps=4000, batch=2, lr=1e-3, train_rounds=10,
                    n_interactions=10, al_rounds=5, al_start=4, al_query=4, al_steps=800,
                    online_steps=100),
 }
@@ -97,7 +98,8 @@ class Context:
     """What a pipeline receives: data, budget, device, randomness and progress reporting.
 
     ``train`` and ``eval`` are lists of normalised :class:`~reference_impl.io.Volume`;
-    ``same_volume`` is True when evaluation reuses the training volume (a single real case).
+    ``same_volume`` is always False (evaluation never reuses a trained label; kept for
+    compatibility).
     ``workdir`` is the (temporary) output folder a pipeline may write extra files to.
     """
 
@@ -163,7 +165,10 @@ class PipelineResult:
     ``curve`` is the mean Dice after 0..N interactions (``curve_kind='interaction'``) or after
     each active-learning round (``'round'``); ``per_volume`` the individual curves;
     ``trajectories`` the evaluation sequences (the first is drawn in the overlay);
-    ``extra`` any pipeline-specific numbers for metrics.json.
+    ``extra`` any pipeline-specific numbers for metrics.json; ``protocol`` the evaluation
+    protocol (:class:`._interactive.Protocol`, None for a leaf without interactions at
+    application) and ``protocol_n`` its number of rounds, with which the classical baselines
+    are run.
     """
 
     curve: list[float]
@@ -174,6 +179,8 @@ class PipelineResult:
     evaluation: str
     extra: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    protocol: Any = None
+    protocol_n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,8 @@ class Pipeline:
     phantoms with three bright unlabelled blobs, so an image-only model finds every blob and
     clicks must remove the distractors -- for post-processing at application; ``'shifted'``:
     'plain' training phantoms but evaluation phantoms with dark lesions (contrast -1), a
-    domain shift that image-specific fine-tuning has to overcome (T3.2).
+    domain shift that image-specific fine-tuning has to overcome (T3.2).  ``trains=False``
+    for a leaf that learns nothing before application (T3.1: only the user's interactions).
     """
 
     id: str
@@ -197,3 +205,4 @@ class Pipeline:
     summary: str
     run: Callable[[Context], PipelineResult]
     synthetic: str = "ambiguous"
+    trains: bool = True

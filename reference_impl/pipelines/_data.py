@@ -1,18 +1,42 @@
-"""Data for the pipelines: resolve ``--data``, validate every volume, fit it to the budget.
+"""Data for the pipelines: resolve ``--data``, split it honestly, validate, fit it to the budget.
 
-Everything here runs before any training, so bad inputs (unknown sample, missing file,
-image/label shape or affine mismatch, NaNs, empty label) fail fast with a message naming
-the offending input.
+Held-out evaluation (issue 11): a pipeline is never scored on a label it trained on.
+
+* ``synthetic``: training and evaluation phantoms are different volumes.
+* Several cases (a folder of pairs, a list of volumes): the last 20 % of the cases (at least
+  one) are evaluated, the others trained on (*held-out cases*).
+* One multi-class label map (``IMAGE,LABEL``, or the bundled CT samples): the class chosen
+  with ``label`` (a value or a ``labels.json`` name; a multi-class map without it is an error
+  listing the classes) is evaluated; the *other* classes of the same volume are trained on
+  (*leave-label-out*; for the bundled CT only the organs that
+  :func:`reference_impl.evaluation.split.is_trainable_ct_organ` allows).
+* One binary case (``IMAGE,LABEL`` with a single class, an MR lesion sample, an uploaded
+  volume): nothing of it may be trained on, so the model trains on synthetic phantoms of the
+  pipeline's kind and is evaluated on the case (*synthetic training*).
+
+Evaluation volumes are never cropped (no crop centred on the ground truth): the whole volume
+is used, resampled only along axes longer than the budget's ``max_size`` with an exact affine
+(:mod:`._geometry`), and :attr:`Data.eval_input` records the input grid the results are
+mapped back to.  Everything here runs before any training; bad inputs fail with a message
+naming the offending input.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from ..io import SAMPLE_CASES, Volume, load_case, load_sample
+from ..io import (
+    SAMPLE_CASES,
+    Volume,
+    load_case,
+    read_label_names,
+    read_volume,
+    shared_data_dir,
+)
 from ..phantoms import make_phantoms
 from ..swfastedit.data import find_pairs, normalize_intensity, synthetic_volumes
 from ._base import Budget
@@ -29,17 +53,33 @@ AMBIGUOUS_DISTRACTORS = (3, 5)
 distractors touching the lesion are dropped, so fewer than three leave little ambiguity."""
 N_DISTRACTORS = 3
 """Distractor blobs per phantom of the 'distractors' kind (bright, unlabelled, lesion-like)."""
+MIN_TRAIN_VOXELS = 8
+"""Classes smaller than this are not used as leave-label-out training targets."""
 
 
 @dataclass
 class Data:
-    """Training and evaluation volumes (validated and preprocessed) and how they were made."""
+    """Training and evaluation volumes (validated and preprocessed) and how they were split.
+
+    ``eval_raw`` holds the evaluation images in the working grid *before* intensity
+    normalisation (what the classical baselines receive, as a user's image);
+    ``eval_input`` per evaluation volume the input grid (``shape``, ``affine``) and whether
+    the working grid differs from it (``resampled``).  ``split`` says what was trained on
+    and what was evaluated (printed by ``iseg run`` and written to ``metrics.json``).
+    """
 
     train: list[Volume]
     eval: list[Volume]
-    same_volume: bool
     source: str
+    split: dict[str, Any]
     preprocessing: list[dict]
+    eval_raw: list[np.ndarray] = field(default_factory=list)
+    eval_input: list[dict] = field(default_factory=list)
+
+    @property
+    def same_volume(self) -> bool:
+        """Always False: evaluation never reuses a trained label (kept for old readers)."""
+        return False
 
 
 def validate_volume(vol: Volume, where: str) -> None:
@@ -60,55 +100,140 @@ def validate_volume(vol: Volume, where: str) -> None:
         raise ValueError(f"{where}: every axis needs >= 4 voxels, got shape {img.shape}")
 
 
-def _resolve(data, budget: Budget, seed: int,
-             synthetic: str) -> tuple[list[Volume], list[Volume] | None, str]:
-    """(volumes, explicit eval split or None, description) for a ``--data`` value."""
-    if isinstance(data, Volume):
-        return [data], None, f"volume {data.name!r}"
-    if isinstance(data, list | tuple) and data and all(isinstance(v, Volume) for v in data):
-        return list(data), None, f"{len(data)} volumes"
+@dataclass
+class _Split:
+    train: list[Volume]
+    eval: list[Volume]
+    kind: str
+    source: str
+    train_labels: list[str] = field(default_factory=list)
+    eval_label: str | None = None
+
+
+def _phantoms(budget: Budget, seed: int, synthetic: str) -> tuple[list[Volume], list[Volume]]:
+    n = budget.n_train + budget.n_eval
+    if synthetic == "plain":
+        vols = make_phantoms(n, budget.shape, rng=seed)
+    elif synthetic == "shifted":
+        vols = make_phantoms(budget.n_train, budget.shape, rng=seed)
+        vols += make_phantoms(budget.n_eval, budget.shape, rng=seed + 1, contrast=SHIFTED_CONTRAST)
+    elif synthetic == "distractors":
+        vols = make_phantoms(n, budget.shape, rng=seed, n_distractors=N_DISTRACTORS)
+    else:
+        vols = synthetic_volumes(n, budget.shape, lesions=(1, 1),
+                                 distractors=AMBIGUOUS_DISTRACTORS, rng=seed)
+    return vols[: budget.n_train], vols[budget.n_train:]
+
+
+def _synthetic_train(evals: list[Volume], source: str, budget, seed, synthetic) -> _Split:
+    """One binary case: train on phantoms only, evaluate on the case(s)."""
+    train, _ = _phantoms(budget, seed, synthetic)
+    return _Split(train, evals, "synthetic training", source,
+                  train_labels=[f"synthetic phantoms ({synthetic})"],
+                  eval_label=", ".join(v.name for v in evals))
+
+
+def _leave_label_out(image_path, label_path, label, source: str, budget, seed, synthetic, *,
+                     allowed=None, name: str | None = None) -> _Split:
+    """Evaluate class ``label`` of a label map, train on its other classes."""
+    ev = load_case(image_path, label_path, label_value=label, name=name)
+    lab_map, _, _ = read_volume(label_path)
+    names = read_label_names(label_path)
+    values, counts = np.unique(np.asarray(lab_map), return_counts=True)
+    target = int(np.asarray(lab_map)[np.asarray(ev.label, bool)].flat[0])
+    others = [int(v) for v, c in zip(values, counts, strict=True)
+              if v != 0 and v != target and c >= MIN_TRAIN_VOXELS
+              and (allowed is None or allowed(names.get(int(v), str(v))))]
+    tname = names.get(target, str(target))
+    ev.name = f"{ev.name}_{tname}"
+    if not others:
+        return _synthetic_train([ev], source, budget, seed, synthetic)
+    train = [Volume(ev.image, (np.asarray(lab_map) == v).astype(np.uint8), ev.spacing,
+                    ev.affine, f"{Path(str(image_path)).name.split('.')[0]}_"
+                                f"{names.get(v, str(v))}") for v in others]
+    return _Split(train, [ev], "leave-label-out", source,
+                  train_labels=[names.get(v, str(v)) for v in others], eval_label=tname)
+
+
+def _held_out(vols: list[Volume], source: str) -> _Split:
+    n_eval = max(1, len(vols) // 5)
+    train, ev = vols[:-n_eval], vols[-n_eval:]
+    return _Split(train, ev, "held-out cases", source, train_labels=[v.name for v in train],
+                  eval_label=", ".join(v.name for v in ev))
+
+
+def _resolve(data, budget: Budget, seed: int, synthetic: str, label) -> _Split:
+    """The honest split for a ``--data`` value (module docstring)."""
+    if isinstance(data, Volume) or (isinstance(data, list | tuple) and data
+                                    and all(isinstance(v, Volume) for v in data)):
+        vols = [data] if isinstance(data, Volume) else list(data)
+        if label is not None:
+            raise ValueError("--label selects a class of a label file; in-memory volumes "
+                             "already carry a binary label")
+        for v in vols:
+            validate_volume(v, f"volume {v.name!r}")
+        if len(vols) == 1:
+            return _synthetic_train(vols, f"volume {vols[0].name!r}", budget, seed, synthetic)
+        return _held_out(vols, f"{len(vols)} volumes")
     if not isinstance(data, str | Path):
         raise ValueError(f"data must be 'synthetic', a sample name, a path or Volume(s), "
                          f"got {type(data).__name__}")
     s = str(data)
     if s == "synthetic":
-        n = budget.n_train + budget.n_eval
-        if synthetic == "plain":
-            vols = make_phantoms(n, budget.shape, rng=seed)
-        elif synthetic == "shifted":
-            vols = make_phantoms(budget.n_train, budget.shape, rng=seed)
-            vols += make_phantoms(budget.n_eval, budget.shape, rng=seed + 1,
-                                  contrast=SHIFTED_CONTRAST)
-        elif synthetic == "distractors":
-            vols = make_phantoms(n, budget.shape, rng=seed, n_distractors=N_DISTRACTORS)
-        else:
-            vols = synthetic_volumes(n, budget.shape, lesions=(1, 1),
-                                     distractors=AMBIGUOUS_DISTRACTORS, rng=seed)
-        return vols[: budget.n_train], vols[budget.n_train:], f"synthetic phantoms ({synthetic})"
+        if label is not None:
+            raise ValueError("--label applies to real label maps, not to --data synthetic")
+        train, ev = _phantoms(budget, seed, synthetic)
+        return _Split(train, ev, "synthetic", f"synthetic phantoms ({synthetic})",
+                      train_labels=[v.name for v in train],
+                      eval_label=", ".join(v.name for v in ev))
     name = s.removeprefix("sample:")
     if name in SAMPLE_CASES:
-        return [load_sample(name)], None, f"sample {name}"
+        return _sample(name, label, budget, seed, synthetic)
     if "," in s:
         parts = s.split(",")
-        if len(parts) != 2:
-            raise ValueError(f"--data IMAGE,LABEL expects exactly two paths, got {len(parts)}: {s!r}")
-        return [load_case(parts[0], parts[1])], None, f"pair {parts[0]}, {parts[1]}"
+        if len(parts) != 2 or not all(p.strip() for p in parts):
+            raise ValueError(f"--data IMAGE,LABEL expects exactly two paths, got {s!r}")
+        img, lab = (Path(p.strip()) for p in parts)
+        for p in (img, lab):
+            if not p.is_file():
+                raise FileNotFoundError(f"--data {p}: no such file")
+        return _leave_label_out(img, lab, label, f"pair {img}, {lab}", budget, seed, synthetic)
     p = Path(s)
     if p.is_dir():
-        vols = [load_case(a, b) for a, b in find_pairs(p)]
-        if len(vols) < 2:
-            return vols, None, f"folder {p}"
-        n_eval = max(1, len(vols) // 5)
-        return vols[:-n_eval], vols[-n_eval:], f"folder {p} ({len(vols)} pairs)"
+        pairs = find_pairs(p)
+        if len(pairs) == 1:
+            a, b = pairs[0]
+            return _leave_label_out(a, b, label, f"folder {p} (1 pair)", budget, seed, synthetic)
+        vols = [load_case(a, b, label_value=label) for a, b in pairs]
+        return _held_out(vols, f"folder {p} ({len(vols)} pairs)")
     if p.exists() or s.lower().endswith(_EXTS):
         raise ValueError(f"--data {s!r}: give an image and its label as IMAGE,LABEL")
     raise ValueError(f"--data {s!r} is neither 'synthetic', a sample ({', '.join(SAMPLE_CASES)}), "
                      "an IMAGE,LABEL pair nor a folder of pairs")
 
 
-def fit_to_budget(vol: Volume, max_size: int) -> tuple[Volume, dict]:
+def _sample(name: str, label, budget, seed, synthetic) -> _Split:
+    """A bundled sample: CT organs leave-label-out (trainable organs only), lesions synthetic."""
+    from ..evaluation.split import is_trainable_ct_organ
+
+    if label is not None:
+        raise ValueError(f"--label: the sample {name!r} fixes its target; give the files as "
+                         "IMAGE,LABEL to choose another class")
+    d = shared_data_dir()
+    if d is None:
+        raise FileNotFoundError("sample data folder not found; set ISEG_DATA to shared/data")
+    img, lab, organ, _ = SAMPLE_CASES[name]
+    if organ is None:
+        ev = load_case(d / img, d / lab, name=name)
+        return _synthetic_train([ev], f"sample {name}", budget, seed, synthetic)
+    return _leave_label_out(d / img, d / lab, organ, f"sample {name}", budget, seed, synthetic,
+                            allowed=is_trainable_ct_organ, name="ct")
+
+
+def fit_to_budget(vol: Volume, max_size: int, *, normalize: bool = True) -> tuple[Volume, dict]:
     """Crop to the label's bounding box plus a margin, downsample so no axis > ``max_size``,
-    normalise intensities to [0, 1] (percentiles 0.5-99.5).  Returns the volume and a record.
+    normalise intensities to [0, 1] (percentiles 0.5-99.5; ``normalize=False`` for an image
+    normalised as a whole beforehand).  Returns the volume and a record.
 
     For *training* volumes only (the crop is centred on the label).  The affine follows the
     crop and the resampling (:mod:`._geometry`): a voxel of the result maps to the world
@@ -132,23 +257,67 @@ def fit_to_budget(vol: Volume, max_size: int) -> tuple[Volume, dict]:
     if not np.asarray(out.label).any():
         raise ValueError(f"{vol.name}: the label vanished when fitting the volume to the budget")
     rec["shape"] = list(out.image.shape)
-    out.image = normalize_intensity(out.image)
+    if normalize:
+        out.image = normalize_intensity(out.image)
     out.label = (np.asarray(out.label) > 0).astype(np.uint8)
     return out, rec
 
 
+def working_volume(vol: Volume, max_size: int) -> tuple[Volume, np.ndarray, dict]:
+    """An evaluation volume on its working grid: the *whole* volume (no crop), resampled only
+    along axes longer than ``max_size`` (exact affine).  Returns the normalised volume, the
+    raw image on the same grid and a record with the input grid."""
+    rec: dict = {"name": vol.name, "original_shape": list(np.shape(vol.image)),
+                 "crop": None}
+    out = Volume(np.asarray(vol.image, dtype=np.float32), np.asarray(vol.label).astype(np.uint8),
+                 tuple(vol.spacing), np.asarray(vol.affine, dtype=np.float64), vol.name)
+    factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
+    if (factors < 1).any():
+        out = zoom(out, factors)
+        rec["zoom"] = [float(z) for z in factors]
+        if not np.asarray(out.label).any():
+            raise ValueError(f"{vol.name}: the label vanished when resampling the volume to "
+                             f"at most {max_size} voxels per axis")
+    rec["shape"] = list(out.image.shape)
+    raw = out.image
+    out.image = normalize_intensity(raw)
+    return out, raw, rec
+
+
 def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous",
               label: int | str | None = None) -> Data:
-    """Resolve, validate and preprocess ``data`` (see :func:`reference_impl.pipelines.run_pipeline`);
-    ``synthetic`` picks the phantom kind (:class:`._base.Pipeline`)."""
+    """Resolve, split, validate and preprocess ``data`` (module docstring; see
+    :func:`reference_impl.pipelines.run_pipeline`); ``synthetic`` picks the phantom kind of
+    synthetic data and of the synthetic training of a single binary case."""
     if synthetic not in SYNTHETIC_KINDS:
         raise ValueError(f"synthetic must be one of {SYNTHETIC_KINDS}, got {synthetic!r}")
-    vols, eval_vols, source = _resolve(data, budget, seed, synthetic)
-    for v in vols + (eval_vols or []):
-        validate_volume(v, f"{source}: {v.name}")
-    same = eval_vols is None
-    fitted = [fit_to_budget(v, budget.max_size) for v in vols + (eval_vols or [])]
-    out = [f[0] for f in fitted]
-    train = out[: len(vols)]
-    ev = train if same else out[len(vols):]
-    return Data(train, ev, same, source, [f[1] for f in fitted])
+    sp = _resolve(data, budget, seed, synthetic, label)
+    for v in sp.train + sp.eval:
+        validate_volume(v, f"{sp.source}: {v.name}")
+    names = [v.name for v in sp.eval]
+    if len(set(names)) != len(names):  # output files are named after the volumes
+        for k, v in enumerate(sp.eval):
+            v.name = f"{v.name}_{k}"
+    train, recs = [], []
+    normalised: dict[int, np.ndarray] = {}  # one whole-image normalisation per shared image
+    for v in sp.train:
+        key = id(v.image)
+        if key not in normalised:
+            normalised[key] = normalize_intensity(np.asarray(v.image, dtype=np.float32))
+        whole = Volume(normalised[key], v.label, v.spacing, v.affine, v.name)
+        t, rec = fit_to_budget(whole, budget.max_size, normalize=False)
+        train.append(t)
+        recs.append({"role": "train", **rec})
+    ev, raws, inputs = [], [], []
+    for v in sp.eval:
+        w, raw, rec = working_volume(v, budget.max_size)
+        ev.append(w)
+        raws.append(raw)
+        inputs.append({"name": v.name, "shape": tuple(np.shape(v.image)),
+                       "affine": np.asarray(v.affine, dtype=np.float64),
+                       "label": np.asarray(v.label).astype(np.uint8),
+                       "resampled": "zoom" in rec})
+        recs.append({"role": "eval", **rec})
+    split = {"kind": sp.kind, "train": sp.train_labels, "eval": sp.eval_label,
+             "n_train": len(train), "n_eval": len(ev)}
+    return Data(train, ev, sp.source, split, recs, raws, inputs)

@@ -158,13 +158,16 @@ def _step(history: list, pred: np.ndarray, vol, protocol: Protocol, value: float
 
 
 def result(trajectories: list[Trajectory], *, guidance: str, evaluation: str,
-           timings: dict[str, float], extra: dict | None = None) -> PipelineResult:
-    """Mean Dice curve over the evaluation volumes, packed as a :class:`PipelineResult`."""
+           timings: dict[str, float], extra: dict | None = None,
+           protocol: Protocol | None = None, n: int | None = None) -> PipelineResult:
+    """Mean Dice curve over the evaluation volumes, packed as a :class:`PipelineResult`
+    (``protocol``/``n``: the evaluation protocol the baselines are run with)."""
     per = [t.dice for t in trajectories]
     return PipelineResult(curve=np.mean(per, axis=0).tolist(), per_volume=per,
                           curve_kind="interaction", trajectories=trajectories,
                           guidance_name=guidance, evaluation=evaluation, extra=extra or {},
-                          timings=timings)
+                          timings=timings, protocol=protocol,
+                          protocol_n=n if n is not None else len(per[0]) - 1)
 
 
 def run_interactive(protocol: Protocol, ctx: Context, *, iterative: bool, guidance: str,
@@ -174,6 +177,8 @@ def run_interactive(protocol: Protocol, ctx: Context, *, iterative: bool, guidan
     net = train_interactive(protocol, ctx, iterative=iterative)
     t1 = time.perf_counter()
     ev = eval_protocol or protocol
-    trajs = evaluate(lambda v: net_predictor(net, v.image, v.spacing, ev, ctx), ev, ctx)
+    trajs = evaluate(lambda v: net_predictor(net, v.image, v.spacing, ev, ctx), ev, ctx,
+                     span=(0.8, 0.9))
     return result(trajs, guidance=guidance, evaluation=evaluation,
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
+                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
+                  protocol=ev)

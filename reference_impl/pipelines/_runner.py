@@ -25,6 +25,7 @@ import numpy as np
 
 from ._base import Context, PipelineResult, get_budget
 from ._data import load_data
+from ._geometry import resample_to_shape
 from ._outdir import check_out, finish, make_tmp, signal_cleanup
 
 __all__ = ["run_pipeline", "RunOutput"]
@@ -81,9 +82,10 @@ def _clean(obj):
     return obj
 
 
-def _config(pipe, data, device, budget, seed, n_interactions) -> dict[str, Any]:
+def _config(pipe, data, label, device, budget, seed, n_interactions) -> dict[str, Any]:
     return {"pipeline": pipe.id, "leaf": pipe.leaf,
             "data": data if isinstance(data, str | Path) else "<in-memory volumes>",
+            "label": label,
             "device": str(device), "budget": budget, "seed": int(seed),
             "interactions": int(n_interactions)}
 
@@ -151,9 +153,15 @@ def run_pipeline(
     data : str, Path, Volume or list of Volume
         ``'synthetic'`` (phantoms; training and evaluation phantoms are distinct), a sample
         name (``'ct_spleen'``, see :data:`reference_impl.io.SAMPLE_CASES`), ``'IMAGE,LABEL'``
-        paths (NIfTI/NRRD), a folder of pairs (the last 20 % are evaluated), or in-memory
-        volumes.  A single real volume is used for both training and evaluation
-        (``metrics['same_volume'] = True``).
+        paths (NIfTI/NRRD), a folder of pairs, or in-memory volumes.  Never evaluated on a
+        label the model trained on (``metrics['split']``): several cases -> the last 20 %
+        are held out; one multi-class map -> leave-label-out (``label`` evaluated, the other
+        classes trained on); one binary case -> trained on synthetic phantoms only.
+        Evaluation volumes are never cropped; the final segmentations are written to
+        ``segmentation/<volume>.nii.gz`` on the input grid with the input's affine.
+    label : int or str, optional
+        The class to evaluate in a multi-class label map (value, or name from a
+        ``labels.json`` beside the label); required for a multi-class map.
     out : str or Path, optional
         Output folder (replaced atomically at the end); ``None`` writes nothing.
     device : {'auto', 'cpu', 'cuda'} or None
@@ -204,19 +212,76 @@ def run_pipeline(
         try:
             if out_path is not None:
                 tmp = make_tmp(out_path)
-            return _execute(pipe, d, bud, dev, seed, n, data, device, budget, tmp, out_path,
-                            progress, cancel, bar, t_start, t_data)
+            config = _config(pipe, data, label, device, budget, seed, n)
+            return _execute(pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar,
+                            t_start, t_data)
         finally:
             bar.close()
             if tmp is not None and tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _execute(pipe, d, bud, dev, seed, n, data, device, budget, tmp, out_path, progress, cancel,
-             bar, t_start, t_data) -> RunOutput:
+def _write_nifti(path: Path, mask: np.ndarray, affine: np.ndarray) -> None:
+    """A uint8 NIfTI of ``mask`` (numpy axis order) with the zyx->world ``affine``."""
+    import nibabel as nib
+
+    data = np.ascontiguousarray(np.transpose(np.asarray(mask, dtype=np.uint8), (2, 1, 0)))
+    aff_xyz = np.asarray(affine, dtype=np.float64)[:, [2, 1, 0, 3]]
+    img = nib.Nifti1Image(data, aff_xyz)
+    img.header.set_qform(aff_xyz, code=1)
+    img.header.set_sform(aff_xyz, code=1)
+    nib.save(img, str(path))
+
+
+def _safe_name(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip(".")
+    return keep or "volume"
+
+
+def _input_grid(pred: np.ndarray, grid: dict) -> np.ndarray:
+    """A working-grid prediction on the input grid (nearest neighbour when resampled)."""
+    if not grid["resampled"]:
+        return np.asarray(pred, dtype=np.uint8)
+    return (resample_to_shape(np.asarray(pred, np.float32), grid["shape"], order=1)
+            > 0.5).astype(np.uint8)
+
+
+def _compare(res: PipelineResult, ctx: Context, d, n: int) -> dict[str, Any]:
+    """The classical baselines under the leaf's protocol and every final result on the
+    input grid."""
+    from ..metrics import dice
+    from ._baselines import run_baselines
+    from ._protocols import click_protocol
+
+    protocol = res.protocol or click_protocol("R1", user="R1")
+    n_b = res.protocol_n if res.protocol is not None and res.protocol_n else n
+    base = run_baselines(protocol, ctx, d.eval_raw, n=n_b)
+    finals = {"leaf": [_input_grid(t.steps[-1].pred, g)
+                       for t, g in zip(res.trajectories, d.eval_input, strict=True)]}
+    for name, b in base.items():
+        finals[name] = [_input_grid(p, g) for p, g in zip(b.pop("final_preds"), d.eval_input,
+                                                          strict=True)]
+    dice_in = {k: [float(dice(p, g["label"])) for p, g in zip(v, d.eval_input, strict=True)]
+               for k, v in finals.items()}
+    note = (f"{protocol.name}, {n_b} rounds" if res.protocol is not None else
+            f"R1 clicks, {n_b} rounds (the leaf itself has no interactions at application)")
+    return {"baselines": base, "baseline_protocol": note,
+            "final_dice_input_grid": dice_in, "_finals": finals}
+
+
+def describe_split(split: dict) -> str:
+    """One line saying what was trained on and what was evaluated."""
+    train = split.get("train") or []
+    shown = ", ".join(train[:8]) + (f", ... ({len(train)} in all)" if len(train) > 8 else "")
+    return f"{split.get('kind')}: trained on [{shown}]; evaluated on [{split.get('eval')}]"
+
+
+def _execute(pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar, t_start,
+             t_data) -> RunOutput:
     """Run the pipeline and write its outputs (options already validated)."""
     import torch
 
+    seed, n = config["seed"], config["interactions"]
     ctx = Context(train=d.train, eval=d.eval, budget=bud, device=dev, seed=int(seed),
                   workdir=tmp, n_interactions=n, same_volume=d.same_volume,
                   progress=progress, cancel=cancel, _bar=bar)
@@ -225,21 +290,33 @@ def _execute(pipe, d, bud, dev, seed, n, data, device, budget, tmp, out_path, pr
     t0 = time.perf_counter()
     res = pipe.run(ctx)
     t_run = time.perf_counter() - t0
-    config = _config(pipe, data, device or "auto", budget, seed, n)
+    ctx.report(0.9, "classical baselines")
+    t1 = time.perf_counter()
+    comparison = _compare(res, ctx, d, n)
+    finals = comparison.pop("_finals")
+    t_base = time.perf_counter() - t1
+    split = {**d.split, "trains": pipe.trains}
+    if not pipe.trains:
+        split["note"] = "this leaf trains nothing before application"
     metrics = {
         "pipeline": pipe.id, "leaf": pipe.leaf, "summary": pipe.summary,
         "curve_kind": res.curve_kind, **_interactive_metrics(res, n),
         "guidance": res.guidance_name, "evaluation": res.evaluation,
+        "split": split, "split_text": describe_split(split), **comparison,
         "data": {"source": d.source, "n_train": len(d.train), "n_eval": len(d.eval),
-                 "same_volume": d.same_volume, "volumes": d.preprocessing},
+                 "same_volume": False, "volumes": d.preprocessing},
         "budget": bud.to_dict(), "device": str(dev), "seed": int(seed), "config": config,
-        "timings": {"data_s": t_data, "run_s": t_run, **res.timings,
+        "timings": {"data_s": t_data, "run_s": t_run, "baselines_s": t_base, **res.timings,
                     "total_s": time.perf_counter() - t_start},
         "versions": _versions(), "torch_threads": torch.get_num_threads(), **res.extra,
     }
     ctx.report(0.99, "writing outputs")
     if tmp is not None:
         _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
+        seg = tmp / "segmentation"
+        seg.mkdir()
+        for pred, g in zip(finals["leaf"], d.eval_input, strict=True):
+            _write_nifti(seg / f"{_safe_name(g['name'])}.nii.gz", pred, g["affine"])
         finish(tmp, out_path)
     if progress is not None:
         progress(1.0, "done")

@@ -107,7 +107,12 @@ def _run(args: argparse.Namespace) -> int:
     m = res.metrics
     summary = {k: m.get(k) for k in ("pipeline", "leaf", "curve_kind", "dice", "auc", "final",
                                      "NoC@90", "device")}
+    summary["split"] = m["split_text"]
+    summary["baselines"] = {k: {"dice": [round(v, 4) for v in b["dice"]], "auc": b["auc"],
+                                "final": b["final"]} for k, b in m["baselines"].items()}
+    summary["baseline_protocol"] = m["baseline_protocol"]
     summary["total_s"] = round(m["timings"]["total_s"], 2)
     summary["out"] = str(res.out)
+    print(f"split: {m['split_text']}", file=sys.stderr)
     print(json.dumps(summary, indent=1), file=sys.stdout)
     return 0

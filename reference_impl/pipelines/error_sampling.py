@@ -45,11 +45,11 @@ def _run(user: str, ctx: Context) -> PipelineResult:
         return lambda history: p.predict(history).probs
 
     ev = click_protocol("R1 evaluation", user="R1", signal="gaussian_heatmap")
-    trajs = evaluate(make_predictor, ev, ctx)
+    trajs = evaluate(make_predictor, ev, ctx, span=(0.8, 0.9))
     return result(trajs, guidance="gaussian_heatmap (Eq. 4, sigma = 1 voxel, SW-FastEdit)",
                   evaluation="R1 (Eq. 17), Dice@0 without clicks",
                   timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
-                  extra={"training_robot_user": user})
+                  extra={"training_robot_user": user}, protocol=ev)
 
 
 def run_uniform_error_sampling(ctx: Context) -> PipelineResult:

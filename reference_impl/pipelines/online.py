@@ -101,10 +101,10 @@ def run_online_from_scratch(ctx: Context) -> PipelineResult:
         return run
 
     p = click_protocol("R1 scribbles", user="R1", first=with_background_click(user_first("R1")))
-    trajs = evaluate(make_predictor, p, ctx, span=(0.02, 1.0))
+    trajs = evaluate(make_predictor, p, ctx, span=(0.02, 0.9))
     return result(trajs, guidance="none (scribbles are training labels; disks shown)",
                   evaluation="R1 clicks as disk scribbles; first: centre + far background click",
-                  timings={"train_s": 0.0, "eval_s": time.perf_counter() - t0})
+                  timings={"train_s": 0.0, "eval_s": time.perf_counter() - t0}, protocol=p)
 
 
 def run_online_fine_tuning(ctx: Context) -> PipelineResult:
@@ -136,8 +136,8 @@ def run_online_fine_tuning(ctx: Context) -> PipelineResult:
 
         return run
 
-    trajs = evaluate(make_predictor, click_protocol("R1 scribbles", user="R1"), ctx,
-                     span=(0.7, 1.0))
+    p = click_protocol("R1 scribbles", user="R1")
+    trajs = evaluate(make_predictor, p, ctx, span=(0.7, 0.9))
     return result(trajs, guidance="none (scribbles are fine-tuning labels; disks shown)",
                   evaluation="R1 clicks as disk scribbles, Dice@0 = the pre-trained model",
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
+                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1}, protocol=p)

@@ -131,7 +131,8 @@ def run_click_postprocessing(ctx: Context) -> PipelineResult:
 
         return run
 
-    trajs = evaluate(make_predictor, click_protocol("R1", user="R1"), ctx)
+    p = click_protocol("R1", user="R1")
+    trajs = evaluate(make_predictor, p, ctx, span=(0.8, 0.9))
     return result(trajs, guidance="none (clicks edit the prediction; disks shown)",
                   evaluation="R1 (Eq. 17), Dice@0 = the network alone",
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1})
+                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1}, protocol=p)

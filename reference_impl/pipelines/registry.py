@@ -56,7 +56,7 @@ _ENTRIES = [
              postprocessing.run_click_postprocessing, synthetic="distractors"),
     Pipeline("t3.1-online-from-scratch", "T3.1",
              "ECONet-like CNN trained from scratch on the user's scribbles of one volume",
-             online.run_online_from_scratch, synthetic="plain"),
+             online.run_online_from_scratch, synthetic="plain", trains=False),
     Pipeline("t3.2-online-fine-tuning", "T3.2",
              "pre-trained U-Net fine-tuned on one volume with the user's scribbles (BIFSeg-style)",
              online.run_online_fine_tuning, synthetic="shifted"),

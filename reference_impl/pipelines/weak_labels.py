@@ -87,11 +87,12 @@ def run_presaved_boxes(ctx: Context) -> PipelineResult:
     t1 = time.perf_counter()
     p = Protocol("pre-saved boxes", 1, lambda lab, img, rng, sp: component_boxes(lab, rng=rng),
                  lambda *a: [], box_encoder)
-    trajs = evaluate(lambda v: net_predictor(net, v.image, v.spacing, p, ctx), p, ctx, n=1)
+    trajs = evaluate(lambda v: net_predictor(net, v.image, v.spacing, p, ctx), p, ctx, n=1,
+                     span=(0.8, 0.9))
     box_only = [dice(box_encoder(t.steps[-1].interactions, t.label.shape, None)[0].numpy(),
                      t.label) for t in trajs]
     return result(trajs, guidance="filled box channel (Eq. 15 box, Eq. 37 identity)",
                   evaluation="one interaction: the user's boxes (one per component)",
                   timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
                   extra={"box_only_dice": float(np.mean(box_only)),
-                         "weak_label_files": n_saved})
+                         "weak_label_files": n_saved}, protocol=p, n=1)
