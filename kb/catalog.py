@@ -18,12 +18,21 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 from kb.errors import KBValidationError
 from kb.provenance import Source
+from kb.sections import require_count
 from kb.yaml_io import read_yaml, validate_model, yaml_files
 
 __all__ = [
@@ -42,6 +51,8 @@ __all__ = [
 ]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
+#: A string with at least one non-space character (``name: "   "`` is rejected).
+Text = Annotated[str, Field(min_length=1, pattern=r"\S")]
 _Value = bool | int | float | str
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 
@@ -70,11 +81,11 @@ class Parameter(BaseModel):
 
     model_config = _STRICT
 
-    name: str
+    name: Text
     symbol: str | None = None
     value: _Value | list[_Value] | dict[str, _Value] | None = None
     unit: str | None = None
-    description: str
+    description: Text
     source: Source
 
 
@@ -91,11 +102,11 @@ class GuidanceSignalEntry(BaseModel):
     model_config = _STRICT
 
     id: str
-    name: str
+    name: Text
     interaction_types: list[InteractionKind] = Field(min_length=1)
-    explicit: bool
-    equations: list[int] = Field(default_factory=list)
-    section: str
+    explicit: StrictBool
+    equations: list[StrictInt] = Field(default_factory=list)
+    section: Text
     formula: str
     dimensions: list[Literal[2, 3]] = Field(default_factory=lambda: [2, 3])
     parameters: list[Parameter] = Field(default_factory=list)
@@ -118,13 +129,13 @@ class RobotUserEntry(BaseModel):
     model_config = _STRICT
 
     id: str
-    name: str
+    name: Text
     kind: RobotUserKind
     strategy: Literal["sampling-based", "rule-based", "mixed", "unspecified"]
     interaction_types: list[InteractionKind] = Field(min_length=1)
-    equations: list[int] = Field(default_factory=list)
+    equations: list[StrictInt] = Field(default_factory=list)
     algorithm: str | None = None
-    section: str
+    section: Text
     description: str
     variants: list[str] = Field(default_factory=list)
     parameters: list[Parameter] = Field(default_factory=list)
@@ -146,9 +157,9 @@ class ChallengeResult(BaseModel):
 
     model_config = _STRICT
 
-    best_interactive_dice: float
-    best_non_interactive_dice: float | None
-    improvement: float | None
+    best_interactive_dice: StrictFloat
+    best_non_interactive_dice: StrictFloat | None
+    improvement: StrictFloat | None
     source: Source
 
     @model_validator(mode="after")
@@ -170,7 +181,7 @@ class WinnerFactor(BaseModel):
     model_config = _STRICT
 
     factor: FactorId
-    evidence: str
+    evidence: Text
     source: Source
 
 
@@ -180,15 +191,15 @@ class ChallengeEntry(BaseModel):
     model_config = _STRICT
 
     id: str
-    name: str
+    name: Text
     full_name: str
-    modality: str
+    modality: Text
     targets: str
-    conference: str
+    conference: Text
     organizers: list[str] = Field(min_length=1)
     robot_user: str | None = None
     result: ChallengeResult
-    winner: str
+    winner: Text
     winner_reference: str | None = None
     winner_factors: list[WinnerFactor] = Field(default_factory=list)
     source: Source
@@ -206,10 +217,10 @@ class DatasetEntry(BaseModel):
 
     model_config = _STRICT
 
-    name: str
+    name: Text
     modality: DatasetModality
-    line: int
-    multi_modality: bool = False
+    line: StrictInt
+    multi_modality: StrictBool = False
 
 
 class DatasetTable(BaseModel):
@@ -218,7 +229,7 @@ class DatasetTable(BaseModel):
     model_config = _STRICT
 
     id: str
-    expected_total: int
+    expected_total: StrictInt
     expected_per_modality: dict[str, int]
     stated_in_text: dict[str, int] = Field(default_factory=dict)
     stated_in_text_source: Source | None = None
@@ -285,7 +296,9 @@ def _by_id(items: list[Any], id_: str, what: str) -> Any:
 
 def _load_dir(directory: Path, model: type[BaseModel]) -> list[Any]:
     out = []
-    for path in yaml_files(directory, required=False):
+    paths = yaml_files(directory)
+    require_count(directory.name, len(paths), directory)
+    for path in paths:
         data = read_yaml(path)
         entry = data.get("id") if isinstance(data, dict) else None
         obj = validate_model(model, data, path, entry if isinstance(entry, str) else None)
@@ -321,10 +334,8 @@ def load_catalog(data_dir: Path) -> Catalog:
     users = _load_dir(data_dir / "robot_users", RobotUserEntry)
     challenges = _load_dir(data_dir / "challenges", ChallengeEntry)
     table_path = data_dir / "datasets" / "omnimedseg.yaml"
-    table = None
-    if table_path.exists():
-        data = read_yaml(table_path)
-        table = validate_model(DatasetTable, data, table_path, "omnimedseg")
+    table = validate_model(DatasetTable, read_yaml(table_path), table_path, "omnimedseg")
+    require_count("datasets/omnimedseg.yaml", len(table.datasets), table_path)
     user_ids = {u.id for u in users}
     for ch in challenges:
         if ch.robot_user is not None and ch.robot_user not in user_ids:

@@ -124,6 +124,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         + ("" if kb.comparisons_present else " (comparisons.yaml absent)")
     )
     print(f"  code links: {len(kb.code_links)}")
+    post = kb.post_review
+    print(
+        f"  post-review methods (beyond_review, not counted above): {len(post)} "
+        f"({sum(m.leaf.outside_taxonomy for m in post)} outside the taxonomy, "
+        f"{sum(len(m.compared_to) for m in post)} comparison edges)"
+    )
+    print(f"  protocols: {', '.join(p.id for p in kb.protocols)}")
     if cat is not None:
         print(
             f"  catalog: {len(cat.guidance_signals)} guidance signals, {len(cat.robot_users)} "
@@ -133,7 +140,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _joined(rec: dict[str, Any]) -> dict[str, Any]:
-    return {k: "; ".join(v) if k in _LIST_COLS else ("" if v is None else v) for k, v in rec.items()}
+    return {
+        k: "; ".join(v) if k in _LIST_COLS else ("" if v is None else v) for k, v in rec.items()
+    }
 
 
 def _csv(records: list[dict[str, Any]], keys: tuple[str, ...] | list[str]) -> str:
@@ -185,7 +194,11 @@ def _cmd_methods(args: argparse.Namespace) -> int:
     chosen, pool = _selection(args, kb)
     records = [method_record(m) for m in chosen]
     if args.format == "json":
-        print(json.dumps([{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                [{k: r[k] for k in RECORD_KEYS} for r in records], indent=2, ensure_ascii=False
+            )
+        )
     elif args.format == "csv":
         sys.stdout.write(_csv(records, RECORD_KEYS))
     elif not records:

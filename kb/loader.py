@@ -16,6 +16,7 @@ from typing import Any
 
 from kb.errors import KBValidationError
 from kb.models import CodeLink, ComparisonEdge, ComparisonsFile, CoverageRow, ExternalNode, Method
+from kb.sections import require_count
 from kb.yaml_io import read_yaml, validate_model, yaml_files
 
 __all__ = ["KnowledgeBase", "load_kb", "default_data_dir", "N_METHODS"]
@@ -39,7 +40,9 @@ class KnowledgeBase:
         comparisons: ComparisonsFile,
         code_links: list[CodeLink],
         catalog: Any,
-        comparisons_present: bool,
+        comparisons_present: bool = True,
+        post_review: list[Any] | None = None,
+        protocols: list[Any] | None = None,
     ):
         self.data_dir = data_dir
         self.methods = methods
@@ -50,7 +53,9 @@ class KnowledgeBase:
         self.code_links = code_links
         self.catalog = catalog
         #: Methods published after the review's search date (kept apart, never counted).
-        self.post_review: list[Any] = []
+        self.post_review: list[Any] = list(post_review or [])
+        #: Evaluation protocols with sourced facts (e.g. the CVPR 2025 interactive 3D one).
+        self.protocols: list[Any] = list(protocols or [])
         self._by_id = {m.id: m for m in methods}
         self._by_ref = {m.ref: m for m in methods}
 
@@ -88,6 +93,22 @@ class KnowledgeBase:
         raise ValueError(
             f"no method {id_or_ref!r}; use an id, a ref 1..{len(self.methods)} or a unique "
             f"name ({hint})"
+        )
+
+    def protocol(self, id_: str) -> Any:
+        """The evaluation protocol ``id_`` (ValueError listing the known ids)."""
+        for p in self.protocols:
+            if p.id == id_:
+                return p
+        raise ValueError(f"unknown protocol {id_!r}; known: {[p.id for p in self.protocols]}")
+
+    def post_review_method(self, id_: str) -> Any:
+        """A post-review method by id (ValueError listing the known ids)."""
+        for m in self.post_review:
+            if m.id == str(id_).strip().lower():
+                return m
+        raise ValueError(
+            f"no post-review method {id_!r}; known: {', '.join(m.id for m in self.post_review)}"
         )
 
     def method_or_post_review(self, id_or_ref: str | int) -> Any:
@@ -131,8 +152,7 @@ def _check_loader_filled(data: dict[str, Any], path: Path, entry: str) -> None:
 
 def _load_methods(methods_dir: Path) -> list[Method]:
     paths = yaml_files(methods_dir)
-    if not paths:
-        raise KBValidationError(methods_dir, None, None, "no method files (*.yaml) found")
+    require_count("methods", len(paths), methods_dir)
     methods, refs = [], {}
     for path in paths:
         data = read_yaml(path)
@@ -176,6 +196,13 @@ def _check_comparisons(comp: ComparisonsFile, path: Path, methods: list[Method])
             raise KBValidationError(
                 path, f"edge {i}", f"edges/{i}/from", f"unknown reviewed method ref {e.from_}"
             )
+        if e.to == e.from_:
+            raise KBValidationError(
+                path,
+                f"edge {e.from_}->{e.to}",
+                f"edges/{i}/to",
+                "self-loop: a method cannot compare against itself",
+            )
         ok = (e.to in by_ref) if isinstance(e.to, int) else (e.to in ext)
         if not ok:
             raise KBValidationError(
@@ -206,21 +233,21 @@ def _check_comparisons(comp: ComparisonsFile, path: Path, methods: list[Method])
 
 def _load_comparisons(data_dir: Path, methods: list[Method]) -> tuple[ComparisonsFile, bool]:
     path = data_dir / "comparisons.yaml"
-    if not path.exists():
-        return ComparisonsFile(), False
-    data = read_yaml(path) or {}
-    comp = validate_model(ComparisonsFile, data, path, "comparisons")
+    comp = validate_model(ComparisonsFile, read_yaml(path), path, "comparisons")
+    require_count("comparisons.yaml", len(comp.edges), path)
+    require_count("comparisons.yaml#external_nodes", len(comp.external_nodes), path)
     _check_comparisons(comp, path, methods)
     return comp, True
 
 
 def _load_code_links(data_dir: Path, methods: list[Method]) -> list[CodeLink]:
     path = data_dir / "code_links.yaml"
-    if not path.exists():
-        return []
-    data = read_yaml(path) or []
+    data = read_yaml(path)
     if not isinstance(data, list):
-        raise KBValidationError(path, None, None, "expected a list of {ref, code, ...}")
+        raise KBValidationError(
+            path, None, None, f"expected a list of {{ref, code, ...}}, got {type(data).__name__}"
+        )
+    require_count("code_links.yaml", len(data), path)
     refs = {m.ref for m in methods}
     links, seen = [], set()
     for i, item in enumerate(data):
@@ -270,6 +297,11 @@ def _load_cached(data_dir: str) -> KnowledgeBase:
     from kb.catalog import load_catalog  # engineer B's catalog
 
     catalog = load_catalog(root)
+    from kb.sections import load_post_review, load_protocols
+
+    post = load_post_review(
+        root, {m.ref: m.id for m in methods}, {n.id for n in comp.external_nodes}
+    )
     return KnowledgeBase(
         data_dir=root,
         methods=sorted(methods, key=lambda m: m.ref),
@@ -277,6 +309,8 @@ def _load_cached(data_dir: str) -> KnowledgeBase:
         code_links=links,
         catalog=catalog,
         comparisons_present=present,
+        post_review=post,
+        protocols=load_protocols(root, catalog),
     )
 
 

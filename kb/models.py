@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
 from kb.provenance import Source
 from kb.vocab import (
@@ -55,28 +55,28 @@ class TableRow(_Strict):
     """The verbatim cells of the method's row in thesis Tables 14-16."""
 
     table: Literal[14, 15, 16]
-    line: int = Field(ge=1)
-    paper: str = Field(min_length=1)
-    year: int
-    interaction: str = Field(min_length=1)
-    guidance_signal: str = Field(min_length=1)
-    target: str = Field(min_length=1)
-    modality: str = Field(min_length=1)
+    line: StrictInt = Field(ge=1)
+    paper: str = Field(min_length=1, pattern=r"\S")
+    year: StrictInt
+    interaction: str = Field(min_length=1, pattern=r"\S")
+    guidance_signal: str = Field(min_length=1, pattern=r"\S")
+    target: str = Field(min_length=1, pattern=r"\S")
+    modality: str = Field(min_length=1, pattern=r"\S")
 
 
 class InteractionEntry(_Strict):
     """One normalised interaction type with the table fragment it came from."""
 
     type: InteractionType
-    original: str = Field(min_length=1)
+    original: str = Field(min_length=1, pattern=r"\S")
 
 
 class GuidanceEntry(_Strict):
     """One normalised guidance signal; ``explicit`` is False only for implicit signals."""
 
     signal: GuidanceSignal
-    explicit: bool
-    original: str = Field(min_length=1)
+    explicit: StrictBool
+    original: str = Field(min_length=1, pattern=r"\S")
 
     @model_validator(mode="after")
     def _check_explicit_flag(self) -> GuidanceEntry:
@@ -91,16 +91,16 @@ class GuidanceEntry(_Strict):
 class Target(_Strict):
     """One segmentation target and its anatomy/pathology category."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=r"\S")
     category: TargetCategory
-    original: str = Field(min_length=1)
+    original: str = Field(min_length=1, pattern=r"\S")
 
 
 class ModalityEntry(_Strict):
     """One normalised imaging modality with the table fragment it came from."""
 
     modality: Modality
-    original: str = Field(min_length=1)
+    original: str = Field(min_length=1, pattern=r"\S")
 
 
 class LeafAssignment(_Strict):
@@ -110,7 +110,7 @@ class LeafAssignment(_Strict):
     branch: str | None = None
     provenance: LeafProvenance
     confidence: Confidence
-    evidence: str = Field(min_length=1)
+    evidence: str = Field(min_length=1, pattern=r"\S")
     alternatives: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -140,12 +140,12 @@ class LeafAssignment(_Strict):
 class Citation(_Strict):
     """Bibliography entry of the method (thesis bibliography [1]-[121])."""
 
-    title: str = Field(min_length=1)
-    authors: str = Field(min_length=1)
-    venue: str = Field(min_length=1)
-    year: int = Field(ge=1900, le=2100)
+    title: str = Field(min_length=1, pattern=r"\S")
+    authors: str = Field(min_length=1, pattern=r"\S")
+    venue: str = Field(min_length=1, pattern=r"\S")
+    year: StrictInt = Field(ge=1900, le=2100)
     details: str | None = None  # volume, pages, article number as printed
-    line: int = Field(ge=1)
+    line: StrictInt = Field(ge=1)
 
 
 class MethodSources(_Strict):
@@ -161,10 +161,10 @@ class Method(_Strict):
     """One of the 121 reviewed methods (thesis Tables 14-16)."""
 
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    ref: int = Field(ge=1, le=121)
-    name: str = Field(min_length=1)
+    ref: StrictInt = Field(ge=1, le=121)
+    name: str = Field(min_length=1, pattern=r"\S")
     aliases: list[str] = Field(default_factory=list)  # spellings used by the bibliography/text
-    year: int = Field(ge=2000, le=2100)
+    year: StrictInt = Field(ge=2000, le=2100)
     table: TableRow
     interactions: list[InteractionEntry] = Field(min_length=1)
     guidance: list[GuidanceEntry] = Field(min_length=1)
@@ -206,7 +206,7 @@ class ExternalNode(_Strict):
     """A non-reviewed method that reviewed methods compared against."""
 
     id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, pattern=r"\S")
     kind: Literal["classical", "non-medical-interactive", "non-interactive", "other"]
     description: str | None = None
     source: Source
@@ -217,15 +217,15 @@ class ComparisonEdge(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: int = Field(alias="from", ge=1, le=121)
-    to: int | str
+    from_: StrictInt = Field(alias="from", ge=1, le=121)
+    to: StrictInt | str
     source: Source
 
 
 class CoverageRow(_Strict):
     """Whether the comparisons of one reviewed method are established."""
 
-    ref: int = Field(ge=1, le=121)
+    ref: StrictInt = Field(ge=1, le=121)
     status: ComparisonStatus
     source: Source
 
@@ -241,7 +241,7 @@ class ComparisonsFile(_Strict):
 class CodeLink(_Strict):
     """One verified code repository of a reviewed method (``kb/data/code_links.yaml``)."""
 
-    ref: int = Field(ge=1, le=121)
+    ref: StrictInt = Field(ge=1, le=121)
     code: str = Field(pattern=r"^https?://")
     weights: str | None = Field(default=None, pattern=r"^https?://")
     source: Source

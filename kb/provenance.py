@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["SourceKind", "Source"]
 
@@ -32,7 +32,7 @@ class Source(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: SourceKind
-    ref: str
+    ref: str = Field(min_length=1, pattern=r"\S")
     note: str | None = None
 
     @model_validator(mode="after")

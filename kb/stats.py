@@ -113,9 +113,7 @@ def compute_stats(kb: Any) -> dict[str, dict[str, int]]:
         },
         "year": {str(y): c for y, c in sorted(Counter(m.year for m in ms).items())},
         "leaf": {leaf: leaves.get(leaf, 0) for leaf in (*LEAF_IDS, "unknown")},
-        "leaf_branch_when_leaf_unknown": _count(
-            m.leaf.branch for m in ms if m.leaf.branch
-        ),
+        "leaf_branch_when_leaf_unknown": _count(m.leaf.branch for m in ms if m.leaf.branch),
         "leaf_provenance": _count(m.leaf.provenance for m in ms),
         "target_category": _each(ms, lambda m: [str(t.category) for t in m.targets]),
         "comparison_status": _count(m.comparison_status for m in ms),

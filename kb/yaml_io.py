@@ -139,7 +139,10 @@ def validate_model(
     """
     if not isinstance(data, dict):
         raise KBValidationError(
-            path, entry, prefix.rstrip("/") or None, f"expected a mapping, got {type(data).__name__}"
+            path,
+            entry,
+            prefix.rstrip("/") or None,
+            f"expected a mapping, got {type(data).__name__}",
         )
     try:
         return model.model_validate(data)
@@ -148,7 +151,9 @@ def validate_model(
         field = prefix + field_path(errs[0]["loc"])
         more = ""
         if len(errs) > 1:
-            shown = "; ".join(f"{prefix}{field_path(e['loc'])}: {_error_text(e)}" for e in errs[1:4])
+            shown = "; ".join(
+                f"{prefix}{field_path(e['loc'])}: {_error_text(e)}" for e in errs[1:4]
+            )
             more = f" (+{len(errs) - 1} more: {shown})"
         raise KBValidationError(path, entry, field, _error_text(errs[0]) + more) from None
 

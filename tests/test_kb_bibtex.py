@@ -49,7 +49,9 @@ def test_authors_joined_with_and_never_et_al(library):
 def test_conference_papers_are_inproceedings_with_booktitle(library, kb):
     by_key = {e.key: e for e in library.entries}
     miccai = [
-        m.id for m in kb.methods if m.citation.venue.startswith("International Conference on Medical Image")
+        m.id
+        for m in kb.methods
+        if m.citation.venue.startswith("International Conference on Medical Image")
     ]
     assert miccai
     for key in miccai:
@@ -80,6 +82,7 @@ def test_identifiers_only_where_the_kb_sources_give_them(library, kb):
     with_url = [e for e in library.entries if "url" in e.fields_dict]
     for e in with_url:  # every url appears in the method's own sources or is its arXiv page
         m = kb.method(e.key)
-        refs = " ".join(s.ref for g in ("table", "citation", "leaf", "code")
-                        for s in getattr(m.sources, g))
+        refs = " ".join(
+            s.ref for g in ("table", "citation", "leaf", "code") for s in getattr(m.sources, g)
+        )
         assert e["url"] in refs or e["url"].startswith("https://arxiv.org/abs/"), e.key

@@ -38,7 +38,7 @@ def test_validate_ok(capsys):
 
 
 def test_validate_bad_file_exits_2_naming_file_entry_field(capsys, tmp_path: Path):
-    shutil.copytree(METHODS_DIR, tmp_path / "methods")
+    shutil.copytree(METHODS_DIR.parent, tmp_path, dirs_exist_ok=True)
     path = tmp_path / "methods" / "deepedit.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     data["leaf"]["confidence"] = "very high"
