@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 
+from recommender.extras import best_practice, since_review
 from recommender.feasibility import (
     Notice,
     conflict_notices,
@@ -70,6 +71,8 @@ class Recommendation:
     query: dict = field(default_factory=dict)
     warnings: tuple[Notice, ...] = ()
     not_chosen: tuple[dict, ...] = ()
+    best_practice: tuple[dict, ...] = ()
+    since_review: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
         """JSON-ready dict with keys ``leaves, path, rationale, methods, pipeline, warnings,
@@ -313,6 +316,22 @@ def recommend(
     steps = tuple(replace(s, rationale=readable(s.rationale)) for s in steps)
     not_chosen = why_not_chosen(tax, kept, excluded, scores, leaves, steps)
     methods: tuple = ()
+    if kb is None:
+        from kb import load_kb
+
+        kb = load_kb()
+    practice = best_practice(leaves, tax, kb or None)
+    recent = (
+        since_review(leaves, tax, kb, modality=modality, interaction=interaction)
+        if kb is not False
+        else ()
+    )
+    if any(c.question == "Q2" for c in excluded.get("T2", [])):
+        caveats += (
+            "Q2 is about labels to train your own model: an application-only (T2) model that "
+            "others already trained needs none of yours. Ready-trained models published since "
+            "the review are listed by `iseg methods --since-review` (their licences vary).",
+        )
     if kb is not False:
         from recommender.ranking import rank_methods
 
@@ -344,6 +363,8 @@ def recommend(
         query={"modality": modality, "interaction": interaction, "target": target},
         warnings=tuple(notices),
         not_chosen=tuple(not_chosen),
+        best_practice=practice,
+        since_review=recent,
     )
 
 

@@ -72,6 +72,49 @@ def _methods_table(rec: Recommendation) -> list[str]:
     return lines
 
 
+def _since_review_section(rec: Recommendation) -> list[str]:
+    """Post-review methods, apart from the thesis's ranking (never scored against it)."""
+    lines = [
+        "## Since the review (August 2023 onwards)",
+        "",
+        "Published after the review's search date (31 July 2023); the leaf is our inference "
+        "from the training code (provenance inferred), not the thesis's. Not ranked or counted "
+        "with the reviewed methods above.",
+        "",
+    ]
+    if not rec.since_review:
+        return [*lines, "No post-review method is placed in these leaves."]
+    lines += [
+        "| Method | Year | Placed | Prompts | Matches | Code / weights licence | pip |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for m in rec.since_review:
+        placed = f"{m['relation']} {m['leaf'] or m['branch']} ({m['leaf_confidence']})"
+        lines.append(
+            f"| {m['name']} ({m['venue']}) | {m['year']} | {placed} | {', '.join(m['prompts'])} "
+            f"| {', '.join(m['matched']) or '-'} | {m['code_licence']} / {m['weights_licence']} "
+            f"| {', '.join(m['pip']) or '-'} |"
+        )
+    return lines
+
+
+def _best_practice_section(rec: Recommendation) -> list[str]:
+    """Best practice of thesis chapters 3-5 and 7 for the recommended leaves."""
+    lines = ["## Best practice (thesis chapters 3-5 and 7)", ""]
+    for b in rec.best_practice:
+        where = "" if set(b["leaves"]) == set(rec.leaves) else f" [{', '.join(b['leaves'])}]"
+        also = f"; see also lines {', '.join(map(str, b['also_lines']))}" if b["also_lines"] else ""
+        lines.append(
+            f"- **{b['topic']}**{where}: {b['advice']} (thesis line {b['thesis_line']}: "
+            f'"{b["quote"]}"{also})'
+        )
+        if b.get("protocol"):
+            p = b["protocol"]
+            lines.append(f"  - {p['name']} (source: {p['source']}):")
+            lines += [f"    - {f['key']}: {f['text']} ({f['source']})" for f in p["facts"]]
+    return lines
+
+
 def to_markdown(rec: Recommendation, *, taxonomy: Taxonomy | None = None) -> str:
     """Render a recommendation as a Markdown report (answers, path, rationale, methods,
     reference pipeline(s), caveats)."""
@@ -105,7 +148,15 @@ def to_markdown(rec: Recommendation, *, taxonomy: Taxonomy | None = None) -> str
         out += ["", "## Why not the others", ""]
         out += [f"- {n['node']} {n['name']}: {n['reason']}" for n in rec.not_chosen]
     q = {k: v for k, v in rec.query.items() if v}
-    out += ["", "## Methods" + (f" (ranked for {q})" if q else ""), "", *_methods_table(rec)]
+    crit = ", ".join(f"{k} {v}" for k, v in q.items())
+    out += [
+        "",
+        "## Methods reviewed in the thesis" + (f" (ranked for {crit})" if q else ""),
+        "",
+        *_methods_table(rec),
+    ]
+    out += ["", *_since_review_section(rec)]
+    out += ["", *_best_practice_section(rec)]
     out += ["", "## Reference pipeline", ""]
     for p in rec.pipeline:
         out += [

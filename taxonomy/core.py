@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import networkx as nx
 
+from taxonomy.best_practice import Practice, load_best_practice, validate_best_practice
 from taxonomy.constraints import (
     Conflict,
     Constraint,
@@ -35,6 +36,7 @@ class Taxonomy:
     figure32: tuple[Figure32Cell, ...]
     constraints: tuple[Constraint, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    best_practice: tuple[Practice, ...] = ()
 
     @property
     def leaves(self) -> tuple[str, ...]:
@@ -54,6 +56,11 @@ class Taxonomy:
                 f"unknown question {question_id!r}; valid questions: {list(self.questions)}"
             )
         return self.questions[question_id]
+
+    def practices_for(self, leaf_id: str) -> tuple[Practice, ...]:
+        """Best practice applying to ``leaf_id`` (its own or an ancestor's), in file order."""
+        path = set(self.path_to(leaf_id))
+        return tuple(p for p in self.best_practice if path & set(p.applies_to))
 
     def leaves_under(self, node_id: str) -> tuple[str, ...]:
         """Leaf ids below ``node_id``."""
@@ -83,6 +90,7 @@ class Taxonomy:
             "figure32": [asdict(c) for c in self.figure32],
             "constraints": [asdict(c) for c in self.constraints],
             "conflicts": [asdict(c) for c in self.conflicts],
+            "best_practice": [asdict(p) for p in self.best_practice],
         }
 
 
@@ -108,4 +116,6 @@ def load_taxonomy() -> Taxonomy:
     validate_questions(graph, questions, fig32)
     constraints, conflicts = load_constraints()
     validate_constraints(constraints, conflicts, questions)
-    return Taxonomy(graph, questions, fig32, constraints, conflicts)
+    practices = load_best_practice()
+    validate_best_practice(practices, graph)
+    return Taxonomy(graph, questions, fig32, constraints, conflicts, practices)

@@ -99,7 +99,9 @@ def test_warnings_and_why_not_are_shown_with_thesis_lines():
     assert "**T2** Application only: ruled out by Q1=multiple-sessions" in text
 
 
-def test_post_review_methods_are_a_separate_part():
+def test_post_review_methods_and_best_practice_are_separate_parts():
+    from kb import load_kb
+
     at = _wizard(
         {
             "Q1": "single-session",
@@ -116,4 +118,15 @@ def test_post_review_methods_are_a_separate_part():
     heads = [s.value for s in at.subheader]
     reviewed = heads.index("Ranked methods (reviewed in the thesis)")
     since = heads.index("Since the review (August 2023 onwards)")
-    assert reviewed < since
+    practice = heads.index("Best practice (thesis chapters 3-5 and 7)")
+    assert reviewed < since < practice
+    kb = load_kb()
+    placed = {m.name for m in kb.post_review if m.leaf.id == "T2.1.2.1.1"}
+    assert placed, "the knowledge base places post-review methods in T2.1.2.1.1"
+    text = "\n".join(m.value for m in at.markdown)
+    ranked_rows = [m.value for m in at.markdown if m.value[:1].isdigit() and ". **[" in m.value]
+    assert ranked_rows
+    for name in placed:
+        assert f"- **{name}** (" in text  # in the since-the-review part
+        assert not any(f"] {name}**" in row for row in ranked_rows)  # never in the ranking
+    assert "thesis line 744" in text and "thesis line 2154" in text  # guidance, F1-F4

@@ -168,15 +168,36 @@ for i, m in enumerate(rec.methods, 1):
         f"score {m.score:g}: {'; '.join(m.explanation) or '—'}"
         f"{f' · [code]({m.code_url})' if m.code_url else ''}")
 
-_since = getattr(rec, "since_review", ())
 st.subheader("Since the review (August 2023 onwards)")
 st.caption("Methods published after the review's search date (31 July 2023). Their leaf is "
            "our reading of the training code (provenance: inferred), not the thesis's; they "
            "are kept apart and never change the ranking or counts above.")
-if not _since:
+if not rec.since_review:
     st.info("No post-review method is placed in these leaves.")
-for m in _since:
-    st.markdown(f"- {m.get('markdown') or m.get('name')}")
+for m in rec.since_review:
+    placed = m["leaf"] or f"branch {m['branch']}"
+    badges = " ".join(f":blue-badge[{x}]" for x in m["matched"])
+    code = f" · [code]({m['code_url']})" if m["code_url"] else ""
+    st.markdown(
+        f"- **{m['name']}** ({m['venue']}, {m['year']}) · {m['relation']} `{placed}` "
+        f"{provenance_badge(m['leaf_provenance'])} {confidence_badge(m['leaf_confidence'])} "
+        f"{badges}  \nprompts: {', '.join(m['prompts'])} · code licence {m['code_licence']}, "
+        f"weights licence {m['weights_licence']}"
+        f"{' · pip: ' + ', '.join(m['pip']) if m['pip'] else ''}{code}",
+        help=f"Training-time simulation: {m['training_simulation']} — {m['evidence']} "
+             f"(source: {m['evidence_source']})")
+
+st.subheader("Best practice (thesis chapters 3-5 and 7)")
+for b in rec.best_practice:
+    where = "" if set(b["leaves"]) == set(rec.leaves) else f" ({', '.join(b['leaves'])})"
+    st.markdown(f"- **{b['topic']}**{where}: {b['advice']} — thesis line {b['thesis_line']}: "
+                f"“{b['quote']}”")
+    if b["protocol"]:
+        p = b["protocol"]
+        with st.expander(f"{p['name']}: the protocol's facts", expanded=False):
+            st.caption(f"source: {p['source']}")
+            for f in p["facts"]:
+                st.markdown(f"- **{f['key']}**: {f['text']}  \n_{f['source']}_")
 
 st.subheader("Pipeline to run")
 for p in rec.pipeline:
