@@ -81,24 +81,13 @@ def run_online_from_scratch(ctx: Context) -> PipelineResult:
     """T3.1: ECONet-like model trained only on the robot user's scribbles, per volume."""
     t0 = time.perf_counter()
 
-    def make_predictor(vol):
-        x = to_input(vol.image, None)
-        state = {"net": None}
+    def make_predictor(vol):  # the 'online' engine, fed the clicks of the history
+        from .engines import OnlineEngine
 
-        def run(history):
-            clicks = of_type(history, Click)
-            if not clicks:
-                return np.zeros(vol.image.shape, np.float32)
-            lab = torch.from_numpy(scribble_labels(clicks, vol.image.shape))
-            if state["net"] is None:
-                state["net"] = econet(seed=ctx.seed)
-            _update(state["net"], x, lab.clamp_min(0), (lab >= 0).float(),
-                    steps=ctx.budget.online_steps * 2, lr=1e-2, device=ctx.device)
-            with torch.no_grad():
-                logits = state["net"](x[None].to(ctx.device))
-            return torch.softmax(logits.float(), 1)[0, 1].cpu().numpy()
-
-        return run
+        engine = OnlineEngine(steps=ctx.budget.online_steps * 2, lr=1e-2, seed=ctx.seed,
+                              normalize=False, device=str(ctx.device))
+        engine.set_image(vol.image, spacing=vol.spacing)
+        return lambda history: engine.predict(of_type(history, Click))
 
     p = click_protocol("R1 scribbles", user="R1", first=with_background_click(user_first("R1")))
     trajs = evaluate(make_predictor, p, ctx, span=(0.02, 0.9))

@@ -122,14 +122,13 @@ def run_click_postprocessing(ctx: Context) -> PipelineResult:
                            span=(0.02, 0.8))
     t1 = time.perf_counter()
 
-    def make_predictor(vol):
-        probs = predict(net, to_input(vol.image, None), ctx.budget, ctx.device)
+    def make_predictor(vol):  # the 'postprocess' engine on the network's prediction
+        from .engines import PostprocessEngine
 
-        def run(history):
-            clicks = of_type(history, Click)
-            return postprocess(probs, vol.image, clicks).astype(np.float32) if clicks else probs
-
-        return run
+        engine = PostprocessEngine(initial=predict(net, to_input(vol.image, None), ctx.budget,
+                                                   ctx.device), normalize=False)
+        engine.set_image(vol.image, spacing=vol.spacing)
+        return lambda history: engine.predict(of_type(history, Click))
 
     p = click_protocol("R1", user="R1")
     trajs = evaluate(make_predictor, p, ctx, span=(0.8, 0.9))
