@@ -121,3 +121,28 @@ def test_component_boxes_roundtrip(tmp_path):
     save_boxes(tmp_path / "b.npz", boxes)
     back = load_boxes(tmp_path / "b.npz")
     assert [(b.lo, b.hi) for b in back] == [(b.lo, b.hi) for b in boxes]
+
+
+def test_evaluation_and_training_simulation_use_the_one_loop(monkeypatch):
+    """``evaluate`` and ``simulate`` run through robot_users.loop.run_interaction."""
+    import reference_impl.pipelines._interactive as inter
+    from reference_impl.pipelines._base import Context
+    from reference_impl.pipelines._protocols import click_protocol
+
+    calls = []
+    real = inter.run_interaction
+
+    def spy(*a, **k):
+        calls.append(k.get("n_iterations"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(inter, "run_interaction", spy)
+    v = _vol()
+    ctx = Context(train=[v], eval=[v], budget=get_budget("small"), device="cpu", seed=0,
+                  workdir=None, n_interactions=3)
+    p = click_protocol("R1", user="R1")
+    trajs = inter.evaluate(lambda vol: (lambda h: (vol.label * 0.9).astype(np.float32)), p, ctx)
+    assert calls == [3] and [round(d, 3) for d in trajs[0].dice] == [1.0] * 4
+    hist = inter.simulate(lambda h: np.zeros(v.label.shape, np.float32), p, v.label, v.image,
+                          rounds=2, rng=np.random.default_rng(0))
+    assert calls == [3, 3] and len(hist) >= 2 and hist[0].label == 1
