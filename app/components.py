@@ -26,6 +26,7 @@ __all__ = [
     "comparison_dot",
     "leaf_legend_html",
     "slice_figure",
+    "interaction_slices",
 ]
 
 CONFIDENCE_COLORS = {
@@ -258,33 +259,82 @@ def leaf_legend_html(leaf_ids: Sequence[str]) -> str:
             + ' <span style="font-size:0.8em">(white: branch only or unknown)</span>')
 
 
-def _draw_interactions(ax: Any, interactions: Sequence[Any], z: int) -> int:
-    """Draw the interactions that touch axial slice ``z``; returns how many were drawn."""
+def _hex(rgb: tuple[int, int, int]) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def interaction_slices(h: Any, axis: int = 0) -> set[int]:
+    """Slices (along ``axis``) an interaction touches: clicks, scribbles, boxes, polygons,
+    worst-slice corrections (``SliceCorrection``: an int ``index`` with an ``axis``)."""
     import numpy as np
-    from matplotlib.patches import Rectangle
 
     from reference_impl.interactions import Box, Click, Polygon, Scribble
 
+    if isinstance(h, Click):
+        return {int(h.index[axis])} if len(h.index) == 3 else set()
+    if isinstance(h, Scribble):
+        pts = np.asarray(h.points)
+        return set(pts[:, axis].tolist()) if pts.shape[1] == 3 else set()
+    if isinstance(h, Box):
+        return set(range(h.lo[axis], h.hi[axis])) if len(h.lo) == 3 else set()
+    if isinstance(h, Polygon):
+        return {int(h.slice_index)} if h.axis == axis and h.slice_index is not None else set()
+    if isinstance(getattr(h, "index", None), (int, np.integer)) and getattr(h, "axis", 0) == axis:
+        return {int(h.index)}
+    return set()
+
+
+def _draw_interactions(ax: Any, interactions: Sequence[Any], z: int, shape: tuple[int, int]) -> int:
+    """Draw the interactions that touch axial slice ``z``; returns how many were drawn.
+
+    Clicks are ``+``/``x`` markers, scribbles filled voxels (positive lime, negative
+    magenta), boxes and polygons white outlines, a worst-slice correction its mask outline
+    (white, dashed).
+    """
+    import numpy as np
+    from matplotlib.patches import Rectangle
+
+    from app.orthoview import COLOURS
+    from reference_impl.interactions import Box, Click, Polygon, Scribble
+
     drawn = 0
+    scrib = np.zeros((*shape, 4), np.float32)
     for h in interactions:
-        colour = "lime" if getattr(h, "label", 1) else "red"
-        if isinstance(h, Click) and int(h.index[0]) == z:
-            ax.plot(h.index[2], h.index[1], marker="+" if h.label else "x", color=colour,
-                    markersize=11, markeredgewidth=2.5)
-        elif isinstance(h, Scribble) and np.any(np.asarray(h.points)[:, 0] == z):
+        if z not in interaction_slices(h):
+            continue
+        rgb = COLOURS["positive"] if getattr(h, "label", 1) else COLOURS["negative"]
+        if isinstance(h, Click):
+            ax.plot(h.index[2], h.index[1], marker="+" if h.label else "x", color=_hex(rgb),
+                    markersize=11, markeredgewidth=2.5, linestyle="none")
+        elif isinstance(h, Scribble):
             pts = np.asarray(h.points)
             pts = pts[pts[:, 0] == z]
-            ax.plot(pts[:, 2], pts[:, 1], ".", markersize=3, color=colour)
-        elif isinstance(h, Box) and h.lo[0] <= z < h.hi[0]:
+            scrib[pts[:, 1], pts[:, 2]] = (*(np.asarray(rgb) / 255.0), 1.0)
+        elif isinstance(h, Box):
             ax.add_patch(Rectangle((h.lo[2] - 0.5, h.lo[1] - 0.5), h.hi[2] - h.lo[2],
-                                   h.hi[1] - h.lo[1], fill=False, ec="yellow", lw=1.5))
-        elif isinstance(h, Polygon) and h.axis == 0 and h.slice_index == z:
+                                   h.hi[1] - h.lo[1], fill=False, ec=_hex(COLOURS["box"]),
+                                   lw=1.5))
+        elif isinstance(h, Polygon):
             v = np.asarray(h.vertices)
-            ax.plot(np.r_[v[:, 1], v[:1, 1]], np.r_[v[:, 0], v[:1, 0]], "-", color="yellow", lw=1.5)
-        else:
-            continue
+            ax.plot(np.r_[v[:, 1], v[:1, 1]], np.r_[v[:, 0], v[:1, 0]], "-",
+                    color=_hex(COLOURS["box"]), lw=1.5)
+        else:  # a worst-slice correction: the ground truth of that slice
+            m = np.asarray(getattr(h, "mask", np.zeros(shape)))
+            m = m[z] if m.ndim == 3 else m
+            if m.shape == shape and m.any():
+                ax.contour(m.astype(np.float32), levels=[0.5], colors=_hex(COLOURS["box"]),
+                           linewidths=1.2, linestyles="dashed")
         drawn += 1
+    if scrib[..., 3].any():
+        ax.imshow(scrib, interpolation="nearest")
     return drawn
+
+
+def _colour_map(rgb: tuple[int, int, int]) -> Any:
+    from matplotlib.colors import LinearSegmentedColormap
+
+    c = tuple(v / 255.0 for v in rgb)
+    return LinearSegmentedColormap.from_list("iseg", [(*c, 0.0), (*c, 1.0)])
 
 
 def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
@@ -292,21 +342,23 @@ def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
                  title: str = "") -> tuple[Any, int]:
     """Matplotlib figure of one axial slice with label, prediction, interactions, guidance.
 
+    Colours have one meaning each (:data:`app.orthoview.COLOURS`): label cyan, prediction
+    amber, positive inputs lime, negative inputs magenta, boxes/polygons white.
+
     Parameters
     ----------
     image : (H, W) array
         The slice ``z``, shown in grey with a 1-99 percentile window.
     label, prediction : (H, W) arrays, optional
-        Binary masks drawn as green (label) and red (prediction) contours.
+        Binary masks drawn as cyan (label) and amber (prediction) contours.
     interactions : sequence
-        :mod:`reference_impl.interactions` objects in volume coordinates ``(z, y, x)``;
-        those touching slice ``z`` are drawn (foreground green, background red, boxes and
-        polygons yellow).
+        :mod:`reference_impl.interactions` objects in volume coordinates ``(z, y, x)`` and
+        worst-slice corrections; those touching slice ``z`` are drawn.
     z : int
         Index of the slice (to select the interactions).
     guidance : (H, W) or (C, H, W) array, optional
-        Guidance signal of the slice, shown in a second panel (channel 0 = foreground
-        in orange, the last channel = background in blue).
+        Guidance signal of the slice, shown in a second panel (channel 0 = foreground in
+        lime, the last channel = background in magenta, as the interactions).
 
     Returns
     -------
@@ -319,6 +371,8 @@ def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
     import matplotlib.pyplot as plt
     import numpy as np
 
+    from app.orthoview import COLOURS
+
     img = np.asarray(image, dtype=np.float32)
     lo, hi = np.percentile(img, [1, 99]) if img.size else (0.0, 1.0)
     panels = 2 if guidance is not None else 1
@@ -328,20 +382,21 @@ def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
                   interpolation="nearest")
         ax.set_axis_off()
     ax = axes[0, 0]
-    for mask, colour in ((label, "lime"), (prediction, "red")):
+    for mask, colour in ((label, COLOURS["label"]), (prediction, COLOURS["prediction"])):
         if mask is not None and np.any(mask):
-            ax.contour(np.asarray(mask, dtype=np.float32), levels=[0.5], colors=colour,
+            ax.contour(np.asarray(mask, dtype=np.float32), levels=[0.5], colors=_hex(colour),
                        linewidths=1.2)
-    drawn = _draw_interactions(ax, interactions, z)
-    ax.set_title(title or "label (green) · prediction (red)", fontsize=9)
+    drawn = _draw_interactions(ax, interactions, z, img.shape)
+    ax.set_title(title or "label (cyan) · prediction (amber)", fontsize=9)
     if guidance is not None:
         g = np.asarray(guidance, dtype=np.float32)
         g = g[None] if g.ndim == 2 else g
-        for ch, cmap in ((g[0], "autumn"), (g[-1] if len(g) > 1 else None, "winter")):
+        for ch, colour in ((g[0], COLOURS["positive"]),
+                           (g[-1] if len(g) > 1 else None, COLOURS["negative"])):
             if ch is not None and np.any(ch):
-                axes[0, 1].imshow(np.ma.masked_equal(ch, 0), cmap=cmap, alpha=0.7, vmin=0,
+                axes[0, 1].imshow(ch, cmap=_colour_map(colour), alpha=0.8, vmin=0,
                                   vmax=max(float(ch.max()), 1e-6), interpolation="nearest")
-        _draw_interactions(axes[0, 1], interactions, z)
-        axes[0, 1].set_title("guidance signal (foreground warm, background cool)", fontsize=9)
+        _draw_interactions(axes[0, 1], interactions, z, img.shape)
+        axes[0, 1].set_title("guidance signal (foreground lime, background magenta)", fontsize=9)
     fig.tight_layout()
     return fig, drawn

@@ -8,8 +8,12 @@ interactions so far and the guidance signal.
 
 from __future__ import annotations
 
+import io
+import itertools
+import shutil
 import tempfile
 import threading
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,8 @@ import numpy as np
 
 from app.jobs import Job
 
-__all__ = ["BUDGET_INTERACTIONS", "budgets", "RunResult", "start_run", "execute", "to_result"]
+__all__ = ["BUDGET_INTERACTIONS", "budgets", "RunResult", "start_run", "execute", "to_result",
+           "zip_outputs"]
 
 #: Default number of evaluation interactions shown per budget on the page.
 BUDGET_INTERACTIONS: dict[str, int] = {"small": 5, "full": 10}
@@ -50,33 +55,57 @@ class RunResult:
     guidance: list[np.ndarray | None] = field(default_factory=list)  # per step, (C, z, y, x)
     step_dice: list[float] = field(default_factory=list)  # Dice of the shown volume per step
     curve_kind: str = "interaction"
-    files: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # output file name -> its bytes
     metrics: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # what the run was started with
+    run_id: int = 0  # distinct per run of the session (widget keys of its viewer)
 
 
 def execute(leaf: str, volume: Any, *, device: str, budget: str, interactions: int, seed: int,
-            progress: Callable[[float, str], None], cancel: threading.Event,
-            out_dir: str | Path) -> RunResult:
+            progress: Callable[[float, str], None], cancel: threading.Event) -> RunResult:
     """Run ``leaf``'s reference pipeline on ``volume`` and collect a :class:`RunResult`.
 
     ``volume`` is anything ``run_pipeline(data=...)`` accepts: ``"synthetic"``, a sample
-    name, or an in-memory :class:`~reference_impl.io.Volume` (an upload).
+    name, or an in-memory :class:`~reference_impl.io.Volume` (an upload).  The pipeline
+    writes into a new temporary folder; its files are read into the result (to be
+    downloaded) and the folder is removed, whether the run succeeds, fails or is cancelled.
     """
     from reference_impl.pipelines import run_pipeline
 
-    out = run_pipeline(leaf, data=volume, out=out_dir, device=device, budget=budget, seed=seed,
-                       n_interactions=interactions, progress=progress, cancel=cancel,
-                       show_progress=False)
-    return to_result(out)
+    root = Path(tempfile.mkdtemp(prefix="iseg-run-"))
+    try:
+        out = run_pipeline(leaf, data=volume, out=root / leaf, device=device, budget=budget,
+                           seed=seed, n_interactions=interactions, progress=progress,
+                           cancel=cancel, show_progress=False)
+        return to_result(out)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _segmentation_nifti(pred: np.ndarray, affine: np.ndarray | None) -> bytes:
+    from app.segment import mask_nifti_bytes
+
+    return mask_nifti_bytes(np.asarray(pred) > 0, np.eye(4) if affine is None else affine)
 
 
 def to_result(out: Any) -> RunResult:
-    """Convert a ``reference_impl.pipelines.RunOutput`` into a :class:`RunResult`."""
+    """Convert a ``reference_impl.pipelines.RunOutput`` into a :class:`RunResult`.
+
+    The files of ``out.out`` are read into memory, plus ``segmentation.nii.gz``: the final
+    prediction of the first evaluation volume (with that volume's affine where the pipeline
+    keeps one, else on the pipeline's voxel grid with an identity affine).
+    """
     m, res = out.metrics, out.result
     if not res.trajectories:
         raise ValueError(f"pipeline {m['pipeline']} returned no evaluation trajectory")
     traj = res.trajectories[0]
-    files = sorted(str(p) for p in Path(out.out).iterdir()) if out.out is not None else []
+    files: dict[str, bytes] = {}
+    if out.out is not None:
+        files = {p.name: p.read_bytes() for p in sorted(Path(out.out).iterdir())
+                 if p.is_file() and not p.name.startswith(".")}  # not iseg's marker file
+    if traj.steps:
+        files["segmentation.nii.gz"] = _segmentation_nifti(traj.steps[-1].pred,
+                                                           getattr(traj, "affine", None))
     return RunResult(
         pipeline_id=m["pipeline"], leaf=m["leaf"], volume_name=traj.name, device=m["device"],
         dice=[float(d) for d in res.curve], auc=m.get("auc"), final_dice=float(m["final"]),
@@ -87,14 +116,31 @@ def to_result(out: Any) -> RunResult:
         curve_kind=res.curve_kind, files=files, metrics=m)
 
 
+def zip_outputs(files: dict[str, bytes]) -> bytes:
+    """All output files of a run as one zip archive."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+_RUN_IDS = itertools.count(1)
+
+
 def start_run(leaf: str, volume: Any, *, device: str = "auto", budget: str = "small",
-              interactions: int = 5, seed: int = 0) -> Job:
-    """Start the run in a background thread and return its :class:`Job` (already started)."""
-    out_dir = Path(tempfile.mkdtemp(prefix="iseg-run-")) / leaf
+              interactions: int = 5, seed: int = 0, settings: dict[str, Any] | None = None) -> Job:
+    """Start the run in a background thread and return its :class:`Job` (already started).
+
+    ``settings`` (what the form said) is attached to the result, with a fresh ``run_id``.
+    """
+    run_id = next(_RUN_IDS)
 
     def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RunResult:
-        return execute(leaf, volume, device=device, budget=budget, interactions=interactions,
-                       seed=seed, progress=progress, cancel=cancel, out_dir=out_dir)
+        res = execute(leaf, volume, device=device, budget=budget, interactions=interactions,
+                      seed=seed, progress=progress, cancel=cancel)
+        res.settings, res.run_id = dict(settings or {}), run_id
+        return res
 
     name = volume if isinstance(volume, str) else getattr(volume, "name", "volume")
     return Job(work, label=f"{leaf} on {name}").start()

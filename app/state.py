@@ -27,6 +27,8 @@ __all__ = [
     "methods_df",
     "load_bench_results",
     "init_state",
+    "restore_form",
+    "keep_form",
     "user_message",
     "init_wizard",
     "wizard_radio_key",
@@ -121,6 +123,28 @@ def init_state(defaults: dict[str, Any]) -> None:
     for key, value in defaults.items():
         if key not in st.session_state:
             st.session_state[key] = value
+
+
+def restore_form(name: str, keys: list[str], *, defaults: dict[str, Any] | None = None) -> None:
+    """Give widget keys their kept values (or ``defaults``) before the widgets are drawn.
+
+    Streamlit forgets a widget's state when a run does not draw it (another page); the
+    values kept by :func:`keep_form` under ``form_<name>`` (not a widget key) survive.
+    """
+    kept = st.session_state.get(f"form_{name}", {})
+    for key in keys:
+        if key not in st.session_state:
+            if key in kept:
+                st.session_state[key] = kept[key]
+            elif defaults and key in defaults:
+                st.session_state[key] = defaults[key]
+
+
+def keep_form(name: str, keys: list[str]) -> None:
+    """Keep the current values of the widget ``keys`` under ``form_<name>``."""
+    kept = dict(st.session_state.get(f"form_{name}", {}))
+    kept.update({k: st.session_state[k] for k in keys if k in st.session_state})
+    st.session_state[f"form_{name}"] = kept
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base …")

@@ -9,13 +9,14 @@ from app_routes import leaf_routes
 from streamlit.testing.v1 import AppTest
 
 from app.components import bench_tables, explode_counts, filter_methods, to_bibtex
+from app.jobs import Job
 from app.state import REPO_ROOT
 from recommender.engine import recommend
 from taxonomy import NOT_SURE, load_taxonomy
 
 ENTRY = str(REPO_ROOT / "app" / "streamlit_app.py")
-PAGES = ["views/home.py", "views/wizard.py", "views/database.py", "views/taxonomy.py",
-         "views/graph.py", "views/run_pipeline.py", "views/benchmarks.py"]
+PAGES = ["views/home.py", "views/wizard.py", "views/segment.py", "views/database.py",
+         "views/taxonomy.py", "views/graph.py", "views/run_pipeline.py", "views/benchmarks.py"]
 
 
 def _app() -> AppTest:
@@ -250,9 +251,17 @@ def test_run_page_upload_errors_are_messages():
     at.switch_page("views/run_pipeline.py").run()
     _ok(at)
     at.radio(key="run_source").set_value("upload").run()
+    # no type filter in the widget: a wrong type reaches the server and is named (the
+    # browser's uploader would refuse it silently and the page said "no file")
+    assert list(at.file_uploader(key="run_up_image").proto.type) == []
     at.button(key="run_start").click().run()
     assert not at.exception
-    assert "no image file was uploaded" in at.error[0].value
+    msg = at.error[0].value
+    assert "no image file was uploaded" in msg and "at most" in msg and "MB" in msg
+    at.file_uploader(key="run_up_image").upload("evil.py", b"import os").run()
+    at.file_uploader(key="run_up_label").upload("label.nrrd", b"x").run()
+    at.button(key="run_start").click().run()
+    assert not at.exception and "'evil.py': unsupported file type" in at.error[0].value
 
 
 def _tiny_budget(monkeypatch):
@@ -268,8 +277,24 @@ def _tiny_budget(monkeypatch):
         train_rounds=1, al_rounds=1, al_start=1, al_query=1, al_steps=2, online_steps=2))
 
 
+def _record_temp_dirs(monkeypatch) -> list:
+    import tempfile
+
+    made, real = [], tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    return made
+
+
 def test_run_page_runs_a_small_pipeline_from_the_wizard(monkeypatch):
+    from pathlib import Path
+
     _tiny_budget(monkeypatch)
+    made = _record_temp_dirs(monkeypatch)
     at = AppTest.from_file(ENTRY, default_timeout=60)
     at.session_state["run_leaf"] = "T2.1.1.2"  # as set by the wizard's "Run …" button
     at.run()
@@ -289,11 +314,170 @@ def test_run_page_runs_a_small_pipeline_from_the_wizard(monkeypatch):
     assert metrics["Final Dice"] == f"{res.final_dice:.3f}"
     assert metrics["Interactions"] == "2" and len(res.predictions) == 3
     assert 0.0 <= res.final_dice <= 1.0 and res.auc is not None
-    names = sorted(f.rsplit("/", 1)[-1] for f in res.files)
-    assert {"metrics.json", "dice_curve.png", "overlay.png"} <= set(names)
-    at.slider(key="run_view_k").set_value(1).run()
+    # outputs are downloadable from memory; the run's temporary folder is gone
+    assert {"metrics.json", "dice_curve.png", "overlay.png", "segmentation.nii.gz"} <= set(res.files)
+    labels = {b.label for b in at.get("download_button")}
+    assert {"All (.zip)", "metrics.json", "segmentation.nii.gz"} <= labels, labels
+    runs = [d for d in made if Path(d).name.startswith("iseg-run-")]
+    assert runs and not any(Path(d).exists() for d in runs)
+    assert not any("/tmp" in c.value for c in at.caption)
+    at.slider(key=f"run_view_k_{res.run_id}").set_value(1).run()
     _ok(at)
     assert any("simulated inputs so far" in c.value for c in at.caption)
+
+
+def _finished(res) -> Job:
+    job = Job(lambda progress, cancel: res, label="fake").start()
+    assert job.wait(5)
+    return job
+
+
+def _fake_result(run_id: int, click_z: int, shape=(12, 16, 16)):
+    import numpy as np
+
+    from app.runner import RunResult
+    from reference_impl.interactions import Click
+
+    lab = np.zeros(shape, np.uint8)
+    lab[3:9, 4:12, 4:12] = 1
+    clicks = [[], [Click(1, (click_z, 8, 8))], [Click(1, (click_z, 8, 8)), Click(0, (2, 1, 1))]]
+    return RunResult("fake-pipeline", "T2.1.1.2", "vol", "cpu", [0.0, 0.5, 0.7], 0.5, 0.7,
+                     np.random.default_rng(0).normal(size=shape).astype(np.float32), lab,
+                     [lab * 0, lab, lab], clicks, step_dice=[0.0, 0.5, 0.7], run_id=run_id,
+                     files={"metrics.json": b"{}"})
+
+
+def test_viewer_slider_starts_fresh_for_each_run():
+    """Issue 12: the 'Slice (z)' key was reused across runs, so a second result showed the
+    first one's slice number."""
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    at.session_state["run_job"] = _finished(_fake_result(101, click_z=5))
+    at.run()
+    _ok(at)
+    z_sliders = [s for s in at.slider if s.label == "Slice (z)"]
+    assert z_sliders[0].value == 5
+    z_sliders[0].set_value(10).run()
+    assert any(c.value.startswith("Slice 10,") for c in at.caption)
+    at.session_state["run_job"] = _finished(_fake_result(102, click_z=3))
+    at.run()
+    _ok(at)
+    z = [s for s in at.slider if s.label == "Slice (z)"][0]
+    assert z.value == 3, "the new result must show its own default slice"
+    assert any(c.value.startswith("Slice 3,") for c in at.caption)
+
+
+def test_viewer_sliders_live_in_a_fragment(monkeypatch):
+    """Issue 12: moving a viewer slider re-ran the whole page (2.8-4.5 s a step).  The
+    sliders must be drawn inside an ``st.fragment`` body, so that Streamlit reruns only the
+    fragment (AppTest itself always reruns everything, hence this structural check)."""
+    import functools
+
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+
+    depth, seen = [0], {}
+    real_fragment, real_slider = st.fragment, DeltaGenerator.slider
+
+    def fragment(func=None, **kwargs):
+        def deco(f):
+            @functools.wraps(f)
+            def inner(*a, **k):
+                depth[0] += 1
+                try:
+                    return f(*a, **k)
+                finally:
+                    depth[0] -= 1
+            return real_fragment(inner, **kwargs)
+        return deco(func) if func is not None else deco
+
+    def slider(self, label, *args, **kwargs):
+        seen[label] = depth[0] > 0
+        return real_slider(self, label, *args, **kwargs)
+
+    monkeypatch.setattr(st, "fragment", fragment)
+    monkeypatch.setattr(DeltaGenerator, "slider", slider)
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    at.session_state["run_job"] = _finished(_fake_result(103, click_z=5))
+    at.run()
+    _ok(at)
+    assert seen["Slice (z)"] and seen["After interaction"], seen
+    assert not seen["Interactions"]  # the form's slider is not in the fragment
+
+
+def test_leaving_the_run_page_keeps_the_form(shared_data):
+    """Issue 12: leaf, data source, sample and uploads survive a visit to another page."""
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    at.selectbox(key="run_leaf_select").select("T3.1").run()
+    at.radio(key="run_source").set_value("sample").run()
+    at.selectbox(key="run_case").select("mr_brain2").run()
+    at.slider(key="run_inter").set_value(3).run()
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/run_pipeline.py").run()
+    _ok(at)
+    assert at.selectbox(key="run_leaf_select").value == "T3.1"
+    assert at.radio(key="run_source").value == "sample"
+    assert at.selectbox(key="run_case").value == "mr_brain2"
+    assert at.slider(key="run_inter").value == 3
+    at.radio(key="run_source").set_value("upload").run()
+    d = shared_data / "pyradiomics_lesions"
+    at.file_uploader(key="run_up_image").upload("b1.nrrd", (d / "breast1_image.nrrd").read_bytes())
+    at.run()
+    at.switch_page("views/home.py").run()
+    at.switch_page("views/run_pipeline.py").run()
+    _ok(at)
+    assert at.radio(key="run_source").value == "upload"
+    assert any("Kept from before: `b1.nrrd`" in c.value for c in at.caption)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("leaf", sorted(ROUTES))
+def test_every_leaf_result_renders(leaf, monkeypatch):
+    """Issue 12: every leaf's real result renders in the viewer (T2.1.2.2.4's slice
+    corrections crashed it), at every step."""
+    import threading
+
+    from app.runner import execute
+
+    _tiny_budget(monkeypatch)
+    res = execute(leaf, "synthetic", device="cpu", budget="small", interactions=2, seed=0,
+                  progress=lambda f, m: None, cancel=threading.Event())
+    at = _app()
+    at.switch_page("views/run_pipeline.py").run()
+    at.session_state["run_job"] = _finished(res)
+    at.run()
+    _ok(at)
+    assert at.subheader[0].value.startswith(f"Result: {res.pipeline_id}")
+    key = f"run_view_k_{res.run_id}"
+    for step in range(int(at.slider(key=key).max) + 1):
+        at.slider(key=key).set_value(step).run()
+        _ok(at)
+        assert any("simulated inputs so far" in c.value for c in at.caption)
+
+
+def test_no_page_icon_is_fetched_from_the_internet(monkeypatch):
+    """Issue 12: a ``:material/...:`` page icon becomes a favicon from fonts.gstatic.com."""
+    import streamlit as st
+
+    icons = []
+    real_page, real_config = st.Page, st.set_page_config
+
+    def page(*args, **kwargs):
+        icons.append(kwargs.get("icon"))
+        return real_page(*args, **kwargs)
+
+    def config(*args, **kwargs):
+        icons.append(kwargs.get("page_icon"))
+        return real_config(*args, **kwargs)
+
+    monkeypatch.setattr(st, "Page", page)
+    monkeypatch.setattr(st, "set_page_config", config)
+    at = _app()
+    _ok(at)
+    assert len(icons) >= 9
+    assert not [i for i in icons if i is None or str(i).startswith(":")], icons
 
 
 def test_run_page_cancel(monkeypatch):

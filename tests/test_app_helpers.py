@@ -163,3 +163,52 @@ def test_slice_figure_draws_interactions_on_the_slice():
     assert len(fig.axes) == 2
     fig, drawn = slice_figure(img, interactions=inter, z=9)
     assert len(fig.axes) == 1 and drawn == 0
+
+
+def _rgb(fig):
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3]
+
+
+def test_slice_figure_colours_have_one_meaning_and_scribbles_are_filled():
+    """Issue 12: red was both the prediction and a background click, green both the label
+    and the background guidance; scribbles were 3-px dots."""
+    import matplotlib.colors as mcolors
+
+    from app.orthoview import COLOURS
+    from reference_impl.interactions import Click, Scribble
+
+    img = np.zeros((32, 32))
+    lab = np.zeros((32, 32), bool)
+    lab[8:20, 8:20] = True
+    neg = Click(0, (5, 2, 2))
+    pts = np.array([[5, 25, x] for x in range(5, 28)])
+    fig, _ = slice_figure(img, label=lab, prediction=lab[::-1], interactions=[neg,
+                          Scribble(0, pts)], z=5, guidance=np.stack([lab, ~lab]).astype(float))
+    ax, gax = fig.axes
+    contour_colours = {mcolors.to_hex(c.get_edgecolor()[0]) for c in ax.collections}
+    marker = [ln for ln in ax.lines if ln.get_marker() == "x"][0]
+    assert mcolors.to_hex(marker.get_color()) not in contour_colours
+    assert "#{:02x}{:02x}{:02x}".format(*COLOURS["negative"]) == mcolors.to_hex(marker.get_color())
+    assert not [ln for ln in ax.lines if ln.get_marker() == "." and ln.get_markersize() <= 3]
+    # the scribble is drawn as filled voxels: every one of its pixels is magenta
+    scrib = [im for im in ax.images if im.get_array().ndim == 3]
+    assert scrib and (scrib[0].get_array()[25, 5:28, 3] == 1).all()
+    # guidance colours: foreground lime, background magenta, neither the label's cyan
+    bg_cmap = [im for im in gax.images if im.get_array().ndim == 2][-1].get_cmap()
+    assert np.allclose(np.asarray(bg_cmap(1.0)[:3]) * 255, COLOURS["negative"], atol=1)
+    assert not np.allclose(np.asarray(bg_cmap(1.0)[:3]) * 255, COLOURS["label"], atol=30)
+
+
+def test_slice_figure_draws_a_worst_slice_correction():
+    """The T2.1.2.2.4 result (a SliceCorrection with an int index) crashed the viewer."""
+    from app.components import interaction_slices
+    from reference_impl.robot_users.corrections import SliceCorrection
+
+    mask = np.zeros((32, 32), bool)
+    mask[4:10, 4:10] = True
+    c = SliceCorrection(axis=0, index=5, mask=mask, score=0.3)
+    assert interaction_slices(c) == {5}
+    fig, drawn = slice_figure(np.zeros((32, 32)), interactions=[c], z=5)
+    assert drawn == 1 and fig.axes[0].collections
+    assert slice_figure(np.zeros((32, 32)), interactions=[c], z=4)[1] == 0
