@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import sys
 
 __all__ = ["register", "render_tree"]
 
@@ -15,13 +15,28 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--format", choices=("tree", "json"), default="tree")
     p.set_defaults(func=_run_taxonomy)
 
-    g = sub.add_parser("graph", help="comparison graph of the reviewed methods (Figure 42)")
-    g.add_argument("--format", choices=("json", "graphml", "png"), default="json")
-    g.add_argument("--out", help="output file (required for png/graphml; json defaults to stdout)")
+    g = sub.add_parser(
+        "graph",
+        help="comparison graph of the reviewed methods (Figure 42) and those since the review",
+    )
+    g.add_argument(
+        "--format",
+        choices=("json", "graphml", "png", "text"),
+        default=None,
+        help="json (default), graphml or png; with --missing-baselines: text (default), "
+        "json or png",
+    )
+    g.add_argument("--out", help="output file (required for png/graphml; else standard output)")
+    g.add_argument("--force", action="store_true", help="let --out replace an existing file")
     g.add_argument(
         "--missing-baselines",
         action="store_true",
-        help="print same-leaf pairs that never compare (newer could have compared)",
+        help="same-leaf pairs that never compare (the newer could have compared)",
+    )
+    g.add_argument(
+        "--thesis-only",
+        action="store_true",
+        help="leave out the methods published since the review",
     )
     g.set_defaults(func=_run_graph)
 
@@ -86,33 +101,63 @@ def _run_taxonomy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_text(rows: list[dict]) -> str:
+    lines = [
+        f"{r['leaf']}: {r['newer']} [{r['newer_ref']}] never compared against "
+        f"{r['older']} [{r['older_ref']}]"
+        for r in rows
+    ]
+    lines.append(
+        f"{len(rows)} missing-baseline pairs (newer methods with unknown comparison "
+        "status are skipped)"
+    )
+    return "\n".join(lines)
+
+
 def _run_graph(args: argparse.Namespace) -> int:
     """Handler of ``iseg graph``: export the comparison graph or list missing baselines."""
+    from taxonomy.files import check_new_file, write_atomic
+
+    fmt = args.format or ("text" if args.missing_baselines else "json")
+    allowed = ("text", "json", "png") if args.missing_baselines else ("json", "graphml", "png")
+    if fmt not in allowed:
+        what = "with --missing-baselines" if args.missing_baselines else "for the graph"
+        raise ValueError(f"--format {fmt} is not available {what}; choose one of {list(allowed)}")
+    if fmt in ("png", "graphml") and not args.out:
+        raise ValueError(f"--format {fmt} needs --out FILE")
+    if args.out:
+        check_new_file(args.out, force=args.force)
     from taxonomy import graph
 
-    g = graph.build_comparison_graph()
+    g = graph.build_comparison_graph(post_review=not args.thesis_only)
+    text: str | None = None
     if args.missing_baselines:
         rows = graph.missing_baselines(g)
-        for r in rows:
-            print(
-                f"{r['leaf']}: {r['newer']} [{r['newer_ref']}] never compared against "
-                f"{r['older']} [{r['older_ref']}]"
+        if fmt == "png":
+            pairs = [(r["newer"], r["older"]) for r in rows]
+            write_atomic(
+                args.out,
+                lambda p: graph.draw_png(
+                    g,
+                    p,
+                    highlight=pairs,
+                    title=f"{len(rows)} missing-baseline pairs (dotted red: the newer method "
+                    "never compared against the older one of its leaf)",
+                ),
+                force=args.force,
             )
-        print(
-            f"{len(rows)} missing-baseline pairs (newer methods with unknown comparison "
-            "status are skipped)"
-        )
-        return 0
-    if args.format in ("png", "graphml") and not args.out:
-        raise ValueError(f"--format {args.format} needs --out FILE")
-    if args.format == "png":
-        graph.draw_png(g, args.out)
-    elif args.format == "graphml":
-        graph.write_graphml(g, args.out)
-    elif args.out:
-        Path(args.out).write_text(graph.to_json(g), encoding="utf-8")
+        else:
+            text = json.dumps(rows, indent=2) if fmt == "json" else _missing_text(rows)
+    elif fmt == "png":
+        write_atomic(args.out, lambda p: graph.draw_png(g, p), force=args.force)
+    elif fmt == "graphml":
+        write_atomic(args.out, lambda p: graph.write_graphml(g, p), force=args.force)
     else:
-        print(graph.to_json(g))
+        text = graph.to_json(g)
+    if text is not None and args.out:
+        write_atomic(args.out, text + "\n", force=args.force)
+    elif text is not None:
+        print(text)
     if args.out:
-        print(f"wrote {args.out}")
+        print(f"wrote {args.out}", file=sys.stderr)
     return 0

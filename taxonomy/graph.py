@@ -1,10 +1,14 @@
 """The comparison graph of the reviewed methods (thesis Figure 42): "X compared against Y".
 
-Nodes are the reviewed methods (``kind="reviewed"``) and the external, non-reviewed methods
+Nodes are the reviewed methods (``kind="reviewed"``), the external, non-reviewed methods
 they compared against (``kind`` = the external node's kind: classical,
-non-medical-interactive, non-interactive, other).  Edges point from the paper that made the
-comparison to the method it compared against and carry their source.  The graph works with
-however many edges the knowledge base holds.
+non-medical-interactive, non-interactive, other) and the methods published since the review
+(``kind="post-review"``, ``beyond_review=True``).  Edges point from the paper that made the
+comparison to the method it compared against and carry their source; edges made by methods
+since the review carry ``post_review=True``.  Every analytic (no comparison, only external,
+missing baselines, most compared against) is computed on :func:`thesis_view`, so the methods
+since the review never change the thesis's counts; :func:`since_review_summary` reports them
+apart.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from kb.vocab import LEAF_IDS
 
 __all__ = [
     "build_comparison_graph",
+    "thesis_view",
+    "since_review_summary",
     "no_comparison",
     "only_external",
     "missing_baselines",
@@ -29,16 +35,20 @@ __all__ = [
     "draw_png",
 ]
 
+from taxonomy.graph_draw import draw_png  # noqa: E402 - re-exported drawing
+
 _EXTERNAL_CLASSICAL_OR_NON_MEDICAL = {"classical", "non-medical-interactive"}
 
 
-def build_comparison_graph(kb=None) -> nx.DiGraph:
+def build_comparison_graph(kb=None, *, post_review: bool = True) -> nx.DiGraph:
     """Build the comparison DiGraph from the knowledge base.
 
     Parameters
     ----------
     kb : KnowledgeBase, optional
         Defaults to :func:`kb.load_kb`.
+    post_review : bool
+        Also add the methods since the review (``kb.post_review``) and their comparisons.
 
     Returns
     -------
@@ -84,6 +94,8 @@ def build_comparison_graph(kb=None) -> nx.DiGraph:
             source_ref=e.source.ref,
             source_note=e.source.note or "",
         )
+    if post_review:
+        _add_post_review(g, kb)
     for m in kb.methods:  # compared_to is filled from the same file; add anything missing
         for dst in m.compared_to:
             if dst not in g:
@@ -95,6 +107,64 @@ def build_comparison_graph(kb=None) -> nx.DiGraph:
                     m.id, dst, source_kind="kb", source_ref="Method.compared_to", source_note=""
                 )
     return g
+
+
+def _add_post_review(g: nx.DiGraph, kb) -> None:
+    """Nodes ``kind="post-review"`` and their comparison edges (``post_review=True``)."""
+    post = list(getattr(kb, "post_review", None) or ())
+    for m in post:
+        g.add_node(
+            m.id,
+            kind="post-review",
+            ref=None,
+            name=m.name,
+            year=m.year,
+            leaf=m.leaf.id or m.leaf.branch or "unknown",
+            leaf_provenance=m.leaf.provenance,
+            beyond_review=True,
+        )
+    edges = getattr(kb, "post_review_edges", None)
+    by_ref = {m.ref: m.id for m in kb.methods}
+    if edges is not None:
+        pairs = [
+            (e.from_, by_ref.get(e.to) if isinstance(e.to, int) else e.to, e.source) for e in edges
+        ]
+    else:  # only the targets are known: cite the file they come from
+        pairs = [(m.id, dst, None) for m in post for dst in m.compared_to]
+    for src, dst, source in pairs:
+        if src not in g or dst not in g:
+            raise ValueError(f"post-review comparison {src} -> {dst!r} names an unknown node")
+        g.add_edge(
+            src,
+            dst,
+            post_review=True,
+            source_kind=source.kind if source else "kb",
+            source_ref=source.ref if source else "kb/data/post_review_comparisons.yaml",
+            source_note=(source.note or "") if source else "",
+        )
+
+
+def thesis_view(g: nx.DiGraph) -> nx.DiGraph:
+    """The graph without the methods since the review (and so without their edges)."""
+    return g.subgraph(n for n, d in g.nodes(data=True) if d["kind"] != "post-review")
+
+
+def since_review_summary(g: nx.DiGraph) -> dict:
+    """Counts of the methods since the review, apart from the thesis's analytics."""
+    post = [n for n, d in g.nodes(data=True) if d["kind"] == "post-review"]
+    edges = [(a, b) for a, b, d in g.edges(data=True) if d.get("post_review")]
+    indeg: dict[str, int] = {}
+    for _, b in edges:
+        indeg[b] = indeg.get(b, 0) + 1
+    top = sorted(indeg, key=lambda x: (-indeg[x], g.nodes[x]["name"]))[:10]
+    return {
+        "n_methods": len(post),
+        "n_edges": len(edges),
+        "most_compared_against": [
+            {"id": x, "name": g.nodes[x]["name"], "kind": g.nodes[x]["kind"], "in_degree": indeg[x]}
+            for x in top
+        ],
+    }
 
 
 def _reviewed(g: nx.DiGraph) -> list[str]:
@@ -209,6 +279,11 @@ def most_compared_against(g: nx.DiGraph, n: int = 10) -> list[dict]:
     >>> [(r["id"], r["in_degree"]) for r in most_compared_against(g, n=2)]
     [('sam', 2), ('a', 1)]
     """
+    g = (
+        g
+        if not any(d.get("kind") == "post-review" for _, d in g.nodes(data=True))
+        else (thesis_view(g))
+    )
     ranked = sorted(
         (x for x in g if g.in_degree(x) > 0), key=lambda x: (-g.in_degree(x), g.nodes[x]["name"])
     )
@@ -225,14 +300,16 @@ def most_compared_against(g: nx.DiGraph, n: int = 10) -> list[dict]:
 
 def graph_summary(g: nx.DiGraph) -> dict:
     """All analytics in one JSON-ready dict."""
+    t = thesis_view(g)
     return {
         "n_reviewed": len(_reviewed(g)),
-        "n_external": g.number_of_nodes() - len(_reviewed(g)),
-        "n_edges": g.number_of_edges(),
+        "n_external": t.number_of_nodes() - len(_reviewed(g)),
+        "n_edges": t.number_of_edges(),
         "no_comparison": no_comparison(g),
         "only_external": only_external(g),
         "missing_baselines": missing_baselines(g),
         "most_compared_against": most_compared_against(g),
+        "since_review": since_review_summary(g),
     }
 
 
@@ -251,149 +328,3 @@ def write_graphml(g: nx.DiGraph, path: str | Path) -> None:
     for a, b, d in g.edges(data=True):
         h.add_edge(a, b, **{k: ("" if v is None else str(v)) for k, v in d.items()})
     nx.write_graphml(h, str(path))
-
-
-def _layout(g: nx.DiGraph, per_column: int = 18) -> tuple[dict, list[tuple[float, str]]]:
-    """Positions: one block of columns per year (left to right), externals in the first block."""
-    order = {leaf: i for i, leaf in enumerate(LEAF_IDS)}
-    groups: dict[object, list[str]] = {}
-    for n, d in g.nodes(data=True):
-        key = d["year"] if d["kind"] == "reviewed" else "external"
-        groups.setdefault(key, []).append(n)
-    keys = ["external"] if "external" in groups else []
-    keys += sorted(k for k in groups if k != "external")
-    pos, ticks, x = {}, [], 0.0
-    for key in keys:
-        nodes = sorted(
-            groups[key],
-            key=lambda n: (order.get(g.nodes[n].get("leaf"), 99), g.nodes[n].get("ref", 0), n),
-        )
-        n_cols = -(-len(nodes) // per_column)
-        step = 2.6 if key == "external" else 0.9  # room for the external nodes' names
-        for i, n in enumerate(nodes):
-            col, row = divmod(i, per_column)
-            pos[n] = (x + col * step, -row)
-        ticks.append((x + (n_cols - 1) * step / 2, str(key)))
-        x += n_cols * step + (1.6 if key == "external" else 1.2)
-    return pos, ticks
-
-
-def draw_png(g: nx.DiGraph, path: str | Path, *, dpi: int = 110) -> None:
-    """Draw the graph with matplotlib: nodes by year left to right, coloured by leaf.
-
-    Reviewed methods are labelled with their reference number, external nodes with their
-    name (shortened); edges point from the comparing paper to the compared method.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.lines import Line2D
-
-    pos, ticks = _layout(g)
-    cmap = plt.get_cmap("tab20")
-    colour = {leaf: cmap(i) for i, leaf in enumerate(LEAF_IDS)}
-    width = max(16.0, 1.05 * max(x for x, _ in pos.values()) + 3)
-    fig, ax = plt.subplots(figsize=(width, 11))
-    nx.draw_networkx_edges(
-        g,
-        pos,
-        ax=ax,
-        edge_color="#555555",
-        alpha=0.35,
-        width=0.8,
-        arrows=True,
-        arrowsize=7,
-        connectionstyle="arc3,rad=0.15",
-        node_size=330,
-    )
-    rev = [n for n in g if g.nodes[n]["kind"] == "reviewed"]
-    ext = [n for n in g if g.nodes[n]["kind"] != "reviewed"]
-    nx.draw_networkx_nodes(
-        g,
-        pos,
-        nodelist=rev,
-        ax=ax,
-        node_size=330,
-        linewidths=0.5,
-        edgecolors="black",
-        node_color=[colour.get(g.nodes[n]["leaf"], "#d0d0d0") for n in rev],
-    )
-    nx.draw_networkx_nodes(
-        g,
-        pos,
-        nodelist=ext,
-        ax=ax,
-        node_size=330,
-        node_color="white",
-        edgecolors="black",
-        node_shape="s",
-        linewidths=0.8,
-    )
-    nx.draw_networkx_labels(g, pos, {n: str(g.nodes[n]["ref"]) for n in rev}, ax=ax, font_size=7)
-    for n in ext:
-        name = g.nodes[n]["name"]
-        ax.text(
-            pos[n][0] + 0.22,
-            pos[n][1],
-            name if len(name) <= 18 else name[:16] + "…",
-            fontsize=6.5,
-            va="center",
-            ha="left",
-        )
-    ax.set_xticks([t for t, _ in ticks], [label for _, label in ticks], fontsize=11)
-    ax.tick_params(left=False, labelleft=False, bottom=False, labelbottom=True)
-    for side in ("top", "right", "left", "bottom"):
-        ax.spines[side].set_visible(False)
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color=colour[lf],
-            markeredgecolor="black",
-            markersize=9,
-            label=lf,
-        )
-        for lf in LEAF_IDS
-    ]
-    handles += [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color="#d0d0d0",
-            markeredgecolor="black",
-            markersize=9,
-            label="branch only / unknown",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="s",
-            ls="",
-            color="white",
-            markeredgecolor="black",
-            markersize=9,
-            label="external (not reviewed)",
-        ),
-    ]
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-        fontsize=9,
-        title="taxonomy leaf",
-        frameon=False,
-    )
-    ax.set_title(
-        f"Comparison graph: {len(rev)} reviewed methods (labelled by reference number), "
-        f"{len(ext)} external nodes, {g.number_of_edges()} edges 'X compared against Y' "
-        "(arrow X → Y)",
-        fontsize=12,
-    )
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=dpi)
-    plt.close(fig)

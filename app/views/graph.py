@@ -14,6 +14,8 @@ from taxonomy.graph import (
     most_compared_against,
     no_comparison,
     only_external,
+    since_review_summary,
+    thesis_view,
 )
 
 
@@ -22,7 +24,8 @@ def _graph():
     return build_comparison_graph(get_kb())
 
 
-g = _graph()
+full = _graph()
+g = thesis_view(full)  # the reviewed methods; those since the review are shown apart below
 st.title("Comparison graph")
 st.caption("An edge X → Y means the paper of X reports a comparison against Y. Reviewed "
            "methods are circles labelled with their reference number and coloured by leaf; "
@@ -82,3 +85,19 @@ with tabs[2]:
     st.dataframe(pd.DataFrame(in_leaf(rows)), hide_index=True, width="stretch")
 with tabs[3]:
     st.dataframe(pd.DataFrame(most_compared_against(g, n=15)), hide_index=True, width="stretch")
+
+st.subheader("Since the review (August 2023 onwards)")
+post = since_review_summary(full)
+st.caption("Comparisons reported by methods published after the review's search date "
+           "(31 July 2023). They are kept apart: none of the counts above includes them.")
+p_edges = [(a, b, d) for a, b, d in full.edges(data=True) if d.get("post_review")]
+c1, c2 = st.columns(2)
+c1.metric("Methods since the review", post["n_methods"])
+c2.metric("Their comparisons", post["n_edges"])
+if p_edges:
+    psub = full.edge_subgraph([(a, b) for a, b, _ in p_edges]).copy()
+    st.graphviz_chart(comparison_dot(psub, LEAF_IDS), width="stretch")
+    st.dataframe(pd.DataFrame([
+        {"method": full.nodes[a]["name"], "compared against": full.nodes[b]["name"],
+         "against (kind)": full.nodes[b]["kind"], "source": f"{d['source_kind']}: {d['source_ref']}"}
+        for a, b, d in p_edges]), hide_index=True, width="stretch")
