@@ -127,7 +127,12 @@ def _leaf_problem(method, leaf_cell: str, prov_cell: str) -> str | None:
     if got == expected:
         return None
     kinds = {s.kind for s in method.sources.leaf}
-    if not kinds & {"paper", "code"}:
+    # evidence of a change: the paper or code, a thesis line, or the KB's own placement of
+    # the method it follows (an inferred source naming that method's file)
+    # (a thesis line counts only with a note saying what it shows)
+    follows = any(s.kind == "inferred" and "kb/data/methods/" in s.ref for s in method.sources.leaf)
+    thesis = any(s.kind.startswith("thesis-t") and s.note for s in method.sources.leaf)
+    if not kinds & {"paper", "code"} and not (thesis or follows):
         return f"leaf {got} differs from the research note {expected} without a paper/code source"
     if "research-note" not in kinds:
         return "leaf changed from the research note but the note's row is no longer cited"
