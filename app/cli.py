@@ -25,6 +25,7 @@ _COMMAND_MODULES = (
     "reference_impl.robot_users.cli",
     "reference_impl.swfastedit.cli",
     "reference_impl.pipelines.cli",
+    "reference_impl.evaluation.cli",
     "app.launch",
 )
 

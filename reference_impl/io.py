@@ -43,6 +43,7 @@ __all__ = [
     "shared_data_dir",
     "SAMPLE_CASES",
     "load_sample",
+    "sample_paths",
     "list_cases",
 ]
 
@@ -333,13 +334,18 @@ def list_cases() -> list[str]:
     return list(SAMPLE_CASES) if shared_data_dir() is not None else []
 
 
-def load_sample(name: str) -> Volume:
-    """Load one bundled real sample case by name (see :data:`SAMPLE_CASES`)."""
+def sample_paths(name: str) -> tuple[Path, Path, int | None]:
+    """``(image path, label path, label value or None)`` of a bundled sample case."""
     if name not in SAMPLE_CASES:
         raise ValueError(f"unknown sample case {name!r}; known: {', '.join(SAMPLE_CASES)}")
     d = shared_data_dir()
     if d is None:
         raise FileNotFoundError("sample data folder not found; set ISEG_DATA to shared/data")
     img, lab, organ, _ = SAMPLE_CASES[name]
-    value = _totalseg_value(organ) if organ else None
-    return load_case(d / img, d / lab, label_value=value, name=name)
+    return d / img, d / lab, (_totalseg_value(organ) if organ else None)
+
+
+def load_sample(name: str) -> Volume:
+    """Load one bundled real sample case by name (see :data:`SAMPLE_CASES`)."""
+    img, lab, value = sample_paths(name)
+    return load_case(img, lab, label_value=value, name=name)

@@ -10,12 +10,15 @@ Shared rules
   units: the click and its 2·D face neighbours); a scribble is its own voxels; a box makes
   every voxel outside it a background seed.  Later interactions overwrite earlier ones
   where seeds overlap.
-* **No background seeds.**  The random walker and the geodesic engine need both kinds of
-  seeds.  With foreground seeds only, two sets become background seeds: the volume's outer
-  faces (the object is assumed not to fill the field of view) and every voxel whose
-  normalised intensity differs from the median of the foreground seeds by more than
-  :data:`BACKGROUND_MARGIN` (a quarter of the window: e.g. fat and air around a soft-tissue
-  organ in the CT window).  A box alone seeds the foreground with a ball at its centre.
+* **Implicit background.**  The random walker and the geodesic engine need both kinds of
+  seeds, and a few user clicks leave most of the volume undecided (one negative click
+  would otherwise claim, or cede, everything far away).  So two sets of voxels that no
+  interaction seeded are background seeds whenever there is a foreground seed: the
+  volume's outer faces (the object is assumed not to fill the field of view) and every
+  voxel whose normalised intensity differs from the intensity of *every* foreground seed
+  voxel by more than :data:`BACKGROUND_MARGIN` (a quarter of the window: fat and air
+  around a soft-tissue organ in the CT window).  User seeds are never overridden.  A box
+  alone seeds the foreground with a ball at its centre.
 * **No interactions** → all zeros.
 * **Intensity normalisation** (as a user windows an image): CT in HU gets the soft-tissue
   window W400/L40, anything else its 0.5th–99.5th percentiles, scaled to [0, 1]
@@ -24,6 +27,7 @@ Shared rules
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,8 +48,8 @@ __all__ = [
 
 #: Radius (voxels, Euclidean) of the seed ball painted at each click.
 CLICK_RADIUS = 1
-#: Without background interactions, voxels whose normalised intensity differs from the
-#: foreground seeds' median by more than this are background seeds.
+#: Voxels whose normalised intensity differs from every foreground seed's by more than this
+#: are implicit background seeds (see the module's rules).
 BACKGROUND_MARGIN = 0.25
 #: Soft-tissue CT window (HU): level 40, width 400.
 CT_SOFT_TISSUE_WINDOW = (-160.0, 240.0)
@@ -105,7 +109,7 @@ def seed_labels(
     """Seed map: 1 = foreground seed, 2 = background seed, 0 = unknown.
 
     Follows the module's *Seeds* rule; with ``background_from`` (the normalised image) also
-    its *No background seeds* rule.
+    its *Implicit background* rule.
 
     Examples
     --------
@@ -130,13 +134,14 @@ def seed_labels(
                 _paint(out, centre, ball, 1)
         else:
             raise TypeError(f"unsupported interaction {type(it).__name__}")
-    if background_from is not None and (out == 1).any() and not (out == 2).any():
+    if background_from is not None and (out == 1).any():
         img = np.asarray(background_from)
-        ref = float(np.median(img[out == 1]))
-        far = np.abs(img - ref) > BACKGROUND_MARGIN
+        ref = np.unique(img[out == 1])
+        pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
+        near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
         border = np.ones(out.shape, bool)
         border[tuple(slice(1, -1) for _ in out.shape)] = False
-        out[(far | border) & (out == 0)] = 2
+        out[((near > BACKGROUND_MARGIN) | border) & (out == 0)] = 2
     return out
 
 
@@ -205,8 +210,11 @@ class RandomWalkerEngine(Engine):
         seeds = seed_labels(img.shape, interactions, background_from=img)
         if not (seeds == 1).any():
             return np.zeros(img.shape, np.float32)
-        prob = random_walker(img * self.scale, seeds.astype(np.int32), beta=self.beta, mode="cg_j",
-                             tol=self.tol, return_full_prob=True, spacing=self._sp)
+        with warnings.catch_warnings():  # CG round-off slightly outside [0, 1]: clipped below
+            warnings.filterwarnings("ignore", message="The probability range is outside")
+            prob = random_walker(img * self.scale, seeds.astype(np.int32), beta=self.beta,
+                                 mode="cg_j", tol=self.tol, return_full_prob=True,
+                                 spacing=self._sp)
         return np.clip(prob[0], 0.0, 1.0).astype(np.float32)
 
     def reset(self) -> None:
