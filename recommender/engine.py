@@ -135,9 +135,9 @@ def paradigm_scores(
             continue
         opt = q.option(ans)
         for p in PARADIGM_IDS:
-            scores[p] += RATING_SCORES[opt.scores[p]]
-        ratings = ", ".join(f"{p} {opt.scores[p]}" for p in PARADIGM_IDS)
-        good = tuple(p for p in PARADIGM_IDS if opt.scores[p] == "good")
+            scores[p] += RATING_SCORES[opt.rating(p)]
+        ratings = ", ".join(f"{p} {opt.rating(p)}" for p in PARADIGM_IDS)
+        good = tuple(p for p in PARADIGM_IDS if opt.rating(p) == "good")
         steps.append(
             Step(
                 qid,
@@ -194,7 +194,8 @@ def _descend(
         used.add(q.id)
         ans, implied_note = answers.get(q.id), ""
         if ans is None and q.implied_by is not None:
-            ans = q.implied_by.mapping.get(context.get(q.implied_by.source))
+            source_value = context.get(q.implied_by.source)
+            ans = q.implied_by.mapping.get(source_value) if source_value else None
             if ans is not None:
                 implied[q.id] = ans
                 implied_note = (
@@ -209,7 +210,7 @@ def _descend(
             why = f"{q.text} -> not sure: keep all of {_names(tax, chosen)}."
         else:
             opt = q.option(ans)
-            chosen = (opt.leads_to[node],)
+            chosen = (opt.child(node),)
             why = (
                 f"{q.text} -> '{opt.text}'{implied_note} leads to {_names(tax, chosen)}. "
                 f"Thesis: {q.recommendation}"

@@ -326,7 +326,8 @@ def rank_methods(
     in_leaf = [x for x in scored if x[0] == "leaf"]
     chosen = sorted(in_leaf, key=lambda x: (not x[3], -x[2], -x[6]["year"], x[6]["ref"]))
     n_match = sum(x[3] for x in in_leaf)
-    caveats, taken = [], []
+    caveats: list[str] = []
+    taken: list[tuple] = []
     if n_match < MIN_MATCHES:
         near = sorted(
             (x for x in scored if x[0] != "leaf" and x[3]),

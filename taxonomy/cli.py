@@ -65,7 +65,7 @@ def render_tree(taxonomy=None) -> str:
         )
         if node in at:
             q = at[node]
-            opts = ", ".join(f"{o.id} -> {o.leads_to[node]}" for o in q.options)
+            opts = ", ".join(f"{o.id} -> {o.child(node)}" for o in q.options)
             lines.append(f"{'  ' * depth}  ? {q.id} {q.text} [{opts}, not-sure -> all]")
         for child in sorted(tax.graph.successors(node)):
             walk(child, depth + 1)

@@ -116,7 +116,7 @@ def draw_png(
             style="dotted",
             **common,
         )
-    kinds = {"reviewed": [], "post-review": [], "external": []}
+    kinds: dict[str, list[str]] = {"reviewed": [], "post-review": [], "external": []}
     for n, d in g.nodes(data=True):
         kinds[d["kind"] if d["kind"] in kinds else "external"].append(n)
     nx.draw_networkx_nodes(

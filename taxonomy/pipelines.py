@@ -63,7 +63,9 @@ def _check(entry: Any, file: str) -> dict:
         )
     if not isinstance(entry["builds_on"], list):
         raise ValueError(f"{where}: field 'builds_on' must be a list of catalog robot-user ids")
-    out = {k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in entry.items()}
+    out: dict[str, Any] = {
+        k: (" ".join(v.split()) if isinstance(v, str) else v) for k, v in entry.items()
+    }
     out["builds_on"] = tuple(entry["builds_on"])
     out["thesis_line"] = out.pop("thesis")["line"]
     return out

@@ -51,6 +51,18 @@ class Option:
     basis: str | None = None
     leads_to: dict[str, str] | None = None
 
+    def rating(self, paradigm: str) -> Rating:
+        """The Figure 32 rating of ``paradigm`` (paradigm questions only)."""
+        if self.scores is None:
+            raise ValueError(f"option {self.id!r} belongs to a branch question: no ratings")
+        return self.scores[paradigm]
+
+    def child(self, node: str) -> str:
+        """The child of ``node`` this option leads to (branch questions only)."""
+        if self.leads_to is None or node not in self.leads_to:
+            raise ValueError(f"option {self.id!r} does not lead anywhere from {node!r}")
+        return self.leads_to[node]
+
 
 @dataclass(frozen=True)
 class Implication:
@@ -322,7 +334,7 @@ def answer_paths(graph: nx.DiGraph, questions: dict[str, Question]) -> dict[str,
         else:
             q = at[node][0]
             for opt in q.options:
-                stack.append((opt.leads_to[node], path + ((q.id, opt.id),)))
+                stack.append((opt.child(node), path + ((q.id, opt.id),)))
     return paths
 
 
