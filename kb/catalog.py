@@ -108,7 +108,7 @@ class GuidanceSignalEntry(BaseModel):
     equations: list[StrictInt] = Field(default_factory=list)
     section: Text
     formula: str
-    dimensions: list[Literal[2, 3]] = Field(default_factory=lambda: [2, 3])
+    dimensions: list[Literal[2, 3]] = Field(default_factory=lambda: [2, 3])  # type: ignore[arg-type]
     parameters: list[Parameter] = Field(default_factory=list)
     table_names: list[str] = Field(default_factory=list)
     implementation: str | None = None
@@ -295,7 +295,7 @@ def _by_id(items: list[Any], id_: str, what: str) -> Any:
 
 
 def _load_dir(directory: Path, model: type[BaseModel]) -> list[Any]:
-    out = []
+    out: list[Any] = []
     paths = yaml_files(directory)
     require_count(directory.name, len(paths), directory)
     for path in paths:
@@ -365,10 +365,12 @@ def summarize(catalog: Catalog) -> dict[str, Any]:
     (166, 4)
     """
     table = catalog.dataset_table
-    eqs = sorted(
-        {n for e in [*catalog.guidance_signals, *catalog.robot_users] for n in e.equations}
-    )
-    impl = [e for e in [*catalog.guidance_signals, *catalog.robot_users] if e.implementation]
+    entries: list[GuidanceSignalEntry | RobotUserEntry] = [
+        *catalog.guidance_signals,
+        *catalog.robot_users,
+    ]
+    eqs = sorted({n for e in entries for n in e.equations})
+    impl = [e for e in entries if e.implementation]
     return {
         "guidance_signals": len(catalog.guidance_signals),
         "guidance_explicit": sum(s.explicit for s in catalog.guidance_signals),

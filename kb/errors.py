@@ -27,7 +27,7 @@ class KBValidationError(ValueError):
         super().__init__(": ".join(parts) + f": {message}")
 
 
-def _error_text(err: dict[str, Any]) -> str:
+def _error_text(err: Any) -> str:
     """Pydantic's message of one error plus the received value when it is a scalar."""
     value = err.get("input")
     if err.get("type") == "missing" or not isinstance(value, str | int | float | bool | None):

@@ -153,7 +153,8 @@ def _check_loader_filled(data: dict[str, Any], path: Path, entry: str) -> None:
 def _load_methods(methods_dir: Path) -> list[Method]:
     paths = yaml_files(methods_dir)
     require_count("methods", len(paths), methods_dir)
-    methods, refs = [], {}
+    methods: list[Method] = []
+    refs: dict[int, str] = {}
     for path in paths:
         data = read_yaml(path)
         entry = data.get("id") if isinstance(data, dict) else None

@@ -315,7 +315,11 @@ def test_missing_comparisons_file_is_an_error(methods_only: Path):
     ("override", "msg"),
     [
         (
-            {"edges": [{"from": 12, "to": "no-such-node", "source": {"kind": "paper", "ref": "x"}}]},
+            {
+                "edges": [
+                    {"from": 12, "to": "no-such-node", "source": {"kind": "paper", "ref": "x"}}
+                ]
+            },
             "field 'edges/0/to': 'no-such-node' is neither a ref",
         ),
         (

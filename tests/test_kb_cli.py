@@ -278,7 +278,9 @@ def test_modality_pet_also_finds_pet_ct_methods():
     from kb.query import filter_methods
 
     kb = load_kb()
-    pet_ct = sorted(m.ref for m in kb.methods if any(str(x.modality) == "PET/CT" for x in m.modalities))
+    pet_ct = sorted(
+        m.ref for m in kb.methods if any(str(x.modality) == "PET/CT" for x in m.modalities)
+    )
     assert pet_ct, "the review has PET/CT methods"
     assert sorted(m.ref for m in filter_methods(kb.methods, modality="PET")) == pet_ct
     # CT alone keeps its own meaning: a PET/CT-only method is not a CT method
@@ -289,7 +291,12 @@ def test_modality_pet_also_finds_pet_ct_methods():
 # ---------------------------------------------------------------- one filter, one vocabulary
 @pytest.mark.parametrize(
     ("spelling", "canonical"),
-    [("box", "bounding-box"), ("BBOX", "bounding-box"), ("Click", "clicks"), ("scribble", "scribbles")],
+    [
+        ("box", "bounding-box"),
+        ("BBOX", "bounding-box"),
+        ("Click", "clicks"),
+        ("scribble", "scribbles"),
+    ],
 )
 def test_methods_accepts_the_recommenders_interaction_spellings(capsys, spelling, canonical):
     rows = _json(capsys, "methods", "--interaction", spelling, "--format", "json")

@@ -22,6 +22,7 @@ import argparse
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -137,7 +138,9 @@ def parse_bibliography(lines: list[str]) -> dict[int, dict]:
         head, _, tail = body.partition(" In: ")
         authors, _, title = head.partition(". ")
         vm = re.match(r"\*(?P<venue>[^*]+)\*\s*(?P<details>.*)$", tail)
-        year = re.search(r"\((\d{4})", vm.group("details"))
+        year = re.search(r"\((\d{4})", vm.group("details")) if vm else None
+        if vm is None or year is None:
+            raise ValueError(f"bibliography line {lineno}: no '*venue* (year)' in {tail!r}")
         details = vm.group("details").strip().rstrip(".") or None
         out[int(m.group("ref"))] = {
             "title": title.strip().rstrip("."),
@@ -188,7 +191,7 @@ def _targets(cell: str) -> list[dict]:
 
 
 def _override_leaf(ref: int, note: dict) -> tuple[dict, list[dict]]:
-    o = _OVERRIDES[ref]
+    o: dict[str, Any] = dict(_OVERRIDES[ref])
     evidence = (
         "Inferred by us from the paper's public abstract; NOT a published assignment "
         f"(the research note had leaf '{note['leaf']}'). {o['reason']}"
@@ -256,7 +259,7 @@ def _leaf(ref: int, note: dict) -> tuple[dict, list[dict]]:
         }
     ]
     sources += [
-        {"kind": "thesis-text", "ref": f"thesis l.{n}", "note": None}
+        {"kind": "thesis-text", "ref": f"thesis l.{n}", "note": None}  # type: ignore[dict-item]
         for n in lines_cited
         if n in LINE_FACTS
     ]

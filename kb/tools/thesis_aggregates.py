@@ -82,8 +82,8 @@ def compute_aggregates(kb=None) -> dict[str, dict[str, object]]:
             ),
         },
         "leaf counts (reconstruction)": dict(leaves.most_common()),
-        "Figure 41 modalities (l.1810: CT 65, MRI 42; l.1817: US 18, microscopy 15)": _modality_variants(
-            kb
+        "Figure 41 modalities (l.1810: CT 65, MRI 42; l.1817: US 18, microscopy 15)": dict(
+            _modality_variants(kb)
         ),
         "Figure 41 targets (l.1806: brain n=21, liver n=12 pathologies)": {
             "methods with a brain pathology": sum(
