@@ -29,8 +29,16 @@ def test_cli_registers_bench_guidance():
 
 
 def test_benchmark_signals_match_naive_references():
-    res = run_benchmark(shape=(12, 16, 14), n_clicks=2, repeats=1, device="cpu")
+    res = run_benchmark(shape=(12, 16, 14), n_clicks=2, repeats=2, device="cpu",
+                        memory_shape=(10, 12, 14), dijkstra_size=12)
     assert set(res["signals"]) >= {"gaussian_heatmap", "gdt", "adaptive_heatmap", "edt"}
+    for row in res["signals"].values():  # both sides warmed up, then interleaved runs
+        assert row["ours"]["runs"] == row["naive"]["runs"] == 2
+        assert row["ours"]["min_s"] <= row["ours"]["median_s"] <= row["ours"]["max_s"]
+    g64 = res["gdt_vs_dijkstra_64"]
+    assert g64["max_abs_error"] < 1e-4 and g64["shape"] == [12, 12, 12]
+    mem = res["gdt_memory"]
+    assert mem["voxels"] == 10 * 12 * 14 and mem["warnings"] == [] and mem["rounds"] >= 1
     for key, row in res["signals"].items():
         assert row["max_abs_diff"] is not None, key
         tol = 1e-4 if key in ("edt", "gdt") else 1e-5  # distances in mm vs float32

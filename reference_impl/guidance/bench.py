@@ -25,7 +25,8 @@ import torch
 from reference_impl.device import resolve_device
 from reference_impl.interactions import Click
 
-__all__ = ["run_benchmark", "dijkstra_gdt", "verify_gdt", "format_table", "format_markdown"]
+__all__ = ["run_benchmark", "dijkstra_gdt", "verify_gdt", "gdt_memory", "gdt_vs_dijkstra_64",
+           "format_table", "format_markdown"]
 
 # Thesis Table 3 (autoPET column) for the distance signals: EDT σ = 1, θ = 10 %; GDT σ = 5,
 # θ = 10 %; exp-GDT σ = 5.  Table 3's heatmap/disk σ on autoPET is 0 (a single voxel, nothing
@@ -204,20 +205,136 @@ _NAIVE: dict[str, Callable] = {
 _NEEDS_DIJKSTRA = {"gdt", "exp_gdt", "adaptive_heatmap"}
 
 
-def _timed(fn: Callable[[], object], repeats: int, dev: torch.device, warmup: bool):
-    """Median wall time (s) of ``fn`` over ``repeats`` runs, CUDA-synchronised."""
-    if warmup:
-        fn()
-    times, out = [], None
+def _sync(dev: torch.device) -> None:
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+
+
+def _stats(times: list[float]) -> dict:
+    """Median, min and max of a list of wall times (s)."""
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "runs": len(times)}  # fmt: skip
+
+
+def _paired(ours: Callable[[], object], naive: Callable[[], object] | None, repeats: int,
+            dev: torch.device) -> tuple[dict, dict | None, object, object]:
+    """Both sides warmed up once, then ``repeats`` interleaved runs (ours, naive, ours, ...)."""
+    out, ref = ours(), (naive() if naive is not None else None)
+    t_ours, t_naive = [], []
     for _ in range(repeats):
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-        t0 = time.perf_counter()
-        out = fn()
-        if dev.type == "cuda":
-            torch.cuda.synchronize(dev)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
+        for fn, acc in ((ours, t_ours), (naive, t_naive)):
+            if fn is None:
+                continue
+            _sync(dev)
+            t0 = time.perf_counter()
+            fn()
+            _sync(dev)
+            acc.append(time.perf_counter() - t0)
+    return _stats(t_ours), (_stats(t_naive) if naive is not None else None), out, ref
+
+
+def _rss_kb() -> int:
+    """Current resident set size (kB) from /proc (0 where unavailable)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _memory_child(npy: str, shape: Sequence[int], spacing: Sequence[float], n_clicks: int) -> None:
+    """Child process of :func:`gdt_memory`: one ``gdt_map`` call, peak RSS over the start."""
+    import resource
+    import warnings
+
+    from reference_impl.guidance.geodesic import _STATS, gdt_map
+
+    torch.set_num_threads(1)
+    img = torch.from_numpy(np.load(npy))
+    rng = np.random.default_rng(0)
+    clicks = [Click(lab, tuple(int(rng.integers(0, s)) for s in shape))
+              for lab in (1, 0) for _ in range(n_clicks)]  # fmt: skip
+    before = _rss_kb()
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gdt_map(clicks, tuple(shape), image=img, sigma=5.0, theta=10.0, spacing=spacing,
+                device="cpu")
+    dt = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+    print(json.dumps({"seconds": dt, "rss_before_kb": before, "peak_rss_kb": peak,
+                      "rounds": _STATS["rounds"],
+                      "warnings": [str(w.message) for w in caught]}))  # fmt: skip
+
+
+def gdt_memory(*, shape: Sequence[int] = (400, 400, 352),
+               spacing: Sequence[float] = (3.0, 2.0, 2.0), n_clicks: int = 10) -> dict:
+    """Peak memory and time of one CPU ``gdt_map`` call (both labels) in a fresh process.
+
+    The phantom is written to a temporary ``.npy`` and loaded by a child process, whose
+    peak resident set (``getrusage``) minus its resident set just before the call, divided
+    by the voxel count, is the bytes per voxel the call needed (output included).
+    """
+    import tempfile
+
+    from reference_impl.phantoms import make_phantom
+
+    shape = tuple(int(s) for s in shape)
+    with tempfile.TemporaryDirectory() as tmp:
+        npy = os.path.join(tmp, "img.npy")
+        np.save(npy, make_phantom(shape, spacing=spacing, rng=0).image.astype(np.float32))
+        code = (f"from reference_impl.guidance.bench import _memory_child; "
+                f"_memory_child({npy!r}, {list(shape)!r}, {list(spacing)!r}, {n_clicks})")
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True, env=env)  # fmt: skip
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    n = math.prod(shape)
+    out.update(shape=list(shape), voxels=n, channels=2, torch_threads=1,
+               bytes_per_voxel=(out["peak_rss_kb"] - out["rss_before_kb"]) * 1024 / n)
+    return out
+
+
+def gdt_vs_dijkstra_64(*, repeats: int = 3, size: int = 64) -> dict:
+    """GDT (λ = 1, 3 seeds) vs scipy Dijkstra on a ``size³`` phantom: error and interleaved times.
+
+    FastGeodis (``FastGeodis.generalised_geodesic3d``, λ = 1, 4 iterations, its default
+    use) is timed alongside only when it happens to be installed; it is never a dependency.
+    """
+    from reference_impl.guidance.geodesic import geodesic_distance_transform
+    from reference_impl.phantoms import make_phantom
+
+    shape, sp = (size,) * 3, (3.0, 2.0, 2.0)
+    img = make_phantom(shape, spacing=sp, rng=0).image.astype(np.float32)
+    seeds = np.zeros(shape, bool)
+    seeds.flat[np.random.default_rng(0).integers(0, seeds.size, 3)] = True
+    st, it = torch.from_numpy(seeds), torch.from_numpy(img)
+
+    def ours():
+        return geodesic_distance_transform(st, it, spacing=sp, lamb=1.0).numpy()
+
+    t_ours, t_dij, got, ref = _paired(
+        ours, lambda: dijkstra_gdt(seeds, img.astype(np.float64), sp, 1.0), repeats,
+        torch.device("cpu"))  # fmt: skip
+    out = {"shape": list(shape), "spacing": list(sp), "lamb": 1.0, "ours": t_ours,
+           "dijkstra": t_dij, "ratio_dijkstra_over_ours": t_dij["median_s"] / t_ours["median_s"],
+           "max_abs_error": float(np.abs(got - ref).max()),
+           "max_rel_error": float((np.abs(got - ref) / np.maximum(ref, 1e-12)).max()),
+           "max_distance": float(ref.max()), "fastgeodis": None}  # fmt: skip
+    try:
+        import FastGeodis  # optional: timed only when installed
+    except ImportError:
+        out["fastgeodis"] = "not installed"
+        return out
+    fi = it[None, None]
+    fm = (~st).float()[None, None]
+    t_fg, _, fg, _ = _paired(
+        lambda: FastGeodis.generalised_geodesic3d(fi, fm, list(sp), 1e10, 1.0, 4)[0, 0].numpy(),
+        None, repeats, torch.device("cpu"))  # fmt: skip
+    out["fastgeodis"] = {"version": getattr(FastGeodis, "__version__", None), "times": t_fg,
+                         "ratio_fastgeodis_over_ours": t_fg["median_s"] / t_ours["median_s"],
+                         "max_abs_diff_vs_dijkstra": float(np.abs(fg - ref).max())}  # fmt: skip
+    return out
 
 
 def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -257,6 +374,8 @@ def run_benchmark(
     device: str | torch.device | None = None,
     naive_max_voxels: int = 2_500_000,
     rng: np.random.Generator | int | None = 0,
+    memory_shape: Sequence[int] | None = (400, 400, 352),
+    dijkstra_size: int = 64,
 ) -> dict:
     """Time every click signal on a phantom volume vs its naive reference; return a dict."""
     from reference_impl.guidance.registry import get_signal
@@ -284,12 +403,16 @@ def run_benchmark(
         kw = dict(params, spacing=None if "compat" in params else sp_k, device=dev)
         if name in ("gdt", "exp_gdt", "adaptive_heatmap", "location_prior"):
             kw["image"] = im
-        t_ours, out = _timed(lambda: get_signal(name)(cl, shp, **kw), repeats, dev, True)  # noqa: B023
-        row = {"params": params, "ours_s": t_ours, "naive_s": None, "ratio_naive_over_ours": None,
-               "max_abs_diff": None}  # fmt: skip
-        if name not in _NEEDS_DIJKSTRA or math.prod(shp) <= naive_max_voxels:
-            t_naive, ref = _timed(lambda: _NAIVE[key](cl, shp, sp_k, im_np), 1, dev, False)  # noqa: B023
-            row.update(naive_s=t_naive, ratio_naive_over_ours=t_naive / t_ours,
+        run_naive = name not in _NEEDS_DIJKSTRA or math.prod(shp) <= naive_max_voxels
+        t_ours, t_naive, out, ref = _paired(
+            lambda: get_signal(name)(cl, shp, **kw),  # noqa: B023
+            (lambda: _NAIVE[key](cl, shp, sp_k, im_np)) if run_naive else None,  # noqa: B023
+            repeats, dev)  # fmt: skip
+        row = {"params": params, "ours_s": t_ours["median_s"], "ours": t_ours, "naive_s": None,
+               "naive": t_naive, "ratio_naive_over_ours": None, "max_abs_diff": None}  # fmt: skip
+        if t_naive is not None:
+            row.update(naive_s=t_naive["median_s"],
+                       ratio_naive_over_ours=t_naive["median_s"] / t_ours["median_s"],
                        max_abs_diff=_max_diff(out.cpu().double().numpy(), ref))  # fmt: skip
         results[key] = row
     return {
@@ -302,6 +425,8 @@ def run_benchmark(
         "machine": _machine(dev),
         "signals": results,
         "gdt_vs_dijkstra": verify_gdt(rng=0),
+        "gdt_vs_dijkstra_64": gdt_vs_dijkstra_64(repeats=repeats, size=dijkstra_size),
+        "gdt_memory": None if memory_shape is None else gdt_memory(shape=memory_shape, spacing=sp),
     }
 
 
@@ -318,6 +443,15 @@ def format_table(res: dict) -> str:
     g = res["gdt_vs_dijkstra"]
     lines.append(f"GDT vs Dijkstra on {g['n_volumes']} random volumes: max abs error "
                  f"{g['max_abs_error']:.2e}, max rel error {g['max_rel_error']:.2e}")  # fmt: skip
+    g = res.get("gdt_vs_dijkstra_64")
+    if g:
+        lines.append(f"GDT vs Dijkstra at {g['shape']}: max abs error {g['max_abs_error']:.2e}, "
+                     f"Dijkstra/ours {g['ratio_dijkstra_over_ours']:.2f}, FastGeodis: "
+                     f"{g['fastgeodis'] if isinstance(g['fastgeodis'], str) else 'timed'}")
+    m = res.get("gdt_memory")
+    if m:
+        lines.append(f"GDT memory at {m['shape']} (2 labels): {m['bytes_per_voxel']:.1f} B/voxel, "
+                     f"{m['seconds']:.1f} s, {m['rounds']} rounds, warnings {m['warnings']}")
     return "\n".join(lines)
 
 
@@ -332,12 +466,18 @@ def save(res: dict, out: str | Path) -> Path:
 def format_markdown(res: dict) -> str:
     """Markdown table of a :func:`run_benchmark` result (quoted verbatim in docs/guidance.md)."""
     lines = [
-        "| signal | ours (ms) | naive (ms) | naive / ours | max abs diff |",
+        "| signal | ours median (min–max) ms | naive median (min–max) ms | naive / ours "
+        "| max abs diff |",
         "|---|---:|---:|---:|---:|",
     ]
+
+    def cell(t: dict | None) -> str:
+        if t is None:
+            return "skipped"
+        return f"{1e3 * t['median_s']:.1f} ({1e3 * t['min_s']:.1f}–{1e3 * t['max_s']:.1f})"
+
     for key, r in res["signals"].items():
-        naive = "skipped" if r["naive_s"] is None else f"{1e3 * r['naive_s']:.1f}"
         ratio = "-" if r["ratio_naive_over_ours"] is None else f"{r['ratio_naive_over_ours']:.2f}"
         diff = "-" if r["max_abs_diff"] is None else f"{r['max_abs_diff']:.1e}"
-        lines.append(f"| `{key}` | {1e3 * r['ours_s']:.1f} | {naive} | {ratio} | {diff} |")
+        lines.append(f"| `{key}` | {cell(r['ours'])} | {cell(r['naive'])} | {ratio} | {diff} |")
     return "\n".join(lines)

@@ -49,11 +49,13 @@ def _bench(args: argparse.Namespace) -> int:
     res = run_benchmark(
         shape=args.shape, spacing=args.spacing, n_clicks=args.clicks, repeats=args.repeats,
         device=dev, naive_max_voxels=args.naive_max_voxels,
+        memory_shape=None if args.memory_shape == "none" else _ints(args.memory_shape),
     )  # fmt: skip
     res["command"] = (
         f"iseg bench guidance --device {args.device} --shape {','.join(map(str, args.shape))} "
         f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks} "
-        f"--repeats {args.repeats}" + (f" --threads {args.threads}" if args.threads else "")
+        f"--repeats {args.repeats} --memory-shape {args.memory_shape}"
+        + (f" --threads {args.threads}" if args.threads else "")
     )
     print(format_table(res))
     out = args.out or Path("bench") / "results" / f"guidance_{dev.type}.json"
@@ -81,5 +83,7 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
                    help="skip the Dijkstra references above this many voxels")  # fmt: skip
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice)")  # fmt: skip
+    p.add_argument("--memory-shape", default="400,400,352",
+                   help="shape of the CPU GDT peak-memory run in a child process, or 'none'")
     p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results/...)")
     p.set_defaults(func=_bench)
