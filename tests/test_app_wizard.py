@@ -130,3 +130,15 @@ def test_post_review_methods_and_best_practice_are_separate_parts():
         assert f"- **{name}** (" in text  # in the since-the-review part
         assert not any(f"] {name}**" in row for row in ranked_rows)  # never in the ranking
     assert "thesis line 744" in text and "thesis line 2154" in text  # guidance, F1-F4
+
+
+def test_taxonomy_page_shows_constraints_practice_and_post_review_apart():
+    at = AppTest.from_file(ENTRY, default_timeout=60)
+    at.run()
+    at.switch_page("views/taxonomy.py").run()
+    at.selectbox(key="tax_node").select("T2").run()
+    assert not at.exception, [e.message for e in at.exception]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "multiple-sessions" in text and "thesis line 1632" in text
+    assert "thesis line 2154" in text  # best practice for the T2 branch (F1, F3, F4)
+    assert any("Since the review" in c.value for c in at.caption)

@@ -6,7 +6,7 @@ import networkx as nx
 import streamlit as st
 
 from app.components import confidence_badge, provenance_badge, taxonomy_dot
-from app.state import WIZ_ANSWERS, get_taxonomy, methods_df
+from app.state import WIZ_ANSWERS, get_kb, get_taxonomy, methods_df
 
 tax = get_taxonomy()
 df = methods_df()
@@ -45,11 +45,22 @@ node = tax.node(sel)
 st.subheader(f"{sel} {node.name}" if sel != "ROOT" else node.name)
 st.markdown(node.description)
 st.markdown(f"**Humans interact during:** {node.interaction_stage} · **Thesis:** Section "
-            f"{node.section}, l.{node.line}")
+            f"{node.section}, thesis line {node.line}")
 questions = [q for q in tax.questions.values() if sel in q.asked_at]
 for q in questions:
     st.markdown(f"**Question asked here — {q.id}:** {q.text}  \n"
-                + "  \n".join(f"- {o.text} → `{o.leads_to[sel]}`" for o in q.options))
+                + "  \n".join(f"- {o.text} → `{o.child(sel)}`" for o in q.options))
+hard = [c for c in tax.constraints if c.paradigm == sel]
+if hard:
+    st.markdown("**Ruled out or warned by the thesis's hard statements (Q1-Q5):**  \n" + "  \n".join(
+        f"- {c.question} = `{c.option}`: {'excluded' if c.action == 'exclude' else 'warning'} — "
+        f"{c.reason} (thesis line {c.line})" for c in hard))
+path = set(tax.path_to(sel))
+practice = [p for p in tax.best_practice if path & set(p.applies_to)]
+if practice:
+    with st.expander(f"Best practice here ({len(practice)}, thesis chapters 3-5 and 7)"):
+        for p in practice:
+            st.markdown(f"- **{p.topic}**: {p.advice} (thesis line {p.line})")
 children = sorted(tax.graph.successors(sel))
 if children:
     st.markdown("**Children:** " + ", ".join(f"`{c}` {tax.node(c).name}" for c in children))
@@ -57,6 +68,10 @@ if children:
 below = {sel, *nx.descendants(tax.graph, sel)}
 members = df[at_node.isin(below)].sort_values("ref")
 st.markdown(f"**{len(members)} methods** at or below this node.")
+recent = [m for m in get_kb().post_review if (m.leaf.id or m.leaf.branch) in below]
+if recent:
+    st.caption("Since the review (kept apart, leaf inferred, not counted above): "
+               + ", ".join(f"{m.name} ({m.year})" for m in recent))
 for row in members.itertuples():
     where = row.leaf if isinstance(row.leaf, str) else f"{row.leaf_branch} (branch only)"
     st.markdown(f"- [{row.ref}] **{row.name}** ({row.year}) · `{where}` "
