@@ -9,6 +9,7 @@ it and forwards clicks: :func:`click` maps a pixel of a view to the voxel drawn 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import statistics
 import time
@@ -56,11 +57,22 @@ class Workspace:
         return statistics.median(self.seconds) if self.seconds else None
 
 
+@functools.lru_cache(maxsize=1)
 def engines() -> list[str]:
-    """Engine names the page offers (:func:`reference_impl.engines.available_engines`)."""
-    from reference_impl.engines import available_engines
+    """Engine names the page offers: those of :func:`reference_impl.engines.available_engines`
+    that work from clicks alone (``postprocess``, which needs a network's first answer, and
+    engines that fail to build here are left out)."""
+    from reference_impl.engines import available_engines, get_engine
 
-    names = available_engines()
+    probe = np.random.default_rng(0).normal(size=(8, 24, 24)).astype(np.float32)
+    names = []
+    for name in available_engines():
+        try:
+            engine = get_engine(name)
+            engine.set_image(probe, spacing=(1.0, 1.0, 1.0))
+        except Exception:  # noqa: BLE001 - an engine that cannot work from clicks alone
+            continue
+        names.append(name)
     return sorted(names, key=lambda n: (n != DEFAULT_ENGINE, n))
 
 
@@ -145,7 +157,7 @@ def undo(ws: Workspace) -> None:
     """Take back the last click (the mask is predicted again from the remaining clicks)."""
     if not ws.clicks:
         return
-    ws.session.undo()
+    ws.session.undo(run_prediction=False)
     ws.clicks.pop()
     ws.seconds = ws.seconds[:-1]
     if ws.clicks:

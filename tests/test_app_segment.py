@@ -144,7 +144,7 @@ class FakeSession:
     def add_click(self, index, *, positive=True, run_prediction=True):
         self.clicks.append((tuple(index), positive))
 
-    def undo(self):
+    def undo(self, *, run_prediction=True):
         self.clicks.pop()
 
     def reset(self):
