@@ -306,15 +306,15 @@ def rank_methods(
     rows, lo, hi = _records(kb)
     dist = _distances(taxonomy.graph, leaves) if leaves else {}
     paradigms = {taxonomy.path_to(lf)[1] for lf in leaves}
+    # paradigm (T1/T2/T3) of every node; ROOT has none
+    paradigm_of = {n: p[1] if len(p := taxonomy.path_to(n)) > 1 else None for n in dist}
     given = bool(modality or interaction or words)
     scored = []
     for row in rows:
         node = row["leaf"] or row["leaf_branch"]
         if node is None or node not in dist:
             continue
-        if row["leaf"] not in leaves and taxonomy.path_to(node)[1:2] not in [
-            (p,) for p in paradigms
-        ]:
+        if row["leaf"] not in leaves and paradigm_of.get(node) not in paradigms:
             continue  # never fall back to a paradigm the answers did not keep
         s, ok, why = _score(row, modality, interaction, words, (lo, hi))
         src = (

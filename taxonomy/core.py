@@ -67,9 +67,11 @@ class Taxonomy:
         return leaves_under(self.graph, node_id)
 
     def path_to(self, node_id: str) -> tuple[str, ...]:
-        """Node ids from the root to ``node_id``."""
-        self.node(node_id)
-        return tuple(nx.shortest_path(self.graph, "ROOT", node_id))
+        """Node ids from the root to ``node_id`` (walks the parents; the tree is validated)."""
+        path = [node_id]
+        while (parent := self.node(path[-1]).parent) is not None:
+            path.append(parent)
+        return tuple(reversed(path))
 
     def to_dict(self) -> dict:
         """JSON-ready dump of nodes, questions and the Figure 32 table."""
