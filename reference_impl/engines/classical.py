@@ -41,6 +41,7 @@ __all__ = [
     "CT_SOFT_TISSUE_WINDOW",
     "normalize_image",
     "seed_labels",
+    "random_walker_2label",
     "RandomWalkerEngine",
     "GeodesicEngine",
     "BallFloorEngine",
@@ -145,6 +146,64 @@ def seed_labels(
     return out
 
 
+def random_walker_2label(data: np.ndarray, seeds: np.ndarray, *, beta: float = 130.0,
+                         spacing: Sequence[float] | None = None, tol: float = 1e-3) -> np.ndarray:
+    """Foreground probability of the two-label random walker, solved once.
+
+    The same graph, weights and linear system as :func:`skimage.segmentation.random_walker`
+    (Grady 2006): edge weight ``exp(-beta * (Δdata / spacing)² / (10 * std(data))) + 1e-10``
+    between face neighbours, Dirichlet values 1 at foreground seeds (``seeds == 1``) and 0 at
+    background seeds (``seeds == 2``), conjugate gradients with a Jacobi preconditioner.
+    scikit-image solves one system per label; with two labels the background probability is
+    ``1 - p``, so one solve suffices (about 3x faster on the bundled volumes; the tests
+    check the two against each other).  Every unseeded connected region must touch a seed.
+
+    Examples
+    --------
+    >>> d = np.array([[0.0, 0.0, 1.0, 1.0]]); s = np.array([[1, 0, 0, 2]])
+    >>> [round(float(v), 3) for v in random_walker_2label(d, s)[0]]
+    [1.0, 1.0, 0.0, 0.0]
+    """
+    from scipy import sparse
+    from scipy.sparse.linalg import cg
+
+    data = np.asarray(data, np.float64)
+    seeds = np.asarray(seeds)
+    shape, n = data.shape, data.size
+    sp = np.ones(data.ndim) if spacing is None else np.asarray(spacing, np.float64)
+    std = data.std()
+    scale = -beta / (10 * std) if std > 0 else 0.0
+    unk = (seeds == 0).ravel()
+    fg = (seeds == 1).ravel().astype(np.float64)
+    uidx = np.full(n, -1, np.int64)
+    uidx[unk] = np.arange(int(unk.sum()))
+    idx = np.arange(n).reshape(shape)
+    deg, rhs = np.zeros(n), np.zeros(n)
+    rows, cols, vals = [], [], []
+    for ax in range(data.ndim):
+        if shape[ax] < 2:
+            continue
+        g = np.diff(data, axis=ax) / sp[ax]
+        w = (np.exp(scale * g * g) + 1e-10).ravel()
+        a = idx.take(range(shape[ax] - 1), axis=ax).ravel()
+        c = idx.take(range(1, shape[ax]), axis=ax).ravel()
+        deg += np.bincount(a, w, n) + np.bincount(c, w, n)
+        rhs += np.bincount(a, w * fg[c], n) + np.bincount(c, w * fg[a], n)
+        both = unk[a] & unk[c]
+        rows.append(uidx[a[both]])
+        cols.append(uidx[c[both]])
+        vals.append(w[both])
+    out = fg.copy()
+    m = int(unk.sum())
+    if m:
+        off = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows),
+                                                        np.concatenate(cols))), shape=(m, m))
+        lap = (sparse.diags(deg[unk]) - off - off.T).tocsr()
+        x, _ = cg(lap, rhs[unk], rtol=tol, M=sparse.diags(1.0 / deg[unk]))
+        out[unk] = x
+    return np.clip(out.reshape(shape), 0.0, 1.0)
+
+
 def _check_supported(engine: Engine, interactions: Sequence[Click | Scribble | Box]) -> None:
     kinds = {"click": Click, "scribble": Scribble, "box": Box}
     for it in interactions:
@@ -171,6 +230,9 @@ class RandomWalkerEngine(Engine):
         scale 1 / 10 / 30 / 100), never on an evaluation target.
     tol : float, default 1e-3
         Conjugate-gradient tolerance (scikit-image's default).
+    solver : {"fast", "skimage"}
+        ``"fast"``: :func:`random_walker_2label` (one solve; the same system);
+        ``"skimage"``: :func:`skimage.segmentation.random_walker` itself.
     device : str, optional
         Accepted for a uniform interface; the random walker runs on the CPU.
 
@@ -186,8 +248,11 @@ class RandomWalkerEngine(Engine):
     supports = frozenset({"click", "scribble", "box"})
 
     def __init__(self, *, beta: float = 130.0, scale: float = 100.0, tol: float = 1e-3,
-                 device: str | None = None):
+                 solver: str = "fast", device: str | None = None):
         super().__init__()
+        if solver not in ("fast", "skimage"):
+            raise ValueError(f"solver must be 'fast' or 'skimage', got {solver!r}")
+        self.solver = solver
         for key, val in (("beta", beta), ("scale", scale), ("tol", tol)):
             if not (np.isfinite(val) and val > 0):
                 raise ValueError(f"{key} must be a finite value > 0, got {val!r}")
@@ -210,12 +275,16 @@ class RandomWalkerEngine(Engine):
         seeds = seed_labels(img.shape, interactions, background_from=img)
         if not (seeds == 1).any():
             return np.zeros(img.shape, np.float32)
-        with warnings.catch_warnings():  # CG round-off slightly outside [0, 1]: clipped below
-            warnings.filterwarnings("ignore", message="The probability range is outside")
-            prob = random_walker(img * self.scale, seeds.astype(np.int32), beta=self.beta,
-                                 mode="cg_j", tol=self.tol, return_full_prob=True,
-                                 spacing=self._sp)
-        return np.clip(prob[0], 0.0, 1.0).astype(np.float32)
+        if self.solver == "skimage":
+            with warnings.catch_warnings():  # CG round-off slightly outside [0, 1]: clipped
+                warnings.filterwarnings("ignore", message="The probability range is outside")
+                prob = random_walker(img * self.scale, seeds.astype(np.int32), beta=self.beta,
+                                     mode="cg_j", tol=self.tol, return_full_prob=True,
+                                     spacing=self._sp)[0]
+        else:
+            prob = random_walker_2label(img * self.scale, seeds, beta=self.beta,
+                                        spacing=self._sp, tol=self.tol)
+        return np.clip(prob, 0.0, 1.0).astype(np.float32)
 
     def reset(self) -> None:
         """Forget the image."""
