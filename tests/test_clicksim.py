@@ -123,8 +123,14 @@ def test_bench_cli_writes_json(tmp_path, capsys):
     assert rc == 0
     res = json.loads(out.read_text())
     assert res["shape"] == [16, 24, 24] and res["device"] == "cpu"
-    assert res["variants"]["argmax_crop"]["exact_agreement"] == 1.0
-    assert set(res["variants"]) == {"sakinis_cpu_baseline", "argmax", "argmax_crop", "argmax_crop_resize"}
+    les, scat = res["lesions"]["variants"], res["scattered"]["variants"]
+    assert set(les) == {"peer_scipy_full", "peer_edt_full", "sakinis", "argmax", "argmax_crop",
+                        "argmax_crop_resize"}
+    for key in ("peer_scipy_full", "argmax", "argmax_crop"):  # exact: the same click
+        assert les[key]["same_click_as_peer_edt_full"] == 1.0, key
+    assert scat["argmax_crop_all"]["same_click_as_peer_edt_full"] == 1.0
+    assert scat["peer_scipy_full"]["same_click_as_peer_edt_full"] == 1.0
+    assert les["argmax_crop"]["runs"] == 2 and res["scattered_components_mean"] > 1
     assert "argmax_crop" in capsys.readouterr().out
     assert main(["bench", "clicksim", "--shape", "16,24"]) == 2
 
@@ -195,3 +201,21 @@ def test_bench_rejects_empty_runs():
         bench_clicksim((16, 16, 16), n_cases=0)
     with pytest.raises(ValueError, match=re.escape("repeats must be >= 1, got 0")):
         bench_clicksim((16, 16, 16), repeats=0)
+
+
+@pytest.mark.parametrize("spacing", [(1.0, 1.0, 1.0), (3.0, 0.7, 0.7)])
+@pytest.mark.parametrize("kind", ["scattered", "compact"])
+def test_component_all_crop_and_full_volume_branches_match_the_reference(kind, spacing):
+    rng = np.random.default_rng(5)
+    m = ndi.gaussian_filter(rng.random((14, 20, 22)), 1.0) > 0.56  # box ~ the volume
+    if kind == "compact":  # box far below half the volume: the cropped branch
+        m = np.zeros((14, 20, 22), bool)
+        m[3:7, 4:11, 9:15] = True
+        m[5, 12, 15] = True
+    for seed in range(3):
+        got = simulate_click(m, method="argmax_crop", component="all", spacing=spacing, rng=seed)
+        d = ndi.distance_transform_edt(np.pad(m, 1), sampling=spacing)[1:-1, 1:-1, 1:-1]
+        ties = np.flatnonzero(d.ravel() >= d.max() * (1 - 1e-6))
+        r = np.random.default_rng(seed)
+        pick = ties[r.integers(len(ties))] if len(ties) > 1 else ties[0]
+        assert got == tuple(int(i) for i in np.unravel_index(pick, m.shape))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import cc3d
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from reference_impl.device import resolve_device
 from reference_impl.guidance._local import _check_nonneg, _check_shape
@@ -184,7 +184,7 @@ def scribble_expansion(
         ``T``: a voxel joins point ``p``'s region if ``|I(v) - I(p)| < T`` and it is connected
         to ``p`` (full ``3^D - 1`` neighbourhood) through such voxels.
     batch : int, default 16
-        Seed points grown together (memory: ``batch`` volumes).
+        Unused (kept for compatibility; the regions are now connected components).
     device : str or torch.device, optional
         ``"cpu"``, ``"cuda"`` or None/``"auto"``.
 
@@ -195,8 +195,10 @@ def scribble_expansion(
 
     Notes
     -----
-    Eq. (36); grown on the device by repeated 3^D max-pooling restricted to the admissible
-    mask of each seed point until nothing changes.
+    Eq. (36).  For each distinct seed intensity ``I(p)`` the admissible mask
+    ``|I - I(p)| < T`` is labelled once by ``cc3d`` (26-/8-connectivity) and the
+    components holding such seeds join the label's union.
+    Computed on the CPU (numpy float32, as the image), returned on ``device``.
 
     Examples
     --------
@@ -210,29 +212,27 @@ def scribble_expansion(
     shape = _check_shape(shape)
     scribbles = _check_scribbles(scribbles, shape)
     threshold = _check_nonneg("threshold", threshold)
+    if int(batch) < 1:
+        raise ValueError(f"batch must be >= 1, got {batch!r}")
     dev = resolve_device(device)
-    img = torch.as_tensor(image).to(dev, torch.float32)
+    img = torch.as_tensor(image).detach().to("cpu", torch.float32).numpy()
     if tuple(img.shape) != shape:
         raise ValueError(f"image shape {tuple(img.shape)} must equal shape {shape}")
-    out = torch.zeros((2, *shape), dtype=torch.float32, device=dev)
-    pool = F.max_pool2d if len(shape) == 2 else F.max_pool3d
+    if not np.isfinite(img).all():
+        raise ValueError("image contains NaN or infinite values")
+    out = np.zeros((2, *shape), dtype=bool)
+    conn = 26 if len(shape) == 3 else 8
     for s in scribbles:
-        pts = np.unique(s.points, axis=0)
-        for i in range(0, len(pts), batch):
-            chunk = torch.as_tensor(pts[i : i + batch], device=dev)
-            values = img[tuple(chunk.T)]
-            allowed = (img[None] - values.reshape((-1,) + (1,) * len(shape))).abs() < threshold
-            region = torch.zeros_like(allowed, dtype=torch.float32)
-            region[(torch.arange(len(chunk), device=dev), *chunk.T)] = 1.0
-            region = region * allowed
-            while True:
-                grown = pool(region[None], 3, stride=1, padding=1)[0] * allowed
-                if torch.equal(grown, region):
-                    break
-                region = grown
-            ch = 0 if s.label == 1 else 1
-            out[ch] = torch.maximum(out[ch], region.amax(0))
-    return out
+        ch = 0 if s.label == 1 else 1
+        pts = np.unique(np.asarray(s.points, dtype=np.int64), axis=0)
+        values = img[tuple(pts.T)]
+        for v in np.unique(values):  # seeds of equal intensity share one admissible mask
+            seeds = pts[values == v]
+            allowed = np.abs(img - v) < np.float32(threshold)
+            labels = cc3d.connected_components(allowed, connectivity=conn)
+            ids = np.unique(labels[tuple(seeds.T)])
+            out[ch] |= np.isin(labels, ids[ids > 0]) if len(ids) > 1 else labels == ids[0]
+    return torch.from_numpy(out.astype(np.float32)).to(dev)
 
 
 def scribble_signal(

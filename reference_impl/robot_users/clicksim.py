@@ -36,6 +36,8 @@ __all__ = ["CLICKSIM_METHODS", "simulate_click"]
 CLICKSIM_METHODS = ("sakinis", "argmax", "argmax_crop", "argmax_crop_resize")
 _COMPONENTS = ("largest", "all")
 _TIES = ("random", "first")
+_FULL_FRACTION = 0.5
+"""``component="all"``: above this share of the volume, the box is not cropped."""
 
 
 def simulate_click(
@@ -126,6 +128,10 @@ def simulate_click(
         return argmax_with_ties(edt(_full(target, lo, mask.shape), sp), tie_rng)
     if component == "largest":
         crop = target  # already the component's bounding box
+    elif method == "argmax_crop" and np.prod(hi - lo) > _FULL_FRACTION * mask.size:
+        # a scattered error: its box is most of the volume, so the crop saves nothing
+        # and copying it would cost more than it saves
+        return argmax_with_ties(edt(mask, sp), tie_rng)
     else:
         crop = target[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))]
     if method == "argmax_crop":
@@ -161,11 +167,13 @@ def _full(crop: np.ndarray, lo: np.ndarray, shape: tuple[int, ...]) -> np.ndarra
 
 
 def _bbox(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounding box ``lo`` (inclusive), ``hi`` (exclusive) of a non-empty mask."""
+    """Bounding box ``lo`` (inclusive), ``hi`` (exclusive) of a non-empty mask (2 passes)."""
+    first = mask.reshape(mask.shape[0], -1).any(axis=1)  # axis 0
+    rest = mask.any(axis=0)  # the other axes, from one projected plane
     lo, hi = [], []
-    for ax in range(mask.ndim):
-        other = tuple(a for a in range(mask.ndim) if a != ax)
-        nz = np.flatnonzero(mask.any(axis=other))
+    for proj in [first] + [rest.any(axis=tuple(a for a in range(rest.ndim) if a != ax))
+                           for ax in range(rest.ndim)]:
+        nz = np.flatnonzero(proj)
         lo.append(nz[0])
         hi.append(nz[-1] + 1)
     return np.array(lo), np.array(hi)
@@ -231,7 +239,8 @@ def _crop_argmax_from_edt(d: np.ndarray, lo: np.ndarray, shape: tuple[int, ...],
     ``rng=None`` takes the first tie (lowest C-order index of the full volume).
     """
     vmax = float(d.max())
-    local = np.argwhere(d >= vmax * (1.0 - _TIE_RTOL)) + lo
+    flat = np.flatnonzero(d.ravel() >= vmax * (1.0 - _TIE_RTOL))
+    local = np.stack(np.unravel_index(flat, d.shape), axis=1) + lo
     local = local[np.argsort(np.ravel_multi_index(tuple(local.T), shape))]
     pick = local[rng.integers(len(local))] if len(local) > 1 and rng is not None else local[0]
     return tuple(int(i) for i in pick)
