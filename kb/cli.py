@@ -82,7 +82,9 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     mp.set_defaults(func=_cmd_methods)
 
     one = sub.add_parser("method", help="show one method in full, with provenance")
-    one.add_argument("id", help="id (deepedit), ref (67) or unique name")
+    one.add_argument(
+        "id", help="id (deepedit), ref (67) or unique name; or a post-review id (nninteractive)"
+    )
     one.add_argument("--format", choices=("yaml", "json"), default="yaml")
     _add_data_dir(one)
     one.set_defaults(func=_cmd_method)
@@ -213,7 +215,7 @@ def _cmd_method(args: argparse.Namespace) -> int:
     import yaml
 
     kb = _load(args)
-    m = kb.method(args.id)
+    m = kb.method_or_post_review(args.id)
     data = m.model_dump(mode="json", by_alias=True)
     if args.format == "json":
         print(json.dumps(data, indent=2, ensure_ascii=False))

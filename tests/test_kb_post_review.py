@@ -134,3 +134,27 @@ def test_a_method_released_before_the_search_date_is_rejected(tmp_path: Path):
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(KBValidationError, match=r"before the review's search"):
         load_kb(tmp_path)
+
+
+def test_method_shows_a_post_review_method_with_its_sources(capsys):
+    rc, out, _ = _run(capsys, "method", "nninteractive", "--format", "json")
+    data = json.loads(out)
+    assert (
+        rc == 0
+        and data["beyond_review"] is True
+        and data["weights"]["licence"] == "CC BY-NC-SA 4.0"
+    )
+    assert data["leaf"]["source"]["kind"] == "inferred"
+
+
+def test_the_database_page_shows_post_review_methods_apart(kbase):
+    from streamlit.testing.v1 import AppTest
+
+    entry = Path(__file__).resolve().parents[1] / "app" / "streamlit_app.py"
+    at = AppTest.from_file(str(entry), default_timeout=60)
+    at.run()
+    at.switch_page("views/database.py").run()
+    assert not at.exception
+    assert any("Since the review" in s.value for s in at.subheader)
+    sizes = sorted(len(d.value) for d in at.dataframe)
+    assert len(kbase.post_review) in sizes and len(kbase.post_review) >= 25

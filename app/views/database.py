@@ -99,6 +99,24 @@ else:
     else:
         st.markdown(f"**Compared to:** nothing recorded (status: {status})")
 
+st.subheader("Since the review (not among the 121)")
+st.caption("Methods published after the review's literature search (31 July 2023, thesis l.1447), "
+           "kept apart (`beyond_review: true`): they never enter the counts above. Leaves are our "
+           "inference from each model's training-time interaction simulation; text-only models fit "
+           "no leaf. Every fact with its source: `iseg method ID` (e.g. `iseg method nninteractive`).")
+post = [m.record() for m in kb.post_review]
+if post:
+    st.dataframe(
+        [{"name": r["name"], "year": r["year"], "prompts": ", ".join(r["interactions"]),
+          "leaf": r["leaf"] or ("outside taxonomy" if r["outside_taxonomy"]
+                                else f"{r['leaf_branch']} (branch)" if r["leaf_branch"] else "unknown"),
+          "confidence": r["leaf_confidence"], "code licence": r["code_licence"],
+          "weights licence": r["weights_licence"], "pip": ", ".join(r["pip"]),
+          "compared to": ", ".join(r["compared_to"]), "code": r["code_url"]} for r in post],
+        hide_index=True, width="stretch", key="db_post_review",
+        column_config={"code": st.column_config.LinkColumn("code")},
+    )
+
 st.subheader("Distributions in the review")
 tabs = st.tabs(["Modalities", "Interactions", "Guidance signals", "Year", "Leaf"])
 for tab, col in zip(tabs, ["modalities", "interactions", "guidance_signals", "year", "leaf"],
