@@ -60,6 +60,8 @@ def test_leave_label_out_never_trains_on_the_evaluation_label(tmp_path, label):
     assert d.split["kind"] == "leave-label-out"
     assert d.split["eval"] == "spleen" and sorted(d.split["train"]) == ["kidney", "liver"]
     assert "spleen" not in d.split["train"]
+    r = d.eval_input[0]["reorientation"]  # everything is in the canonical orientation
+    lab = r.to_canonical(lab)
     target = lab == 1
     assert np.array_equal(d.eval[0].label.astype(bool), target)
     for t in d.train:  # no training label touches the evaluation object
@@ -101,12 +103,55 @@ def test_folder_of_cases_holds_out_the_last_cases(tmp_path):
 
 
 def test_evaluation_volume_is_whole_on_the_input_grid(tmp_path):
+    from reference_impl.pipelines._data import to_input_grid
+
     a, b, img, lab = _multi(tmp_path)
     d = load_data(f"{a},{b}", get_budget("small"), 0, label="liver")
     ev, grid = d.eval[0], d.eval_input[0]
-    assert ev.image.shape == img.shape and not grid["resampled"]  # no crop around the label
-    assert np.allclose(ev.affine, nib.load(a).affine[:, [2, 1, 0, 3]])
-    assert np.array_equal(d.eval_raw[0], img)  # the baselines get the user's intensities
+    assert ev.image.size == img.size and not grid["resampled"]  # no crop around the label
+    assert grid["reorientation"] is not None  # the oblique test affine is not canonical
+    assert np.array_equal(to_input_grid(ev.label, grid), (lab == 2).astype(np.uint8))
+    in_aff = nib.load(a).affine[:, [2, 1, 0, 3]]
+    j = np.argwhere(ev.label)[0]  # a canonical voxel and its input voxel: same world point
+    i = grid["reorientation"].index_from_canonical(j)
+    assert np.allclose(ev.affine @ np.r_[j, 1], in_aff @ np.r_[i, 1])
+    assert np.array_equal(np.sort(d.eval_raw[0].ravel()), np.sort(img.ravel()))
+
+
+def _permuted(tmp_path, img, lab, perm):
+    """The same volume saved with its voxel axes permuted (a valid, different affine)."""
+    folder = tmp_path / "perm"
+    folder.mkdir()
+    aff_zyx = AFFINE_XYZ[:, [2, 1, 0, 3]]
+    aff_p = aff_zyx[:, [*perm, 3]]
+    aff_xyz = aff_p[:, [2, 1, 0, 3]]
+    a, b = folder / "case.nii.gz", folder / "case_seg.nii.gz"
+    _save(a, np.transpose(img, perm), aff_xyz)
+    _save(b, np.transpose(lab, perm), aff_xyz)
+    (folder / "labels.json").write_text((tmp_path / "labels.json").read_text())
+    return a, b
+
+
+def test_permuted_axes_give_the_same_evaluation_volume(tmp_path):
+    a, b, img, lab = _multi(tmp_path)
+    a2, b2 = _permuted(tmp_path, img, lab, (2, 0, 1))
+    d1 = load_data(f"{a},{b}", get_budget("small"), 0, label="spleen")
+    d2 = load_data(f"{a2},{b2}", get_budget("small"), 0, label="spleen")
+    assert np.array_equal(d1.eval[0].image, d2.eval[0].image)
+    assert np.array_equal(d1.eval[0].label, d2.eval[0].label)
+    assert np.allclose(d1.eval[0].affine, d2.eval[0].affine)
+    assert d1.eval[0].spacing == pytest.approx(d2.eval[0].spacing)
+
+
+@pytest.mark.slow
+def test_permuted_axes_give_the_same_dice(tmp_path):
+    a, b, img, lab = _multi(tmp_path)
+    a2, b2 = _permuted(tmp_path, img, lab, (1, 2, 0))
+    runs = [run_pipeline("T3.1", data=f"{x},{y}", label="spleen", n_interactions=2,
+                         show_progress=False).metrics for x, y in ((a, b), (a2, b2))]
+    assert runs[0]["dice"] == pytest.approx(runs[1]["dice"], abs=0.01)
+    assert runs[0]["final_dice_input_grid"]["leaf"] == pytest.approx(
+        runs[1]["final_dice_input_grid"]["leaf"], abs=0.01)
 
 
 @pytest.mark.slow

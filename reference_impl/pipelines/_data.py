@@ -14,10 +14,12 @@ Held-out evaluation (issue 11): a pipeline is never scored on a label it trained
   volume): nothing of it may be trained on, so the model trains on synthetic phantoms of the
   pipeline's kind and is evaluated on the case (*synthetic training*).
 
-Evaluation volumes are never cropped (no crop centred on the ground truth): the whole volume
-is used, resampled only along axes longer than the budget's ``max_size`` with an exact affine
-(:mod:`._geometry`), and :attr:`Data.eval_input` records the input grid the results are
-mapped back to.  Everything here runs before any training; bad inputs fail with a message
+Real volumes are first put in the canonical orientation (:mod:`reference_impl.orientation`,
+a permutation and flips, no resampling), so the same image saved with another axis order
+gives the same result.  Evaluation volumes are never cropped (no crop centred on the ground
+truth): the whole volume is used, resampled only along axes longer than the budget's
+``max_size`` with an exact affine (:mod:`._geometry`), and :attr:`Data.eval_input` records
+the input grid the results are mapped back to (:func:`to_input_grid`).  Everything here runs before any training; bad inputs fail with a message
 naming the offending input.
 """
 
@@ -37,10 +39,11 @@ from ..io import (
     read_volume,
     shared_data_dir,
 )
+from ..orientation import Reorientation
 from ..phantoms import make_phantoms
 from ..swfastedit.data import find_pairs, normalize_intensity, synthetic_volumes
 from ._base import Budget
-from ._geometry import crop, zoom
+from ._geometry import crop, resample_to_shape, zoom
 
 __all__: list[str] = []
 
@@ -108,6 +111,30 @@ class _Split:
     source: str
     train_labels: list[str] = field(default_factory=list)
     eval_label: str | None = None
+
+    @property
+    def real_train(self) -> bool:
+        """Training volumes are real images (not phantoms)."""
+        return self.kind in ("leave-label-out", "held-out cases")
+
+    @property
+    def real_eval(self) -> bool:
+        """Evaluation volumes are real images (not phantoms)."""
+        return self.kind != "synthetic"
+
+
+def canonical(vol: Volume) -> tuple[Volume, Reorientation | None]:
+    """``vol`` in the canonical orientation (:mod:`reference_impl.orientation`: axes permuted
+    and flipped, no resampling) and the reorientation (None when already canonical)."""
+    r = Reorientation.from_affine(np.shape(vol.image), vol.affine)
+    if r.is_identity:
+        return vol, None
+    spacing = [0.0, 0.0, 0.0]
+    for i, (ax, _) in enumerate(r.transform):
+        spacing[int(ax)] = float(vol.spacing[i])
+    label = None if vol.label is None else r.to_canonical(vol.label)
+    return Volume(r.to_canonical(vol.image), label, tuple(spacing), r.canonical_affine,
+                  vol.name), r
 
 
 def _phantoms(budget: Budget, seed: int, synthetic: str) -> tuple[list[Volume], list[Volume]]:
@@ -284,6 +311,18 @@ def working_volume(vol: Volume, max_size: int) -> tuple[Volume, np.ndarray, dict
     return out, raw, rec
 
 
+def to_input_grid(pred: np.ndarray, grid: dict) -> np.ndarray:
+    """A working-grid prediction (uint8) on the input grid of :attr:`Data.eval_input`:
+    resampled back (linear, > 0.5) when the working grid was resampled, then reoriented back
+    exactly."""
+    out = np.asarray(pred)
+    if grid["resampled"]:
+        out = resample_to_shape(out.astype(np.float32), grid["canonical_shape"], order=1) > 0.5
+    if grid["reorientation"] is not None:
+        out = grid["reorientation"].from_canonical(out)
+    return np.asarray(out).astype(np.uint8)
+
+
 def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous",
               label: int | str | None = None) -> Data:
     """Resolve, split, validate and preprocess ``data`` (module docstring; see
@@ -305,18 +344,23 @@ def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous",
         if key not in normalised:
             normalised[key] = normalize_intensity(np.asarray(v.image, dtype=np.float32))
         whole = Volume(normalised[key], v.label, v.spacing, v.affine, v.name)
+        if sp.real_train:
+            whole, _ = canonical(whole)
         t, rec = fit_to_budget(whole, budget.max_size, normalize=False)
         train.append(t)
         recs.append({"role": "train", **rec})
     ev, raws, inputs = [], [], []
     for v in sp.eval:
-        w, raw, rec = working_volume(v, budget.max_size)
+        c, r = canonical(v) if sp.real_eval else (v, None)
+        w, raw, rec = working_volume(c, budget.max_size)
+        rec["reoriented"] = r is not None
         ev.append(w)
         raws.append(raw)
         inputs.append({"name": v.name, "shape": tuple(np.shape(v.image)),
                        "affine": np.asarray(v.affine, dtype=np.float64),
                        "label": np.asarray(v.label).astype(np.uint8),
-                       "resampled": "zoom" in rec})
+                       "resampled": "zoom" in rec, "canonical_shape": tuple(np.shape(c.image)),
+                       "reorientation": r})
         recs.append({"role": "eval", **rec})
     split = {"kind": sp.kind, "train": sp.train_labels, "eval": sp.eval_label,
              "n_train": len(train), "n_eval": len(ev)}

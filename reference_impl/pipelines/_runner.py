@@ -24,8 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Context, PipelineResult, get_budget
-from ._data import load_data
-from ._geometry import resample_to_shape
+from ._data import load_data, to_input_grid
 from ._outdir import check_out, finish, make_tmp, signal_cleanup
 
 __all__ = ["run_pipeline", "RunOutput"]
@@ -238,14 +237,6 @@ def _safe_name(name: str) -> str:
     return keep or "volume"
 
 
-def _input_grid(pred: np.ndarray, grid: dict) -> np.ndarray:
-    """A working-grid prediction on the input grid (nearest neighbour when resampled)."""
-    if not grid["resampled"]:
-        return np.asarray(pred, dtype=np.uint8)
-    return (resample_to_shape(np.asarray(pred, np.float32), grid["shape"], order=1)
-            > 0.5).astype(np.uint8)
-
-
 def _compare(res: PipelineResult, ctx: Context, d, n: int) -> dict[str, Any]:
     """The classical baselines under the leaf's protocol and every final result on the
     input grid."""
@@ -256,10 +247,10 @@ def _compare(res: PipelineResult, ctx: Context, d, n: int) -> dict[str, Any]:
     protocol = res.protocol or click_protocol("R1", user="R1")
     n_b = res.protocol_n if res.protocol is not None and res.protocol_n else n
     base = run_baselines(protocol, ctx, d.eval_raw, n=n_b)
-    finals = {"leaf": [_input_grid(t.steps[-1].pred, g)
+    finals = {"leaf": [to_input_grid(t.steps[-1].pred, g)
                        for t, g in zip(res.trajectories, d.eval_input, strict=True)]}
     for name, b in base.items():
-        finals[name] = [_input_grid(p, g) for p, g in zip(b.pop("final_preds"), d.eval_input,
+        finals[name] = [to_input_grid(p, g) for p, g in zip(b.pop("final_preds"), d.eval_input,
                                                           strict=True)]
     dice_in = {k: [float(dice(p, g["label"])) for p, g in zip(v, d.eval_input, strict=True)]
                for k, v in finals.items()}
