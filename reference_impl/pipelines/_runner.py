@@ -162,7 +162,8 @@ def run_pipeline(
         The class to evaluate in a multi-class label map (value, or name from a
         ``labels.json`` beside the label); required for a multi-class map.
     out : str or Path, optional
-        Output folder (replaced atomically at the end); ``None`` writes nothing.
+        Output folder: new, empty, or an earlier iseg run (replaced atomically at the end);
+        ``None`` writes nothing.
     device : {'auto', 'cpu', 'cuda'} or None
         Torch device (``'auto'``/None: CUDA when available).
     budget : {'small', 'full'}
@@ -185,8 +186,11 @@ def run_pipeline(
     Raises
     ------
     ValueError
-        Unknown pipeline/leaf/budget, CUDA requested without CUDA, or invalid data (shape or
-        affine mismatch, NaNs, empty label) -- always before any training.
+        Unknown pipeline/leaf/budget, a bad device, seed or interaction count, an ``out``
+        that is refused (a non-empty folder not written by iseg, the current/home/root folder,
+        a path under a file), CUDA requested without CUDA, a multi-class label map without
+        ``label``, or invalid data (shape or affine mismatch, NaNs, empty label) -- options
+        before any data is read, data before any training.
     """
     from tqdm.auto import tqdm
 
