@@ -92,7 +92,7 @@ def _new_session(engine: str, image: np.ndarray, affine: np.ndarray, spacing: An
 
 
 def open_workspace(volume: Any, *, engine: str = DEFAULT_ENGINE, device: str | None = None,
-                   max_px: int = 400) -> Workspace:
+                   max_px: int = 300) -> Workspace:
     """Open ``volume`` (a :class:`reference_impl.io.Volume`) for clicking with ``engine``."""
     image = np.asarray(volume.image)
     if image.ndim != 3:

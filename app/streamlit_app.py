@@ -24,20 +24,22 @@ from app.state import guard, show_callback_error  # noqa: E402
 # would bypass the error guard below.
 _PAGES = Path(__file__).resolve().parent / "views"
 
-# Icons are emoji: Streamlit draws an emoji favicon locally (an SVG data URL), whereas a
-# ``:material/...:`` page icon becomes a favicon fetched from fonts.gstatic.com, and the app
-# must work without network.
+# The favicon is an emoji, which Streamlit draws locally (an SVG data URL); a
+# ``:material/...:`` favicon is fetched from fonts.gstatic.com, and the app must work
+# without network.  Set before st.navigation, it also stops the pages' icons (material
+# symbols, drawn with the font bundled in Streamlit) from becoming the favicon.
 st.set_page_config(page_title="iseg-navigator", page_icon="🧭", layout="wide")
 
 pages = [
-    st.Page(str(_PAGES / "home.py"), title="Home", icon="🏠", default=True),
-    st.Page(str(_PAGES / "wizard.py"), title="Find my method", icon="🧭"),
-    st.Page(str(_PAGES / "segment.py"), title="Segment interactively", icon="🖱️"),
-    st.Page(str(_PAGES / "database.py"), title="Method database", icon="📚"),
-    st.Page(str(_PAGES / "taxonomy.py"), title="Taxonomy", icon="🌳"),
-    st.Page(str(_PAGES / "graph.py"), title="Comparison graph", icon="🕸️"),
-    st.Page(str(_PAGES / "run_pipeline.py"), title="Run a pipeline", icon="▶️"),
-    st.Page(str(_PAGES / "benchmarks.py"), title="Benchmarks", icon="📊"),
+    st.Page(str(_PAGES / "home.py"), title="Home", icon=":material/home:", default=True),
+    st.Page(str(_PAGES / "wizard.py"), title="Find my method", icon=":material/explore:"),
+    st.Page(str(_PAGES / "segment.py"), title="Segment interactively",
+            icon=":material/ads_click:"),
+    st.Page(str(_PAGES / "database.py"), title="Method database", icon=":material/table_view:"),
+    st.Page(str(_PAGES / "taxonomy.py"), title="Taxonomy", icon=":material/account_tree:"),
+    st.Page(str(_PAGES / "graph.py"), title="Comparison graph", icon=":material/hub:"),
+    st.Page(str(_PAGES / "run_pipeline.py"), title="Run a pipeline", icon=":material/play_circle:"),
+    st.Page(str(_PAGES / "benchmarks.py"), title="Benchmarks", icon=":material/bar_chart:"),
 ]
 
 page = st.navigation(pages)

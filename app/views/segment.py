@@ -157,7 +157,7 @@ for col, (view, a) in zip(cols, VIEWS.items(), strict=True):
                   on_change=_move, args=(view,))
         rgb = ws.ortho.render(grey, view, ws.pos[view], mask=mask, label=label, clicks=ws.clicks)
         with st.container(key=f"seg_view_{view}"):
-            streamlit_image_coordinates(rgb, key=f"seg_click_{view}",
+            streamlit_image_coordinates(rgb, key=f"seg_click_{view}", width="content",
                                         on_click=partial(_click, view), cursor="crosshair")
         st.caption(hints[view])
 
