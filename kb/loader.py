@@ -42,6 +42,7 @@ class KnowledgeBase:
         catalog: Any,
         comparisons_present: bool = True,
         post_review: list[Any] | None = None,
+        post_review_edges: list[Any] | None = None,
         protocols: list[Any] | None = None,
     ):
         self.data_dir = data_dir
@@ -54,6 +55,8 @@ class KnowledgeBase:
         self.catalog = catalog
         #: Methods published after the review's search date (kept apart, never counted).
         self.post_review: list[Any] = list(post_review or [])
+        #: Their comparison edges (``from_`` post-review id, ``to`` id/ref/external, ``source``).
+        self.post_review_edges: list[Any] = list(post_review_edges or [])
         #: Evaluation protocols with sourced facts (e.g. the CVPR 2025 interactive 3D one).
         self.protocols: list[Any] = list(protocols or [])
         self._by_id = {m.id: m for m in methods}
@@ -300,7 +303,7 @@ def _load_cached(data_dir: str) -> KnowledgeBase:
     catalog = load_catalog(root)
     from kb.sections import load_post_review, load_protocols
 
-    post = load_post_review(
+    post, post_edges = load_post_review(
         root, {m.ref: m.id for m in methods}, {n.id for n in comp.external_nodes}
     )
     return KnowledgeBase(
@@ -311,6 +314,7 @@ def _load_cached(data_dir: str) -> KnowledgeBase:
         catalog=catalog,
         comparisons_present=present,
         post_review=post,
+        post_review_edges=post_edges,
         protocols=load_protocols(root, catalog),
     )
 

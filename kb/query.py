@@ -23,7 +23,7 @@ from kb.vocab import (
     parse_modality,
 )
 
-__all__ = ["filter_methods", "method_record", "RECORD_KEYS"]
+__all__ = ["filter_methods", "method_record", "compared_by", "similar_methods", "RECORD_KEYS"]
 
 Selection = str | Iterable[str] | None
 
@@ -247,3 +247,79 @@ def filter_methods(
             continue
         out.append(m)
     return out
+
+
+def _resolve(kb: Any, key: str | int) -> str:
+    """The id behind a reviewed id/ref/name, a post-review id or an external node id."""
+    text = str(key).strip().lower()
+    if text in {n.id for n in kb.external_nodes}:
+        return text
+    return str(kb.method_or_post_review(key).id)
+
+
+def compared_by(kb: Any, key: str | int) -> list[str]:
+    """Ids of the methods that compared themselves against ``key`` (the reverse edges).
+
+    Parameters
+    ----------
+    kb : KnowledgeBase
+        A loaded knowledge base.
+    key : str or int
+        A reviewed method (id, ref or name), a post-review id or an external node id.
+
+    Returns
+    -------
+    list of str
+        Reviewed methods first (by ref), then post-review methods (flagged by their id
+        only; ``kb.post_review_method(id)`` gives the entry).
+
+    Examples
+    --------
+    >>> from kb import load_kb
+    >>> "ensam" in compared_by(load_kb(), "sam-med3d")
+    True
+    """
+    target = _resolve(kb, key)
+    reviewed = [m.id for m in kb.methods if target in m.compared_to]
+    return reviewed + [m.id for m in kb.post_review if target in m.compared_to]
+
+
+def similar_methods(
+    kb: Any, key: str | int, *, limit: int = 5, include_post_review: bool = False
+) -> list[Any]:
+    """Methods in the same leaf that share an interaction and a modality with ``key``.
+
+    A method placed only at a branch is compared with the others of that branch.  Ranked
+    by the number of shared interactions and modalities, then by closeness in year.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, or ``limit < 1``.
+
+    Examples
+    --------
+    >>> from kb import load_kb
+    >>> [m.leaf.id for m in similar_methods(load_kb(), "deepedit", limit=2)]
+    ['T2.1.2.1.2', 'T2.1.2.1.2']
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    m = kb.method_or_post_review(key)
+    rec = method_record(m)
+    place = rec["leaf"] or rec["leaf_branch"]
+    if place is None:
+        return []
+    pool = list(kb.methods) + (list(kb.post_review) if include_post_review else [])
+    scored = []
+    for other in pool:
+        if other.id == m.id:
+            continue
+        o = method_record(other)
+        if (o["leaf"] or o["leaf_branch"]) != place:
+            continue
+        inter = len(set(rec["interactions"]) & set(o["interactions"]))
+        mods = len(set(rec["modalities"]) & set(o["modalities"]))
+        if inter and mods:
+            scored.append((-(inter + mods), abs(o["year"] - rec["year"]), o["id"], other))
+    return [t[-1] for t in sorted(scored, key=lambda t: t[:3])[:limit]]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.errors import KBValidationError
-from kb.post_review import PostReviewComparisons, PostReviewMethod
+from kb.post_review import PostReviewComparisons, PostReviewEdge, PostReviewMethod
 from kb.protocols import Protocol
 from kb.yaml_io import read_yaml, validate_model, yaml_files
 
@@ -65,7 +65,7 @@ def _check_stem(obj: Any, path: Path) -> None:
 
 def load_post_review(
     root: Path, reviewed: dict[int, str], external: set[str]
-) -> list[PostReviewMethod]:
+) -> tuple[list[PostReviewMethod], list[PostReviewEdge]]:
     """Load ``post_review/*.yaml`` and attach ``post_review_comparisons.yaml``.
 
     Parameters
@@ -79,8 +79,9 @@ def load_post_review(
 
     Returns
     -------
-    list of PostReviewMethod
-        Sorted by year then id; ``compared_to`` filled from the edges.
+    (list of PostReviewMethod, list of PostReviewEdge)
+        The methods sorted by year then id (``compared_to`` filled from the edges) and the
+        edges as in the file (``to`` may be a reviewed ref).
 
     Raises
     ------
@@ -131,7 +132,7 @@ def load_post_review(
         if to not in targets[e.from_]:
             targets[e.from_].append(to)
     out = [m.model_copy(update={"compared_to": targets.get(m.id, [])}) for m in methods.values()]
-    return sorted(out, key=lambda m: (m.year, m.id))
+    return sorted(out, key=lambda m: (m.year, m.id)), list(comp.edges)
 
 
 def load_protocols(root: Path, catalog: Any) -> list[Protocol]:

@@ -359,3 +359,33 @@ def test_methods_json_imports_no_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_compared_by_is_the_reverse_of_compared_to():
+    from kb import compared_by, load_kb
+
+    kb = load_kb()
+    for m in kb.methods:
+        for target in m.compared_to:
+            if target in {x.id for x in kb.methods}:
+                assert m.id in compared_by(kb, target)
+    assert compared_by(kb, 5)  # DeepIGeoS is a common baseline
+    assert "sw-fastedit" in compared_by(kb, "deepedit")  # a post-review edge
+    assert {"ensam"} <= set(compared_by(kb, "vista3d"))
+
+
+def test_similar_methods_share_leaf_interaction_and_modality():
+    from kb import load_kb, similar_methods
+
+    kb = load_kb()
+    m = kb.method("deepedit")
+    sims = similar_methods(kb, "deepedit", limit=5)
+    assert 0 < len(sims) <= 5 and m not in sims
+    mods = {str(x.modality) for x in m.modalities}
+    inter = {str(i.type) for i in m.interactions}
+    for s in sims:
+        assert s.leaf.id == m.leaf.id
+        assert mods & {str(x.modality) for x in s.modalities}
+        assert inter & {str(i.type) for i in s.interactions}
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        similar_methods(kb, "deepedit", limit=0)
