@@ -86,3 +86,13 @@ def test_identifiers_only_where_the_kb_sources_give_them(library, kb):
             s.ref for g in ("table", "citation", "leaf", "code") for s in getattr(m.sources, g)
         )
         assert e["url"] in refs or e["url"].startswith("https://arxiv.org/abs/"), e.key
+
+
+def test_post_review_entries_parse_and_say_when_the_title_is_not_verified(kb):
+    lib = bibtexparser.parse_string(to_bibtex(kb.post_review))
+    assert len(lib.failed_blocks) == 0 and len(lib.entries) == len(kb.post_review)
+    for e in lib.entries:
+        m = kb.post_review_method(e.key)
+        assert "beyond_review" in e["note"]
+        if m.citation.title is None:
+            assert "title not verified" in e["note"] and "author" not in e.fields_dict
