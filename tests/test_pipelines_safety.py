@@ -178,12 +178,13 @@ def test_sigterm_leaves_no_temporary_folder(tmp_path):
         if proc.poll() is not None:
             break
         time.sleep(0.1)
-    assert _leftovers(tmp_path), "the run never created its temporary folder"
+    assert _leftovers(tmp_path), f"no temporary folder; rc={proc.poll()}"
     time.sleep(0.5)
     proc.send_signal(signal.SIGTERM)
     code = proc.wait(timeout=60)
-    assert code == 128 + signal.SIGTERM
-    assert _leftovers(tmp_path) == [] and not out.exists()
+    err = proc.stderr.read().decode(errors="replace")[-2000:]
+    assert code == 128 + signal.SIGTERM, err
+    assert _leftovers(tmp_path) == [] and not out.exists(), err
 
 
 @pytest.mark.slow
