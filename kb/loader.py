@@ -16,7 +16,7 @@ from typing import Any
 
 from kb.errors import KBValidationError
 from kb.models import CodeLink, ComparisonEdge, ComparisonsFile, CoverageRow, ExternalNode, Method
-from kb.sections import require_count
+from kb.sections import check_layout, require_count
 from kb.yaml_io import read_yaml, validate_model, yaml_files
 
 __all__ = ["KnowledgeBase", "load_kb", "default_data_dir", "N_METHODS"]
@@ -294,6 +294,7 @@ def _load_cached(data_dir: str) -> KnowledgeBase:
     root = Path(data_dir)
     if not root.is_dir():
         raise KBValidationError(root, None, None, "knowledge-base folder does not exist")
+    check_layout(root)
     methods = _load_methods(root / "methods")
     comp, present = _load_comparisons(root, methods)
     links = _load_code_links(root, methods)

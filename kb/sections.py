@@ -20,6 +20,8 @@ from kb.yaml_io import read_yaml, validate_model, yaml_files
 __all__ = [
     "MIN_COUNTS",
     "require_count",
+    "check_layout",
+    "LAYOUT",
     "load_post_review",
     "load_protocols",
     "POST_REVIEW_DIR",
@@ -45,6 +47,42 @@ MIN_COUNTS: dict[str, tuple[int, str]] = {
     POST_REVIEW_COMPARISONS: (1, "post-review comparison edges"),
     PROTOCOLS_DIR: (1, "evaluation protocol files"),
 }
+
+
+#: Every entry the knowledge-base folder may hold (anything else is a typo or a stray file).
+LAYOUT: dict[str, tuple[str, ...]] = {
+    ".": (
+        "methods",
+        "comparisons.yaml",
+        "code_links.yaml",
+        "guidance_signals",
+        "robot_users",
+        "challenges",
+        "datasets",
+        POST_REVIEW_DIR,
+        POST_REVIEW_COMPARISONS,
+        PROTOCOLS_DIR,
+    ),
+    "datasets": ("omnimedseg.yaml",),
+}
+
+
+def check_layout(root: Path) -> None:
+    """Reject unexpected entries in the KB folder and in ``datasets/`` (names starting
+    with ``.`` are ignored), e.g. a ``comparisons.yml`` next to ``comparisons.yaml``."""
+    for sub, allowed in LAYOUT.items():
+        folder = root / sub
+        if not folder.is_dir():
+            continue
+        for child in sorted(folder.iterdir()):
+            if child.name.startswith(".") or child.name in allowed:
+                continue
+            raise KBValidationError(
+                child,
+                None,
+                None,
+                f"unexpected entry; {folder.name or 'the KB folder'} holds only {list(allowed)}",
+            )
 
 
 def require_count(section: str, n: int, path: Path) -> None:

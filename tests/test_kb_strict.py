@@ -118,6 +118,16 @@ CASES = {
         "suffix '.yml'",
     ),
     "notes.txt in challenges": (_write("challenges/notes.txt", "hi"), "notes.txt", "suffix '.txt'"),
+    "comparisons.yml next to comparisons.yaml": (
+        _write("comparisons.yml", "edges: []\n"),
+        "comparisons.yml",
+        "unexpected entry",
+    ),
+    "a second datasets file": (
+        _write("datasets/extra.yaml", "x: 1\n"),
+        "extra.yaml",
+        "unexpected entry",
+    ),
     "year as a string": (
         _set("methods/deepedit.yaml", ("year",), "2022"),
         "deepedit.yaml",
