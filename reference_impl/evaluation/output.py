@@ -58,11 +58,11 @@ def check_seg_path(out: str | Path, *, option: str = "--out") -> Path:
     path = Path(text).expanduser()
     if not text.strip():
         raise ValueError(f"{option}: empty path")
+    if path.is_dir():
+        raise ValueError(f"{option} {text}: is a folder; give a file name such as seg.nii.gz")
     if not path.name.lower().endswith((".nii", ".nii.gz")):
         raise ValueError(f"{option} {text}: the segmentation is written as NIfTI; use a "
                          ".nii.gz or .nii file name")
-    if path.is_dir():
-        raise ValueError(f"{option} {text}: is a folder; give a file name such as seg.nii.gz")
     _check_parent(path, option)
     if path.exists() and not _written_by_iseg(path):
         raise ValueError(f"{option} {text}: exists and was not written by iseg; refusing to "
