@@ -133,3 +133,43 @@ def test_every_option_of_q1_q12_in_help_and_taxonomy(capsys):
 def test_bad_options_exit_2(bad, capsys):
     assert main(["recommend", "--answer", "Q2=none", bad]) == 2
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_real_terminal_ctrl_d_mid_questions_reports_without_traceback():
+    """In a pseudo-terminal: questions on stderr, Ctrl-D after Q1 ends with the report."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "recommend", "--format", "json", "--max-methods", "0"],
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    os.close(slave)
+    seen, t0 = b"", time.monotonic()
+
+    def read_until(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen and time.monotonic() - t0 < 120:
+            if select.select([master], [], [], 1)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+
+    read_until(b"answer (number")
+    os.write(master, b"multiple-sessions\n")
+    read_until(b"Q2. ")
+    os.write(master, b"\x04")  # Ctrl-D
+    out, _ = proc.communicate(timeout=120)
+    read_until(b"\n")
+    os.close(master)
+    assert proc.returncode == 0, seen.decode(errors="replace")[-2000:]
+    assert b"Traceback" not in seen
+    data = json.loads(out)  # only the report on standard output
+    assert data["answers"] == {"Q1": "multiple-sessions"} and data["leaves"] == ["T1.1"]
+    assert b"Q1. At which stage is an interactive user available?" in seen
