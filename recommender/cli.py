@@ -153,10 +153,13 @@ def _stderr_ask(prompt: str) -> str:
     EOFError
         At the end of the input (Ctrl-D on a terminal, the end of a pipe).
     """
-    if sys.stdin.isatty():  # a pipe gets no prompts
-        sys.stderr.write(prompt)
-        sys.stderr.flush()
-    reply = sys.stdin.readline()
+    try:
+        if sys.stdin.isatty():  # a pipe gets no prompts
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+        reply = sys.stdin.readline()
+    except (OSError, ValueError):  # closed or unreadable standard input: no more answers
+        raise EOFError from None
     if not reply:
         if sys.stdin.isatty():
             sys.stderr.write("\n")
