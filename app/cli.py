@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "recommender.cli",
     "reference_impl.guidance.cli",
     "reference_impl.robot_users.cli",
+    "reference_impl.metrics.cli",
     "reference_impl.swfastedit.cli",
     "reference_impl.pipelines.cli",
     "reference_impl.evaluation.cli",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import build_parser
+from app.cli import build_parser, main
 from reference_impl.guidance.bench import format_markdown, run_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +79,13 @@ def test_machine_names_the_gpu_and_cuda_results_file(monkeypatch, tmp_path):
     args = build_parser().parse_args(["bench", "guidance", "--device", "cuda"])
     assert args.shape == (400, 400, 352) and args.clicks == 10 and args.out is None
     assert args.naive_max_voxels < 400 * 400 * 352  # no full-volume Dijkstra at that size
+
+
+def test_bench_scribbles_identical_to_scipy_label(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert main(["bench", "scribbles", "--shape", "12,24,24", "--points", "4",
+                 "--repeats", "1", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["identical"] is True and res["region_voxels"] > res["n_points"]
+    assert res["ours"]["runs"] == res["scipy_label"]["runs"] == 1
+    assert "identical True" in capsys.readouterr().out

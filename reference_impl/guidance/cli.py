@@ -63,6 +63,30 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_scribbles(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from reference_impl.guidance.bench_scribbles import bench_scribbles
+
+    if args.repeats < 1 or args.points < 1:
+        raise ValueError(f"--repeats and --points must be >= 1, got {args.repeats}, {args.points}")
+    res = bench_scribbles(shape=args.shape, n_points=args.points, threshold=args.threshold,
+                          repeats=args.repeats)
+    res["command"] = (f"iseg bench scribbles --shape {','.join(map(str, args.shape))} "
+                      f"--points {args.points} --threshold {args.threshold} "
+                      f"--repeats {args.repeats}")
+    out = args.out or Path("bench") / "results" / "scribbles_cpu.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(res, indent=2) + "\n")
+    os.replace(tmp, out)
+    print(f"ours {res['ours']['median_s']:.4f} s, scipy.ndimage.label {res['scipy_label']['median_s']:.4f}"
+          f" s (medians): ours/scipy {res['ratio_ours_over_scipy']:.2f}, identical {res['identical']}")
+    print(f"saved {out}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     """Register ``iseg bench guidance``."""
     p = bench.add_parser(
@@ -87,3 +111,10 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
                    help="shape of the CPU GDT peak-memory run in a child process, or 'none'")
     p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results/...)")
     p.set_defaults(func=_bench)
+    q = bench.add_parser("scribbles", help="time scribble expansion (Eq. 36) vs scipy.ndimage.label")
+    q.add_argument("--shape", type=_ints, default=(48, 96, 96), help="z,y,x")
+    q.add_argument("--points", type=int, default=8, help="scribble points (default 8)")
+    q.add_argument("--threshold", type=float, default=0.1, help="T of Eq. 36")
+    q.add_argument("--repeats", type=int, default=5, help="interleaved timed runs")
+    q.add_argument("--out", type=Path, default=None, help="JSON (default bench/results/scribbles_cpu.json)")
+    q.set_defaults(func=_bench_scribbles)

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import cc3d
-import edt as _edt
 import numpy as np
 
 from .._validate import check_binary, check_nonneg, check_spacing
@@ -101,14 +100,20 @@ def _crop_union(p: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _surface_distances(p: np.ndarray, g: np.ndarray, sp) -> tuple[np.ndarray, np.ndarray]:
     """Distances (mm) from each surface voxel of ``p`` to ``g``'s surface and vice versa.
 
-    Both masks must be non-empty.  Computed on the masks' common bounding box with the
-    ``edt`` package (one thread); exact, since every surface voxel lies inside the box.
+    Both masks must be non-empty.  The surfaces are found on the masks' common bounding
+    box; the distances are exact Euclidean nearest-neighbour distances between the two
+    surface point sets (``scipy.spatial.cKDTree``, float64), so the cost grows with the
+    surface, not with the volume.  Order: raster order of each surface.
     """
+    from scipy.spatial import cKDTree
+
     pc, gc = _crop_union(p, g)
-    ep, eg = _edges(pc), _edges(gc)
-    d_to_g = _edt.edt(~eg, anisotropy=sp, black_border=False, parallel=1)
-    d_to_p = _edt.edt(~ep, anisotropy=sp, black_border=False, parallel=1)
-    return d_to_g[ep].astype(np.float64), d_to_p[eg].astype(np.float64)
+    scale = np.asarray(sp, dtype=np.float64)
+    a = np.argwhere(_edges(pc)) * scale
+    b = np.argwhere(_edges(gc)) * scale
+    d_to_g = cKDTree(b).query(a, k=1, workers=1)[0]
+    d_to_p = cKDTree(a).query(b, k=1, workers=1)[0]
+    return d_to_g, d_to_p
 
 
 def hd95(pred, label, *, spacing: Sequence[float] | None = None) -> float:
