@@ -4,8 +4,9 @@ For each volume size it measures, in one run and with one randomly initialised n
 the first sliding-window prediction (all windows, ``sw_batch_size`` per pass, CPU
 stitching), global (DeepEdit) inference of the whole volume, the corrective-click latency
 of local inference (guidance update + affected windows + stitch update) and of the naive
-corrective click that re-runs every window (what the public SW-FastEdit code does), with
-forward-window counts, ratios, and on CUDA the peak device memory of each phase
+corrective click that re-runs every window (what the public SW-FastEdit code does; both
+predictors warmed up on the volume, then timed click by click, interleaved; medians with
+min and max), with forward-window counts, ratios, and on CUDA the peak device memory of each phase
 (``torch.cuda.max_memory_allocated``).  Absolute times are only meaningful on a GPU.
 """
 
@@ -71,22 +72,28 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
     _peak_reset(dev)
     first, row["first_s"] = _timed(lambda: sw.predict([], copy=False), dev)
     row["first_peak_gib"], row["windows_total"] = _peak_gib(dev), first.windows
+    sw_naive = None
+    if naive:  # warmed up on the same volume, then timed click by click, interleaved
+        sw_naive = SWFastEditPredictor(net, roi_size=roi, sw_batch_size=sw_batch_size, device=dev,
+                                       amp=amp, divisor=divisor, local=False)
+        sw_naive.set_volume(img)
+        sw_naive.predict([], copy=False)
     cl: list[Click] = []
-    lat, wins = [], []
+    lat, wins, lat_naive = [], [], []
     _peak_reset(dev)
     for _ in range(clicks):
         cl = cl + [Click(int(rng.integers(2)), tuple(int(rng.integers(s)) for s in shape))]
         out, dt = _timed(lambda c=cl: sw.predict(c, copy=False), dev)
         lat.append(dt)
         wins.append(out.windows)
+        if sw_naive is not None:
+            lat_naive.append(_timed(lambda c=cl: sw_naive.predict(c, copy=False), dev)[1])
     row["corrective_peak_gib"] = _peak_gib(dev)
     row["corrective_median_s"], row["corrective_windows_mean"] = statistics.median(lat), float(np.mean(wins))
-    if naive:
-        sw_naive = SWFastEditPredictor(net, roi_size=roi, sw_batch_size=sw_batch_size, device=dev,
-                                       amp=amp, divisor=divisor, local=False)
-        sw_naive.set_volume(img)
-        sw_naive.predict(cl[:-1], copy=False)
-        _, row["naive_corrective_s"] = _timed(lambda: sw_naive.predict(cl, copy=False), dev)
+    row["corrective_min_s"], row["corrective_max_s"] = min(lat), max(lat)
+    if sw_naive is not None:
+        row["naive_corrective_s"] = statistics.median(lat_naive)
+        row["naive_corrective_min_s"], row["naive_corrective_max_s"] = min(lat_naive), max(lat_naive)
         row["speedup_local_vs_naive"] = row["naive_corrective_s"] / row["corrective_median_s"]
         sw_naive.reset()
     sw.reset()  # free the host-side state before the global pass
