@@ -158,7 +158,7 @@ def _stderr_ask(prompt: str) -> str:
             sys.stderr.write(prompt)
             sys.stderr.flush()
         reply = sys.stdin.readline()
-    except (OSError, ValueError):  # closed or unreadable standard input: no more answers
+    except (OSError, ValueError, AttributeError):  # closed/unreadable stdin: no more answers
         raise EOFError from None
     if not reply:
         if sys.stdin.isatty():
@@ -183,7 +183,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.max_methods < 0:
         raise ValueError(f"--max-methods must be >= 0, got {args.max_methods}")
     if not args.answer:
-        tty = sys.stdin.isatty()
+        tty = sys.stdin is not None and sys.stdin.isatty()
         answers = interactive_answers(
             _stderr_ask, _say_stderr if tty else (lambda _t: None), strict=not tty
         )

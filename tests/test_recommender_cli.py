@@ -173,3 +173,17 @@ def test_real_terminal_ctrl_d_mid_questions_reports_without_traceback():
     data = json.loads(out)  # only the report on standard output
     assert data["answers"] == {"Q1": "multiple-sessions"} and data["leaves"] == ["T1.1"]
     assert b"Q1. At which stage is an interactive user available?" in seen
+
+
+def test_closed_stdin_exits_2_without_traceback():
+    r = subprocess.run(
+        [sys.executable, "-m", "app.cli", "recommend"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        close_fds=True,
+        preexec_fn=lambda: os.close(0),
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("error: no answers")
