@@ -2,7 +2,9 @@
 
 Protocol (thesis §4.1.3 / §5.2.1.2): predict without clicks (Dice@0), then for
 ``k = 1..n_clicks`` let a robot user add one foreground and one background click from the
-errors of the previous prediction and predict again (Dice@k).
+errors of the previous prediction and predict again (Dice@k).  The loop is the project's one
+interaction loop, :func:`reference_impl.robot_users.loop.run_interaction`; real-data
+evaluation beside the baselines is :mod:`reference_impl.evaluation` (``iseg evaluate``).
 """
 
 from __future__ import annotations
@@ -32,27 +34,26 @@ def evaluate_volume(
         ``name``, ``dice`` (``n_clicks + 1`` values, Dice@0..Dice@n), ``windows`` (forward
         windows per prediction) and ``clicks`` (``[label, z, y, x]`` rows).
     """
-    from ..metrics import dice
-    from ..robot_users import get_robot_user
+    from ..robot_users.loop import run_interaction
 
     if volume.label is None:
         raise ValueError(f"volume {volume.name!r} has no label; evaluation needs one")
-    user = get_robot_user(robot_user)
-    rng = np.random.default_rng(rng)
     predictor.reset()
     predictor.set_volume(volume.image, spacing=volume.spacing)
-    clicks: list = []
-    out = predictor.predict(clicks, copy=False)
-    dices, windows = [dice(out.mask, volume.label)], [out.windows]
-    for _ in range(n_clicks):
-        new = user(volume.label, out.mask, probs=out.probs, image=volume.image,
-                   clicks=tuple(clicks), rng=rng, spacing=volume.spacing)
-        clicks = clicks + list(new)
-        out = predictor.predict(clicks, copy=False)
-        dices.append(dice(out.mask, volume.label))
+    windows: list = []
+
+    def predict(clicks):
+        out = predictor.predict(list(clicks), copy=False)
         windows.append(out.windows)
-    rows = [[c.label, *c.index] for c in clicks]
-    return {"name": volume.name, "dice": dices, "windows": windows, "clicks": rows}
+        return out
+
+    res = run_interaction(predict, volume.label, user=robot_user, n_iterations=n_clicks,
+                          image=volume.image, rng=rng, spacing=volume.spacing,
+                          first_from_label=False)
+    calls = iter(windows)  # a round without a new click made no prediction: 0 windows
+    per_round = [next(calls)] + [next(calls) if new else 0 for new in res.clicks]
+    rows = [[c.label, *c.index] for c in res.all_clicks]
+    return {"name": volume.name, "dice": res.values, "windows": per_round, "clicks": rows}
 
 
 def summarize(curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] = (0.85, 0.9)) -> dict:
