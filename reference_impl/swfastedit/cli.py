@@ -116,6 +116,9 @@ def _train(args: argparse.Namespace) -> int:
         iterations=args.iterations, robot_user=args.robot_user, dice_stop=args.dice_stop,
         seed=args.seed, net=UNetConfig(width=args.width, levels=args.levels).to_dict())
     meta = train(vols, cfg, out_dir=args.out, resume=args.resume, device=args.device)
+    if meta.get("finished_before"):
+        print(f"{args.resume}: already finished after {meta.get('epoch', 0)} epochs; nothing written")
+        return 0
     print(f"wrote {Path(args.out) / 'model.pt'} ({meta.get('epoch', 0)} epochs)")
     return 0
 

@@ -31,7 +31,7 @@ from ..io import Volume
 from .data import augment, data_fingerprint, normalize_intensity, random_crop
 from .model import UNetConfig, build_network
 
-__all__ = ["TrainConfig", "train", "load_checkpoint", "simulate_interactions"]
+__all__ = ["TrainConfig", "train", "load_checkpoint", "simulate_interactions", "atomic_save"]
 
 
 @dataclass
@@ -60,6 +60,9 @@ class TrainConfig:
         from ..robot_users import get_robot_user
 
         self.crop_size, self.roi_size = tuple(self.crop_size), tuple(self.roi_size)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        self.seed = int(self.seed)
         get_robot_user(self.robot_user)  # ValueError naming the known robot users
         if self.epochs < 0 or self.pretrain_epochs < 0 or self.epochs + self.pretrain_epochs < 1:
             raise ValueError(f"epochs and pretrain_epochs must be >= 0 with a sum >= 1, got "
@@ -102,32 +105,43 @@ def simulate_interactions(
 ) -> tuple[list, list[float]]:
     """Run the no-gradient click loop on one normalised crop.
 
-    Returns the clicks after the loop and the Dice after each prediction
-    (``len(dices) == rounds run + 1`` unless stopped early).
+    The loop is the project's one interaction loop,
+    :func:`reference_impl.robot_users.loop.run_interaction` (first clicks from the error of
+    the clickless prediction, as SW-FastEdit trains); ``dice_stop`` makes the robot user stop
+    clicking once the prediction reaches that Dice.
+
+    Returns the clicks after the loop and the Dice after each prediction that produced
+    clicks (``len(dices) == rounds with clicks + 1`` at most ``n_iterations``).
     """
     from ..metrics import dice
     from ..robot_users import get_robot_user
+    from ..robot_users.loop import run_interaction
     from .inference import SWFastEditPredictor
 
-    user = get_robot_user(robot_user)
-    rng = np.random.default_rng(rng)
+    if n_iterations < 1:
+        return [], []
+    base = get_robot_user(robot_user)
     was_training = network.training
     pred = SWFastEditPredictor(network, roi_size=roi_size, overlap=overlap, sigma=sigma,
                                sw_batch_size=64, device=device, normalize="none")
     pred.set_volume(image)
-    clicks: list = []
     dices: list[float] = []
-    for _ in range(n_iterations):
+    stopped = [False]
+
+    def user(lab, cur, **kw):
+        dices.append(dice(cur, lab))
+        stopped[0] = stopped[0] or (dice_stop is not None and dices[-1] >= dice_stop)
+        return [] if stopped[0] else base(lab, cur, **kw)
+
+    def predict(clicks):
         out = pred.predict(clicks, copy=False)
-        dices.append(dice(out.mask, label))
-        if dice_stop is not None and dices[-1] >= dice_stop:
-            break
-        new = user(label, out.mask, probs=out.probs, image=image, clicks=tuple(clicks), rng=rng)
-        if not new:
-            break
-        clicks = clicks + list(new)
+        return out.mask, out.probs
+
+    res = run_interaction(predict, label, user=user, n_iterations=n_iterations, image=image,
+                          rng=rng, first_from_label=False)
     network.train(was_training)
-    return clicks, dices
+    n_rounds = next((i for i, c in enumerate(res.clicks) if not c), len(res.clicks))
+    return res.all_clicks, dices[: n_rounds + 1]
 
 
 def _sample(vol: Volume, cfg: TrainConfig, rng: np.random.Generator):
@@ -220,13 +234,16 @@ def train(
                                                        eta_min=config.lr * 1e-4)
     start, history = 0, []
     if resume is not None:
-        ck = torch.load(resume, map_location=device, weights_only=False)
-        if ck["config"]["net"] != config.net:
-            raise ValueError(f"{resume}: network config {ck['config']['net']} != {config.net}")
+        ck = _load_resumable(resume, config, fingerprint, device)
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
         start, history = ck["epoch"], ck["metrics"]
+        if start >= total_epochs:
+            log(f"{resume}: this run already finished ({start} of {total_epochs} epochs); "
+                "nothing to do, no checkpoint written")
+            return {k: v for k, v in ck.items() if k not in ("model", "optimizer", "scheduler")} | {
+                "finished_before": True}
         rng = np.random.default_rng([config.seed, rank, start])
     model = net
     if world > 1:
@@ -252,13 +269,13 @@ def train(
                 "n_volumes": len(volumes), "world_size": world, "epoch": epoch + 1}
         if rank == 0:
             log(json.dumps(history[-1]))
-            torch.save({**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
-                        "scheduler": sched.state_dict()}, out_dir / "last.pt")
-            torch.save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
+            atomic_save({**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                         "scheduler": sched.state_dict()}, out_dir / "last.pt")
+            atomic_save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
     if world > 1:
         meta["ranks_in_sync"] = _in_sync(net)
         if rank == 0:
-            torch.save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
+            atomic_save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
         torch.distributed.barrier()
     return meta
 
@@ -288,10 +305,77 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu"):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such checkpoint")
-    ck = torch.load(path, map_location=device, weights_only=False)
+    ck = _torch_load(path, device)
+    if not isinstance(ck, dict) or "model" not in ck or "config" not in ck:
+        raise ValueError(f"{path}: not an iseg training checkpoint (no model/config)")
     known = {f.name for f in fields(TrainConfig)}
     cfg = TrainConfig(**{k: v for k, v in ck["config"].items() if k in known})
     net = build_network(UNetConfig(**cfg.net))
     net.load_state_dict(ck["model"])
     meta = {k: v for k, v in ck.items() if k not in ("model", "optimizer", "scheduler")}
     return net.to(device).eval(), cfg, meta
+
+
+def atomic_save(obj, path: str | Path) -> None:
+    """``torch.save`` to a temporary file in the same folder, then ``os.replace``.
+
+    A crash or SIGKILL during the write leaves the previous file at ``path`` intact (and at
+    worst a ``.<name>.tmp-<pid>`` file, never a truncated checkpoint under the real name).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _torch_load(path: str | Path, device) -> dict:
+    """``torch.load(weights_only=True)`` with errors that name the file (no code execution)."""
+    import pickle
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except (pickle.UnpicklingError, EOFError, RuntimeError, OSError, AttributeError,
+            ValueError) as exc:
+        raise ValueError(f"{path}: not a readable checkpoint (weights-only load failed: "
+                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
+#: TrainConfig fields that may differ on resume (more epochs extend a run)
+_RESUME_MAY_DIFFER = frozenset({"epochs"})
+
+
+def _load_resumable(path: str | Path, config: TrainConfig, fingerprint: str, device) -> dict:
+    """Load a ``last.pt`` for ``resume`` and check that it continues *this* run."""
+    ck = _torch_load(path, device)
+    if not isinstance(ck, dict) or "config" not in ck:
+        raise ValueError(f"{path}: not an iseg training checkpoint")
+    if "optimizer" not in ck or "scheduler" not in ck:
+        raise ValueError(f"{path}: a final model (weights only) cannot be resumed; "
+                         "pass the run's last.pt")
+    saved = ck["config"]
+    if saved.get("net") != config.net:
+        raise ValueError(f"{path}: network config {saved.get('net')} != {config.net}")
+    mine = asdict(config)
+    diff = [k for k in mine if k not in _RESUME_MAY_DIFFER and k != "net"
+            and _norm(saved.get(k)) != _norm(mine[k])]
+    if diff:
+        what = ", ".join(f"{k} (checkpoint {saved.get(k)!r}, now {mine[k]!r})" for k in diff)
+        raise ValueError(f"{path}: cannot resume with other settings: {what}")
+    if ck.get("data_fingerprint") != fingerprint:
+        raise ValueError(f"{path}: cannot resume with other data: data fingerprint "
+                         f"{ck.get('data_fingerprint')} != {fingerprint}")
+    return ck
+
+
+def _norm(v):
+    return list(v) if isinstance(v, tuple) else v

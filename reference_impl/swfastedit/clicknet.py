@@ -1,0 +1,153 @@
+"""The shipped click model: a small 3D U-Net that corrects a random-walker prior.
+
+Inputs (4 channels, the image's own voxel grid): the image windowed *relative to the
+clicked tissue* (:func:`reference_impl.swfastedit.prior.click_window`, so "bright" means
+nothing by itself), Gaussian heatmaps of the positive and of the negative clicks, and the
+probability of the project's random-walker baseline (``get_engine("random-walker")``) for
+the same clicks, mapped to ``[-1, 1]``.
+
+Output: ``logit = gain * unet(x) + scale * logit(prior)``.  ``gain`` starts at 0, so an
+untrained model *is* the random walker; training learns corrections of it.
+
+Click-consistent post-processing (:func:`click_consistent`): the mask is the thresholded
+probability restricted to the connected components that contain a positive click, every
+positive click voxel is foreground and every negative click voxel background.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+
+from ..interactions import Click
+
+__all__ = ["ClickNetConfig", "ClickNet", "build_inputs", "click_consistent", "pad_to", "predict_probs"]
+
+_EPS = 1e-4
+
+
+@dataclass(frozen=True)
+class ClickNetConfig:
+    """Architecture and input options (stored in the checkpoint)."""
+
+    channels: tuple[int, ...] = (8, 16, 32)
+    sigma: float = 2.0
+    window: float = 4.0
+    prior_scale: float = 1.0
+
+    def to_dict(self) -> dict:
+        """Plain dict (checkpoint metadata; lists, not tuples)."""
+        d = asdict(self)
+        d["channels"] = list(self.channels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ClickNetConfig:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{**d, "channels": tuple(d["channels"])})
+
+    @property
+    def divisor(self) -> int:
+        """Each spatial size must be a multiple of this."""
+        return 2 ** (len(self.channels) - 1)
+
+
+class ClickNet(torch.nn.Module):
+    """MONAI ``UNet`` residual on the prior's logit (see the module docstring)."""
+
+    def __init__(self, config: ClickNetConfig | None = None):
+        super().__init__()
+        from monai.networks.nets import UNet
+
+        self.config = config or ClickNetConfig()
+        ch = self.config.channels
+        self.unet = UNet(spatial_dims=3, in_channels=4, out_channels=1, channels=ch,
+                         strides=(2,) * (len(ch) - 1), num_res_units=1, norm="instance")
+        self.gain = torch.nn.Parameter(torch.zeros(()))
+        self.scale = torch.nn.Parameter(torch.tensor(float(self.config.prior_scale)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: (B, 4, Z, Y, X) from :func:`build_inputs`; returns (B, 1, Z, Y, X) logits."""
+        p = ((x[:, 3:4] + 1) / 2).clamp(_EPS, 1 - _EPS)
+        return self.gain * self.unet(x) + self.scale * torch.log(p / (1 - p))
+
+
+def pad_to(arr: torch.Tensor, divisor: int) -> tuple[torch.Tensor, tuple[int, ...]]:
+    """Pad the last three axes at the end (replicate) to multiples of ``divisor``."""
+    shape = tuple(arr.shape[-3:])
+    extra = [(-n) % divisor for n in shape]
+    if not any(extra):
+        return arr, shape
+    pads: list[int] = []
+    for e in reversed(extra):
+        pads += [0, e]
+    return torch.nn.functional.pad(arr, pads, mode="replicate"), shape
+
+
+def build_inputs(normed: np.ndarray, prior: np.ndarray, clicks: Sequence[Click], *,
+                 sigma: float) -> torch.Tensor:
+    """The 4-channel input ``(1, 4, Z, Y, X)`` float32 (see the module docstring)."""
+    from ..guidance import gaussian_heatmap
+
+    shape = normed.shape
+    pos = [c for c in clicks if c.label == 1]
+    neg = [c for c in clicks if c.label == 0]
+    chans = [torch.from_numpy(np.ascontiguousarray(normed, dtype=np.float32))]
+    for group in (pos, neg):
+        if group:
+            g = gaussian_heatmap([Click(1, c.index) for c in group], shape, sigma=sigma,
+                                 device="cpu")[0]
+        else:
+            g = torch.zeros(shape)
+        chans.append(g.float())
+    chans.append(torch.from_numpy(2 * np.asarray(prior, dtype=np.float32) - 1))
+    return torch.stack(chans)[None]
+
+
+def click_consistent(prob: np.ndarray, clicks: Sequence[Click], *,
+                     threshold: float = 0.5) -> np.ndarray:
+    """Binary mask: components of ``prob > threshold`` holding a positive click; clicks forced.
+
+    >>> p = np.zeros((1, 1, 7), np.float32); p[0, 0, :2] = p[0, 0, 4:] = 0.9
+    >>> click_consistent(p, [Click(1, (0, 0, 5)), Click(0, (0, 0, 6))]).tolist()
+    [[[0, 0, 0, 0, 1, 1, 0]]]
+    """
+    import scipy.ndimage as ndi
+
+    m = np.asarray(prob) > threshold
+    for c in clicks:
+        m[c.index] = c.label == 1
+    lab, _ = ndi.label(m)
+    keep = {int(lab[c.index]) for c in clicks if c.label == 1} - {0}
+    if not keep:
+        return np.zeros(m.shape, np.uint8)
+    out = np.isin(lab, sorted(keep))
+    return out.astype(np.uint8)
+
+
+def predict_probs(net: ClickNet, image: np.ndarray, prior: np.ndarray, clicks: Sequence[Click],
+                  *, device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """One prediction: ``(probabilities, click-consistent mask, network input)``.
+
+    Without a positive click the answer is empty (the model segments what is clicked).
+    Probabilities are made consistent with the mask (>= 0.75 inside, <= 0.25 outside), so
+    that thresholding them at 0.5 gives the mask.
+    """
+    from .prior import click_window
+
+    cfg = net.config
+    normed = click_window(image, clicks, window=cfg.window)
+    x = build_inputs(normed, prior, clicks, sigma=cfg.sigma)
+    if not any(c.label == 1 for c in clicks):
+        z = np.zeros(image.shape, np.float32)
+        return z, z.astype(np.uint8), x
+    xp, shape = pad_to(x, cfg.divisor)
+    with torch.no_grad():
+        logit = net(xp.to(device))[0, 0, : shape[0], : shape[1], : shape[2]]
+    prob = torch.sigmoid(logit).float().cpu().numpy()
+    mask = click_consistent(prob, clicks)
+    prob = np.where(mask > 0, np.maximum(prob, 0.75), np.minimum(prob, 0.25)).astype(np.float32)
+    return prob, mask, x
