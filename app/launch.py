@@ -23,7 +23,9 @@ def _run_app(args: argparse.Namespace) -> int:
            "--client.showErrorDetails", "none",
            # Uploads (NIfTI/NRRD pairs on "Run a pipeline") are capped here, in MB.
            "--server.maxUploadSize", str(args.max_upload_mb),
-           "--server.fileWatcherType", "none"]
+           "--server.fileWatcherType", "none",
+           # no "Deploy" button: the app runs locally
+           "--client.toolbarMode", "minimal"]
     if args.address:
         cmd += ["--server.address", args.address]
     return subprocess.call(cmd)

@@ -30,7 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 # never the tracked docs/screenshots unless asked for (ISEG_SCREENSHOTS=docs/screenshots)
-SHOTS = (Path(os.environ["ISEG_SCREENSHOTS"]).resolve() if os.environ.get("ISEG_SCREENSHOTS")
+KEEP_SHOTS = bool(os.environ.get("ISEG_SCREENSHOTS"))
+SHOTS = (Path(os.environ["ISEG_SCREENSHOTS"]).resolve() if KEEP_SHOTS
          else Path(tempfile.mkdtemp(prefix="iseg-screenshots-")))
 DOWNLOADS = Path(tempfile.mkdtemp(prefix="iseg-downloads-"))
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -119,6 +120,8 @@ def driver():
         drv.quit()
         shutil.rmtree(profile, ignore_errors=True)
         shutil.rmtree(DOWNLOADS, ignore_errors=True)
+        if not KEEP_SHOTS:
+            shutil.rmtree(SHOTS, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- helpers

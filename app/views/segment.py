@@ -127,7 +127,8 @@ if ss.get("seg_engine") not in engine_names:
 k1.selectbox("Engine", engine_names, key="seg_engine", on_change=_engine,
              help="changing the engine replays your clicks through it")
 k2.segmented_control("A click adds", ["positive", "negative"], key="seg_mode", default="positive",
-                     format_func={"positive": "➕ object", "negative": "➖ background"}.get)
+                     format_func={"positive": ":material/add_circle: object",
+                                  "negative": ":material/do_not_disturb_on: background"}.get)
 presets = list(WINDOWS)
 if ss.get("seg_window") not in presets:
     ss["seg_window"] = presets[0] if ws.modality == "CT" else presets[-1]
