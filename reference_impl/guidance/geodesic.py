@@ -126,18 +126,32 @@ def _sweep_inplace(dm: torch.Tensor, im: torch.Tensor, step: int, sp: tuple[floa
         terms.append((dst, src, (1.0 - lamb) * eu2))
     changed = False
     order = range(1, n) if step == 1 else range(n - 2, -1, -1)
+    # scratch buffers, reused by every slice and neighbour (no allocation in the loop)
+    wflat = torch.empty(math.prod(plane_shape), dtype=dm.dtype, device=dm.device)
+    cflat = torch.empty(dm.shape[1] * wflat.numel(), dtype=dm.dtype, device=dm.device)
+    views = []
+    for dst, src, e in terms:
+        shp = tuple(sl.stop - sl.start for sl in dst)
+        w = wflat[: math.prod(shp)].view(shp)
+        c = cflat[: dm.shape[1] * math.prod(shp)].view(dm.shape[1], *shp)
+        views.append((dst, src, e, w, c))
+    if lamb == 0.0:
+        const = [torch.sqrt(torch.tensor(e, dtype=torch.float32)).item() for _, _, e in terms]
     for k in order:
         prev, best, ip, ic = dm[k - step], dm[k], im[k - step], im[k]
         old = best.clone() if track and not changed else None
-        for dst, src, e in terms:
+        for j, (dst, src, e, w, c) in enumerate(views):
             if lamb == 0.0:
-                w = torch.sqrt(torch.tensor(e, dtype=torch.float32))
-            elif lamb == 1.0:
-                w = (ic[dst] - ip[src]).abs_()
+                torch.add(prev[(slice(None), *src)], const[j], out=c)
             else:
-                w = torch.sqrt((ic[dst] - ip[src]).square_().mul_(lamb).add_(e))
+                torch.sub(ic[dst], ip[src], out=w)
+                if lamb == 1.0:
+                    w.abs_()
+                else:
+                    w.square_().mul_(lamb).add_(e).sqrt_()
+                torch.add(prev[(slice(None), *src)], w, out=c)
             bv = best[(slice(None), *dst)]
-            torch.minimum(bv, prev[(slice(None), *src)] + w, out=bv)
+            torch.minimum(bv, c, out=bv)
         if old is not None:
             changed = bool(_significant(best, old).any())
     return changed
