@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 import cc3d
 import edt as _edt
+import numpy as np
 
 from ..interactions import FOREGROUND, Click
 from .interactive import consistent_improvement

@@ -17,9 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-import numpy as np
-
 import cc3d
+import numpy as np
 
 from ._core import (
     _TIE_RTOL,
