@@ -340,7 +340,7 @@ def _fake_result(run_id: int, click_z: int, shape=(12, 16, 16)):
 
     lab = np.zeros(shape, np.uint8)
     lab[3:9, 4:12, 4:12] = 1
-    clicks = [[], [Click(1, (click_z, 8, 8))], [Click(1, (click_z, 8, 8)), Click(0, (2, 1, 1))]]
+    clicks = [[], [Click(1, (click_z, 8, 8))], [Click(1, (click_z, 8, 8)), Click(0, (click_z, 1, 1))]]
     return RunResult("fake-pipeline", "T2.1.1.2", "vol", "cpu", [0.0, 0.5, 0.7], 0.5, 0.7,
                      np.random.default_rng(0).normal(size=shape).astype(np.float32), lab,
                      [lab * 0, lab, lab], clicks, step_dice=[0.0, 0.5, 0.7], run_id=run_id,
