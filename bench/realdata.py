@@ -12,6 +12,10 @@ between the ``realdata-table`` markers.  One command::
     python bench/realdata.py                       # everything (about an hour on 2 busy cores)
     python bench/realdata.py --engine shipped      # rerun one engine, keep the other records
     python bench/realdata.py --table-only          # only regenerate the docs tables
+
+Two processes may share the work: ``--target ... --out part.json`` each, then
+``python bench/realdata.py --merge part1.json part2.json`` (records of the parts replace
+those with the same target, engine and user, and the docs tables are regenerated).
 """
 
 from __future__ import annotations
@@ -50,11 +54,15 @@ def targets() -> list:
     return out
 
 
-def _write(records: list[dict]) -> None:
+def _write(records: list[dict], out: Path = OUT) -> None:
     from reference_impl.evaluation.output import write_text
 
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    write_text(OUT, json.dumps(records, indent=1) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text(out, json.dumps(records, indent=1) + "\n")
+
+
+def _key(r: dict) -> tuple[str, str, str]:
+    return r["target"], r["engine"], r["user"]
 
 
 def tables(records: list[dict]) -> str:
@@ -116,9 +124,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--table-only", action="store_true")
+    p.add_argument("--out", type=Path, default=OUT, help=f"default {OUT.relative_to(ROOT)}")
+    p.add_argument("--merge", nargs="+", type=Path, default=None,
+                   help="merge these record files into --out and regenerate the tables")
     args = p.parse_args(argv)
 
-    old = json.loads(OUT.read_text()) if OUT.exists() else []
+    out = args.out
+    old = json.loads(out.read_text()) if out.exists() else []
+    if args.merge:
+        new = [r for f in args.merge for r in json.loads(f.read_text())]
+        keys = {_key(r) for r in new}
+        old = [r for r in old if _key(r) not in keys] + new
+        _write(old, out)
+        args.table_only = True
     if args.table_only:
         update_doc(old)
         print(tables(old))
@@ -134,22 +152,25 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no target among {args.target}")
     cases = load_cases(specs)
     done = {(s.name, e, u) for s in specs for e in engines for u in users}
-    records = [r for r in old if (r["target"], r["engine"], r["user"]) not in done]
+    records = [r for r in old if _key(r) not in done]
     machine = {"machine": platform.machine(), "cpus": os.cpu_count(),
                "omp_threads": os.environ.get("OMP_NUM_THREADS")}
 
     def keep(res) -> None:
         rec = {**res.record, **machine}
         records.append(rec)
-        _write(records)
+        _write(records, out)
         print(f"{rec['target']:>16} {rec['engine']:>14} {rec['user']}: Dice@{args.rounds} "
               f"{rec['dice'][-1]:.3f}  {rec['click_s'] or 0:.2f} s/click", flush=True)
 
     t0 = time.time()
     evaluate(cases, engines, users, rounds=args.rounds, seed=args.seed, on_result=keep)
+    if out != OUT:
+        print(f"wrote {out}; merge it with --merge", file=sys.stderr)
+        return 0
     update_doc(records)
     print(tables(records))
-    print(f"wrote {OUT} and {DOC} ({time.time() - t0:.0f} s)", file=sys.stderr)
+    print(f"wrote {out} and {DOC} ({time.time() - t0:.0f} s)", file=sys.stderr)
     return 0
 
 

@@ -12,13 +12,17 @@ Shared rules
   where seeds overlap.
 * **Implicit background.**  The random walker and the geodesic engine need both kinds of
   seeds, and a few user clicks leave most of the volume undecided (one negative click
-  would otherwise claim, or cede, everything far away).  So two sets of voxels that no
-  interaction seeded are background seeds whenever there is a foreground seed: the
-  volume's outer faces (the object is assumed not to fill the field of view) and every
-  voxel whose normalised intensity differs from the intensity of *every* foreground seed
-  voxel by more than :data:`BACKGROUND_MARGIN` (a quarter of the window: fat and air
-  around a soft-tissue organ in the CT window).  User seeds are never overridden.  A box
-  alone seeds the foreground with a ball at its centre.
+  would otherwise claim, or cede, everything far away).  So voxels that no interaction
+  seeded become background seeds whenever there is a foreground seed: every voxel whose
+  normalised intensity differs from the intensity of *every* foreground seed voxel by more
+  than :data:`BACKGROUND_MARGIN` (a quarter of the window: fat and air around a
+  soft-tissue organ in the CT window), and for the geodesic engine also the volume's outer
+  faces (for both engines when intensity alone gives none).  The random walker does not
+  take the faces: organs cut by the field of view (liver and spleen touch the bundled CT's
+  top slice) would be cut there.  The choice was made on the CT's stomach, a training organ
+  that also touches the faces, with R1 over 5 rounds: random walker Dice@5 0.63 with the
+  faces, 0.88 without; geodesic 0.73 with, 0.29 without.  User seeds are never overridden.
+  A box alone seeds the foreground with a ball at its centre.
 * **No interactions** → all zeros.
 * **Intensity normalisation** (as a user windows an image): CT in HU gets the soft-tissue
   window W400/L40, anything else its 0.5th–99.5th percentiles, scaled to [0, 1]
@@ -106,11 +110,13 @@ def seed_labels(
     *,
     radius: int = CLICK_RADIUS,
     background_from: np.ndarray | None = None,
+    border: bool = True,
 ) -> np.ndarray:
     """Seed map: 1 = foreground seed, 2 = background seed, 0 = unknown.
 
     Follows the module's *Seeds* rule; with ``background_from`` (the normalised image) also
-    its *Implicit background* rule.
+    its *Implicit background* rule (``border``: whether the volume's faces are background
+    seeds even when intensity alone gives some).
 
     Examples
     --------
@@ -140,9 +146,12 @@ def seed_labels(
         ref = np.unique(img[out == 1])
         pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
         near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
-        border = np.ones(out.shape, bool)
-        border[tuple(slice(1, -1) for _ in out.shape)] = False
-        out[((near > BACKGROUND_MARGIN) | border) & (out == 0)] = 2
+        implicit = near > BACKGROUND_MARGIN
+        if border or not (implicit & (out == 0)).any():
+            edge = np.ones(out.shape, bool)
+            edge[tuple(slice(1, -1) for _ in out.shape)] = False
+            implicit |= edge
+        out[implicit & (out == 0)] = 2
     return out
 
 
@@ -272,7 +281,7 @@ class RandomWalkerEngine(Engine):
         img = self._img
         if img is None:
             raise RuntimeError(f"{self.name}: call set_image() before predict()")
-        seeds = seed_labels(img.shape, interactions, background_from=img)
+        seeds = seed_labels(img.shape, interactions, background_from=img, border=False)
         if not (seeds == 1).any():
             return np.zeros(img.shape, np.float32)
         if self.solver == "skimage":
