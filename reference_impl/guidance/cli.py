@@ -63,6 +63,29 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_gdt_memory(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    import torch
+
+    from reference_impl.guidance.bench import _machine, gdt_memory
+
+    res = gdt_memory(shape=args.shape, spacing=args.spacing, n_clicks=args.clicks)
+    res["machine"] = _machine(torch.device("cpu"))
+    res["command"] = (f"iseg bench gdt-memory --shape {','.join(map(str, args.shape))} "
+                      f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks}")
+    out = args.out or Path("bench") / "results" / "gdt_memory_cpu.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(res, indent=2) + "\n")
+    os.replace(tmp, out)
+    print(f"GDT at {res['shape']} (2 labels): {res['bytes_per_voxel']:.1f} B/voxel peak, "
+          f"{res['seconds']:.1f} s, {res['rounds']} rounds, warnings {res['warnings']}")
+    print(f"saved {out}")
+    return 0
+
+
 def _bench_scribbles(args: argparse.Namespace) -> int:
     import json
     import os
@@ -118,3 +141,9 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     q.add_argument("--repeats", type=int, default=5, help="interleaved timed runs")
     q.add_argument("--out", type=Path, default=None, help="JSON (default bench/results/scribbles_cpu.json)")
     q.set_defaults(func=_bench_scribbles)
+    g = bench.add_parser("gdt-memory", help="peak memory and time of one CPU gdt_map call")
+    g.add_argument("--shape", type=_ints, default=(400, 400, 352), help="z,y,x")
+    g.add_argument("--spacing", type=_floats, default=(3.0, 2.0, 2.0), help="z,y,x in mm")
+    g.add_argument("--clicks", type=int, default=10, help="clicks per label")
+    g.add_argument("--out", type=Path, default=None, help="JSON (default bench/results/gdt_memory_cpu.json)")
+    g.set_defaults(func=_bench_gdt_memory)
