@@ -277,6 +277,7 @@ def test_wizard_to_leaf_then_run_a_small_pipeline(app_url, driver):
     t0 = time.monotonic()
     _wait_text(driver, "Slice viewer", timeout=1000)
     print(f"small pipeline run in the app: {time.monotonic() - t0:.1f} s")
+    _wait_text(driver, "simulated inputs so far")  # the viewer fragment has rendered
     body = _body(driver)
     assert "Final Dice" in body and "AUC" in body, body[:3000]
     assert "simulated inputs so far" in body
@@ -317,6 +318,9 @@ def _select(drv, key: str, text: str) -> None:
     drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", box)
     box.click()
     box.send_keys(text)
+    time.sleep(0.5)
+    offered = [o.text.strip() for o in drv.find_elements("css selector", '[role="option"]')]
+    assert text in offered, f"{text!r} is not offered in {key!r}; options: {offered}"
     box.send_keys(Keys.ENTER)
     _wait_idle(drv)
 
@@ -410,11 +414,7 @@ def test_segment_the_spleen_by_clicking(app_url, driver, engine):
     _goto(driver, app_url + "/segment", "Dice vs label")
     _wait_css(driver, ".st-key-seg_view_axial iframe")
     _select(driver, "seg_engine", engine)
-    shown = driver.execute_script(
-        "const e = arguments[0]; return e.textContent + ' ' + "
-        "[...e.querySelectorAll('input')].map(i => i.value).join(' ');",
-        driver.find_element("css selector", ".st-key-seg_engine"))
-    assert engine in shown, shown
+    _wait_text(driver, f"Engine: {engine}")
     pred = np.zeros_like(vol.label)
     scores, seconds = [], []
     for n in range(1, 6):
@@ -422,6 +422,7 @@ def test_segment_the_spleen_by_clicking(app_url, driver, engine):
         _set_slider(driver, "seg_pos_axial", ortho.index_to_canon(idx)[0])
         _click_view(driver, "axial", *ortho.index_to_pixel("axial", idx))
         _wait_text(driver, f"Clicks\n{n}", timeout=300)
+        assert f"Engine: {engine}" in _body(driver)
         pred, affine = _download_mask(driver, set())
         assert pred.shape == vol.label.shape and np.allclose(affine, vol.affine)
         assert pred[idx] == 1, "a positive click lies inside the mask"

@@ -172,8 +172,8 @@ d = seg.dice(ws)
 m3.metric("Dice vs label", "–" if d is None else f"{d:.3f}",
           help=None if ws.label is not None else "open an image with a label to see Dice")
 m4.metric("Mask voxels", 0 if ws.mask is None else int(ws.mask.sum()))
-st.caption("Amber: the engine's mask · cyan outline: the label · lime +: positive click · "
-           "magenta ×: negative click.")
+st.caption(f"Engine: {ws.engine} · {ws.name} · amber: the engine's mask · cyan outline: the "
+           "label · lime +: positive click · magenta ×: negative click.")
 if ws.mask is not None:
     st.download_button("Download the segmentation (NIfTI)",
                        data=seg.mask_nifti_bytes(ws.mask, ws.affine),
