@@ -101,8 +101,9 @@ def _load(image: Any, label: Any, *, label_value: int | str | None, max_mb: floa
         lab_path = _stage(label, "label", tmp, max_mb) if label is not None else None
         names = {img_path: image.name} | ({lab_path: label.name} if lab_path else {})
         try:
+            suffix = _suffix(image.name)
             return load_case(img_path, lab_path, label_value=label_value, max_voxels=max_voxels,
-                             name=_safe_name(image.name, _suffix(image.name))[:40])
+                             name=_safe_name(image.name, suffix)[: -len(suffix)][:40])
         except ValueError as exc:
             raise ValueError(_public(str(exc), tmp, names)) from None
         except Exception as exc:  # noqa: BLE001 - parser errors of untrusted files

@@ -251,3 +251,39 @@ def test_segment_page_renders_the_bundled_ct(shared_data, fake_session):
     assert not at.exception and at.selectbox(key="seg_window").value == "Percentile (MR)"
     assert at.session_state["seg_ws"].name == "mr_brain1"
     at.button(key="seg_undo")  # exists
+
+
+def test_segment_page_opens_an_upload_and_refuses_a_huge_header(shared_data, fake_session):
+    import gzip
+
+    import nibabel as nib
+    from streamlit.testing.v1 import AppTest
+
+    from app.state import REPO_ROOT
+
+    at = AppTest.from_file(str(REPO_ROOT / "app" / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/segment.py").run()
+    at.radio(key="seg_source").set_value("upload").run()
+    hdr = nib.Nifti1Header()
+    hdr.set_data_shape((2000, 2000, 2000))
+    hdr.set_data_dtype("int16")
+    hdr["vox_offset"] = 352
+    at.file_uploader(key="seg_up_image").upload("huge.nii.gz",
+                                                gzip.compress(hdr.binaryblock + b"\0" * 4))
+    at.button(key="seg_open_upload").click().run()
+    assert not at.exception
+    msg = at.error[0].value
+    assert "'huge.nii.gz'" in msg and "exceed the limit" in msg and "/tmp" not in msg
+    d = shared_data / "pyradiomics_lesions"
+    at.file_uploader(key="seg_up_image").clear().upload(
+        "breast.nrrd", (d / "breast1_image.nrrd").read_bytes())
+    at.file_uploader(key="seg_up_label").upload("breast_label.nrrd",
+                                                (d / "breast1_label.nrrd").read_bytes())
+    at.button(key="seg_open_upload").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    ws = at.session_state["seg_ws"]
+    assert ws.name == "breast" and ws.label is not None and ws.modality == "MR"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Dice vs label"] == "0.000"
+    assert at.selectbox(key="seg_window").value == "Percentile (MR)"
