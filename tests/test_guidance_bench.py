@@ -89,3 +89,13 @@ def test_bench_scribbles_identical_to_scipy_label(tmp_path, capsys):
     assert res["identical"] is True and res["region_voxels"] > res["n_points"]
     assert res["ours"]["runs"] == res["scipy_label"]["runs"] == 1
     assert "identical True" in capsys.readouterr().out
+
+
+def test_bench_gdt_memory_cli(tmp_path, capsys):
+    out = tmp_path / "g.json"
+    assert main(["bench", "gdt-memory", "--shape", "8,10,12", "--clicks", "2",
+                 "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["voxels"] == 960 and res["channels"] == 2 and res["warnings"] == []
+    assert res["peak_rss_kb"] >= res["rss_before_kb"] > 0 and res["rounds"] >= 1
+    assert "B/voxel peak" in capsys.readouterr().out
