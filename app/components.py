@@ -75,7 +75,8 @@ def review_numbers() -> dict[str, str]:
     if "comparison_status" in df:
         status = df["comparison_status"].astype(str)
         out["No comparison: verified / unknown"] = (
-            f"{int((status == 'none').sum())} / {int((status == 'unknown').sum())}")
+            f"{int((status == 'none').sum())} / {int((status == 'unknown').sum())}"
+        )
     return out
 
 
@@ -107,12 +108,19 @@ def bench_tables(data: Any, *, _prefix: str = "") -> list[tuple[str, pd.DataFram
     if not isinstance(data, dict):
         return tables
     scalars = {k: v for k, v in data.items() if not isinstance(v, (dict, list))}
-    scalar_lists = {k: ", ".join(map(str, v)) for k, v in data.items()
-                    if isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v)}
+    scalar_lists = {
+        k: ", ".join(map(str, v))
+        for k, v in data.items()
+        if isinstance(v, list) and not any(isinstance(x, (dict, list)) for x in v)
+    }
     if scalars or scalar_lists:
         summary = {**scalars, **scalar_lists}
-        tables.append(((_prefix + " " if _prefix else "") + "summary",
-                       pd.DataFrame({"field": list(summary), "value": [str(v) for v in summary.values()]})))
+        tables.append(
+            (
+                (_prefix + " " if _prefix else "") + "summary",
+                pd.DataFrame({"field": list(summary), "value": [str(v) for v in summary.values()]}),
+            )
+        )
     for key, value in data.items():
         if isinstance(value, (dict, list)) and key not in scalar_lists:
             tables.extend(bench_tables(value, _prefix=f"{_prefix}/{key}" if _prefix else str(key)))
@@ -189,17 +197,22 @@ def df_to_csv(df: pd.DataFrame) -> str:
     for col in out.columns:
         if out[col].map(lambda v: isinstance(v, (list, tuple, set))).any():
             out[col] = out[col].map(
-                lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+                lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v
+            )
     return out.to_csv(index=False)
-
 
 
 def _dot_quote(text: Any) -> str:
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def taxonomy_dot(tax: Any, *, counts: dict[str, int] | None = None,
-                 highlight: Iterable[str] = (), selected: str | None = None) -> str:
+def taxonomy_dot(
+    tax: Any,
+    *,
+    counts: dict[str, int] | None = None,
+    highlight: Iterable[str] = (),
+    selected: str | None = None,
+) -> str:
     """Graphviz DOT of the taxonomy tree (top to bottom); ``highlight`` nodes are filled.
 
     Leaves are boxes labelled ``id\\nname (n methods)``; the wizard's current path or a
@@ -216,8 +229,10 @@ def taxonomy_dot(tax: Any, *, counts: dict[str, int] | None = None,
         fill = "gold" if nid == selected else "lightblue"
         style = "filled" if (nid in hl or nid == selected) else "solid"
         label = label.replace('"', "'")  # keep the \\n line breaks as DOT escapes
-        body = (f'label="{label}", shape={"box" if is_leaf else "ellipse"}, '
-                f'style={style}, fillcolor="{fill}"')
+        body = (
+            f'label="{label}", shape={"box" if is_leaf else "ellipse"}, '
+            f'style={style}, fillcolor="{fill}"'
+        )
         lines.append(f"  {_dot_quote(nid)} [{body}];")
     for a, b in tax.graph.edges:
         style = ' [penwidth=2.5, color="steelblue"]' if a in hl and b in hl else ""
@@ -226,8 +241,21 @@ def taxonomy_dot(tax: Any, *, counts: dict[str, int] | None = None,
     return "\n".join(lines)
 
 
-_LEAF_PALETTE = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69",
-                 "#fccde5", "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f", "#a6cee3"]
+_LEAF_PALETTE = [
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+    "#a6cee3",
+]
 
 
 def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
@@ -252,11 +280,17 @@ def comparison_dot(g: Any, leaf_ids: Sequence[str]) -> str:
 
 def leaf_legend_html(leaf_ids: Sequence[str]) -> str:
     """HTML colour swatches of the leaves as drawn by :func:`comparison_dot` (fixed content)."""
-    items = [f'<span style="background:{_LEAF_PALETTE[i % len(_LEAF_PALETTE)]};'
-             'padding:1px 6px;border:1px solid #999;border-radius:3px;margin-right:4px;'
-             f'font-size:0.8em">{lf}</span>' for i, lf in enumerate(leaf_ids)]
-    return ("Leaf colours: " + "".join(items)
-            + ' <span style="font-size:0.8em">(white: branch only or unknown)</span>')
+    items = [
+        f'<span style="background:{_LEAF_PALETTE[i % len(_LEAF_PALETTE)]};'
+        "padding:1px 6px;border:1px solid #999;border-radius:3px;margin-right:4px;"
+        f'font-size:0.8em">{lf}</span>'
+        for i, lf in enumerate(leaf_ids)
+    ]
+    return (
+        "Leaf colours: "
+        + "".join(items)
+        + ' <span style="font-size:0.8em">(white: branch only or unknown)</span>'
+    )
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -304,26 +338,50 @@ def _draw_interactions(ax: Any, interactions: Sequence[Any], z: int, shape: tupl
             continue
         rgb = COLOURS["positive"] if getattr(h, "label", 1) else COLOURS["negative"]
         if isinstance(h, Click):
-            ax.plot(h.index[2], h.index[1], marker="+" if h.label else "x", color=_hex(rgb),
-                    markersize=11, markeredgewidth=2.5, linestyle="none")
+            ax.plot(
+                h.index[2],
+                h.index[1],
+                marker="+" if h.label else "x",
+                color=_hex(rgb),
+                markersize=11,
+                markeredgewidth=2.5,
+                linestyle="none",
+            )
         elif isinstance(h, Scribble):
             pts = np.asarray(h.points)
             pts = pts[pts[:, 0] == z]
             scrib[pts[:, 1], pts[:, 2]] = (*(np.asarray(rgb) / 255.0), 1.0)
         elif isinstance(h, Box):
-            ax.add_patch(Rectangle((h.lo[2] - 0.5, h.lo[1] - 0.5), h.hi[2] - h.lo[2],
-                                   h.hi[1] - h.lo[1], fill=False, ec=_hex(COLOURS["box"]),
-                                   lw=1.5))
+            ax.add_patch(
+                Rectangle(
+                    (h.lo[2] - 0.5, h.lo[1] - 0.5),
+                    h.hi[2] - h.lo[2],
+                    h.hi[1] - h.lo[1],
+                    fill=False,
+                    ec=_hex(COLOURS["box"]),
+                    lw=1.5,
+                )
+            )
         elif isinstance(h, Polygon):
             v = np.asarray(h.vertices)
-            ax.plot(np.r_[v[:, 1], v[:1, 1]], np.r_[v[:, 0], v[:1, 0]], "-",
-                    color=_hex(COLOURS["box"]), lw=1.5)
+            ax.plot(
+                np.r_[v[:, 1], v[:1, 1]],
+                np.r_[v[:, 0], v[:1, 0]],
+                "-",
+                color=_hex(COLOURS["box"]),
+                lw=1.5,
+            )
         else:  # a worst-slice correction: the ground truth of that slice
             m = np.asarray(getattr(h, "mask", np.zeros(shape)))
             m = m[z] if m.ndim == 3 else m
             if m.shape == shape and m.any():
-                ax.contour(m.astype(np.float32), levels=[0.5], colors=_hex(COLOURS["box"]),
-                           linewidths=1.2, linestyles="dashed")
+                ax.contour(
+                    m.astype(np.float32),
+                    levels=[0.5],
+                    colors=_hex(COLOURS["box"]),
+                    linewidths=1.2,
+                    linestyles="dashed",
+                )
         drawn += 1
     if scrib[..., 3].any():
         ax.imshow(scrib, interpolation="nearest")
@@ -337,9 +395,16 @@ def _colour_map(rgb: tuple[int, int, int]) -> Any:
     return LinearSegmentedColormap.from_list("iseg", [(*c, 0.0), (*c, 1.0)])
 
 
-def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
-                 interactions: Sequence[Any] = (), z: int = 0, guidance: Any = None,
-                 title: str = "") -> tuple[Any, int]:
+def slice_figure(
+    image: Any,
+    *,
+    label: Any = None,
+    prediction: Any = None,
+    interactions: Sequence[Any] = (),
+    z: int = 0,
+    guidance: Any = None,
+    title: str = "",
+) -> tuple[Any, int]:
     """Matplotlib figure of one axial slice with label, prediction, interactions, guidance.
 
     Colours have one meaning each (:data:`app.orthoview.COLOURS`): label cyan, prediction
@@ -378,24 +443,37 @@ def slice_figure(image: Any, *, label: Any = None, prediction: Any = None,
     panels = 2 if guidance is not None else 1
     fig, axes = plt.subplots(1, panels, figsize=(4.2 * panels, 4.2), squeeze=False)
     for ax in axes.ravel():
-        ax.imshow(img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1,
-                  interpolation="nearest")
+        ax.imshow(
+            img, cmap="gray", vmin=lo, vmax=hi if hi > lo else lo + 1, interpolation="nearest"
+        )
         ax.set_axis_off()
     ax = axes[0, 0]
     for mask, colour in ((label, COLOURS["label"]), (prediction, COLOURS["prediction"])):
         if mask is not None and np.any(mask):
-            ax.contour(np.asarray(mask, dtype=np.float32), levels=[0.5], colors=_hex(colour),
-                       linewidths=1.2)
+            ax.contour(
+                np.asarray(mask, dtype=np.float32),
+                levels=[0.5],
+                colors=_hex(colour),
+                linewidths=1.2,
+            )
     drawn = _draw_interactions(ax, interactions, z, img.shape)
     ax.set_title(title or "label (cyan) · prediction (amber)", fontsize=9)
     if guidance is not None:
         g = np.asarray(guidance, dtype=np.float32)
         g = g[None] if g.ndim == 2 else g
-        for ch, colour in ((g[0], COLOURS["positive"]),
-                           (g[-1] if len(g) > 1 else None, COLOURS["negative"])):
+        for ch, colour in (
+            (g[0], COLOURS["positive"]),
+            (g[-1] if len(g) > 1 else None, COLOURS["negative"]),
+        ):
             if ch is not None and np.any(ch):
-                axes[0, 1].imshow(ch, cmap=_colour_map(colour), alpha=0.8, vmin=0,
-                                  vmax=max(float(ch.max()), 1e-6), interpolation="nearest")
+                axes[0, 1].imshow(
+                    ch,
+                    cmap=_colour_map(colour),
+                    alpha=0.8,
+                    vmin=0,
+                    vmax=max(float(ch.max()), 1e-6),
+                    interpolation="nearest",
+                )
         _draw_interactions(axes[0, 1], interactions, z, img.shape)
         axes[0, 1].set_title("guidance signal (foreground lime, background magenta)", fontsize=9)
     fig.tight_layout()

@@ -160,9 +160,16 @@ class Ortho:
         canon = self.index_to_canon(index)
         return (canon[c] + 0.5) * fc, (canon[r] + 0.5) * fr
 
-    def render(self, grey: np.ndarray, view: str, pos: int, *, mask: np.ndarray | None = None,
-               label: np.ndarray | None = None,
-               clicks: Iterable[tuple[Sequence[int], bool]] = ()) -> np.ndarray:
+    def render(
+        self,
+        grey: np.ndarray,
+        view: str,
+        pos: int,
+        *,
+        mask: np.ndarray | None = None,
+        label: np.ndarray | None = None,
+        clicks: Iterable[tuple[Sequence[int], bool]] = (),
+    ) -> np.ndarray:
         """RGB uint8 image of ``view`` at slice ``pos``.
 
         Parameters
@@ -215,8 +222,11 @@ def _marker(rgb: np.ndarray, row: int, col: int, positive: bool, *, size: int) -
     h, w = rgb.shape[:2]
     for d in range(-size, size + 1):
         for t in (-1, 0, 1):  # three pixels thick
-            pts = ([(row + d, col + t), (row + t, col + d)] if positive
-                   else [(row + d + t, col + d), (row + d + t, col - d)])
+            pts = (
+                [(row + d, col + t), (row + t, col + d)]
+                if positive
+                else [(row + d + t, col + d), (row + d + t, col - d)]
+            )
             for y, x in pts:
                 if 0 <= y < h and 0 <= x < w:
                     rgb[y, x] = colour

@@ -23,8 +23,15 @@ import numpy as np
 
 from app.jobs import Job
 
-__all__ = ["BUDGET_INTERACTIONS", "budgets", "RunResult", "start_run", "execute", "to_result",
-           "zip_outputs"]
+__all__ = [
+    "BUDGET_INTERACTIONS",
+    "budgets",
+    "RunResult",
+    "start_run",
+    "execute",
+    "to_result",
+    "zip_outputs",
+]
 
 #: Default number of evaluation interactions shown per budget on the page.
 BUDGET_INTERACTIONS: dict[str, int] = {"small": 5, "full": 10}
@@ -61,8 +68,17 @@ class RunResult:
     run_id: int = 0  # distinct per run of the session (widget keys of its viewer)
 
 
-def execute(leaf: str, volume: Any, *, device: str, budget: str, interactions: int, seed: int,
-            progress: Callable[[float, str], None], cancel: threading.Event) -> RunResult:
+def execute(
+    leaf: str,
+    volume: Any,
+    *,
+    device: str,
+    budget: str,
+    interactions: int,
+    seed: int,
+    progress: Callable[[float, str], None],
+    cancel: threading.Event,
+) -> RunResult:
     """Run ``leaf``'s reference pipeline on ``volume`` and collect a :class:`RunResult`.
 
     ``volume`` is anything ``run_pipeline(data=...)`` accepts: ``"synthetic"``, a sample
@@ -74,9 +90,18 @@ def execute(leaf: str, volume: Any, *, device: str, budget: str, interactions: i
 
     root = Path(tempfile.mkdtemp(prefix="iseg-run-"))
     try:
-        out = run_pipeline(leaf, data=volume, out=root / leaf, device=device, budget=budget,
-                           seed=seed, n_interactions=interactions, progress=progress,
-                           cancel=cancel, show_progress=False)
+        out = run_pipeline(
+            leaf,
+            data=volume,
+            out=root / leaf,
+            device=device,
+            budget=budget,
+            seed=seed,
+            n_interactions=interactions,
+            progress=progress,
+            cancel=cancel,
+            show_progress=False,
+        )
         return to_result(out)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -101,19 +126,33 @@ def to_result(out: Any) -> RunResult:
     traj = res.trajectories[0]
     files: dict[str, bytes] = {}
     if out.out is not None:
-        files = {p.name: p.read_bytes() for p in sorted(Path(out.out).iterdir())
-                 if p.is_file() and not p.name.startswith(".")}  # not iseg's marker file
+        files = {
+            p.name: p.read_bytes()
+            for p in sorted(Path(out.out).iterdir())
+            if p.is_file() and not p.name.startswith(".")
+        }  # not iseg's marker file
     if traj.steps:
-        files["segmentation.nii.gz"] = _segmentation_nifti(traj.steps[-1].pred,
-                                                           getattr(traj, "affine", None))
+        files["segmentation.nii.gz"] = _segmentation_nifti(
+            traj.steps[-1].pred, getattr(traj, "affine", None)
+        )
     return RunResult(
-        pipeline_id=m["pipeline"], leaf=m["leaf"], volume_name=traj.name, device=m["device"],
-        dice=[float(d) for d in res.curve], auc=m.get("auc"), final_dice=float(m["final"]),
-        image=np.asarray(traj.image), label=np.asarray(traj.label),
+        pipeline_id=m["pipeline"],
+        leaf=m["leaf"],
+        volume_name=traj.name,
+        device=m["device"],
+        dice=[float(d) for d in res.curve],
+        auc=m.get("auc"),
+        final_dice=float(m["final"]),
+        image=np.asarray(traj.image),
+        label=np.asarray(traj.label),
         predictions=[s.pred for s in traj.steps],
         interactions=[list(s.interactions) for s in traj.steps],
-        guidance=[s.guidance for s in traj.steps], step_dice=[float(s.dice) for s in traj.steps],
-        curve_kind=res.curve_kind, files=files, metrics=m)
+        guidance=[s.guidance for s in traj.steps],
+        step_dice=[float(s.dice) for s in traj.steps],
+        curve_kind=res.curve_kind,
+        files=files,
+        metrics=m,
+    )
 
 
 def zip_outputs(files: dict[str, bytes]) -> bytes:
@@ -128,8 +167,16 @@ def zip_outputs(files: dict[str, bytes]) -> bytes:
 _RUN_IDS = itertools.count(1)
 
 
-def start_run(leaf: str, volume: Any, *, device: str = "auto", budget: str = "small",
-              interactions: int = 5, seed: int = 0, settings: dict[str, Any] | None = None) -> Job:
+def start_run(
+    leaf: str,
+    volume: Any,
+    *,
+    device: str = "auto",
+    budget: str = "small",
+    interactions: int = 5,
+    seed: int = 0,
+    settings: dict[str, Any] | None = None,
+) -> Job:
     """Start the run in a background thread and return its :class:`Job` (already started).
 
     ``settings`` (what the form said) is attached to the result, with a fresh ``run_id``.
@@ -137,8 +184,16 @@ def start_run(leaf: str, volume: Any, *, device: str = "auto", budget: str = "sm
     run_id = next(_RUN_IDS)
 
     def work(progress: Callable[[float, str], None], cancel: threading.Event) -> RunResult:
-        res = execute(leaf, volume, device=device, budget=budget, interactions=interactions,
-                      seed=seed, progress=progress, cancel=cancel)
+        res = execute(
+            leaf,
+            volume,
+            device=device,
+            budget=budget,
+            interactions=interactions,
+            seed=seed,
+            progress=progress,
+            cancel=cancel,
+        )
         res.settings, res.run_id = dict(settings or {}), run_id
         return res
 

@@ -20,8 +20,19 @@ import numpy as np
 
 from app.orthoview import VIEWS, Ortho, percentile_window
 
-__all__ = ["DEFAULT_ENGINE", "Workspace", "open_workspace", "click", "undo", "reset",
-           "switch_engine", "dice", "mask_nifti_bytes", "guess_modality", "engines"]
+__all__ = [
+    "DEFAULT_ENGINE",
+    "Workspace",
+    "open_workspace",
+    "click",
+    "undo",
+    "reset",
+    "switch_engine",
+    "dice",
+    "mask_nifti_bytes",
+    "guess_modality",
+    "engines",
+]
 
 DEFAULT_ENGINE = "random-walker"
 
@@ -77,13 +88,14 @@ def engines() -> list[str]:
 
 
 def guess_modality(image: np.ndarray) -> str:
-    """"CT" when the intensities look like Hounsfield units (air near -1000), else "MR"."""
+    """ "CT" when the intensities look like Hounsfield units (air near -1000), else "MR"."""
     lo = float(np.percentile(np.asarray(image, dtype=np.float32)[::2, ::2, ::2], 0.5))
     return "CT" if lo < -500 else "MR"
 
 
-def _new_session(engine: str, image: np.ndarray, affine: np.ndarray, spacing: Any,
-                 device: str | None) -> Any:
+def _new_session(
+    engine: str, image: np.ndarray, affine: np.ndarray, spacing: Any, device: str | None
+) -> Any:
     from reference_impl.session import InteractiveSession
 
     session = InteractiveSession(engine=engine, device=device)
@@ -91,17 +103,27 @@ def _new_session(engine: str, image: np.ndarray, affine: np.ndarray, spacing: An
     return session
 
 
-def open_workspace(volume: Any, *, engine: str = DEFAULT_ENGINE, device: str | None = None,
-                   max_px: int = 300) -> Workspace:
+def open_workspace(
+    volume: Any, *, engine: str = DEFAULT_ENGINE, device: str | None = None, max_px: int = 300
+) -> Workspace:
     """Open ``volume`` (a :class:`reference_impl.io.Volume`) for clicking with ``engine``."""
     image = np.asarray(volume.image)
     if image.ndim != 3:
         raise ValueError(f"{volume.name}: the page needs a 3D volume, got shape {image.shape}")
     ortho = Ortho.from_affine(volume.affine, image.shape, max_px=max_px)
     session = _new_session(engine, image, volume.affine, volume.spacing, device)
-    ws = Workspace(name=volume.name, image=image, label=volume.label, affine=volume.affine,
-                   spacing=tuple(volume.spacing), ortho=ortho, engine=engine, session=session,
-                   modality=guess_modality(image), auto_window=percentile_window(image))
+    ws = Workspace(
+        name=volume.name,
+        image=image,
+        label=volume.label,
+        affine=volume.affine,
+        spacing=tuple(volume.spacing),
+        ortho=ortho,
+        engine=engine,
+        session=session,
+        modality=guess_modality(image),
+        auto_window=percentile_window(image),
+    )
     centre = _label_centre(ortho, volume.label) if volume.label is not None else None
     for view, a in VIEWS.items():
         ws.pos[view] = int(centre[a]) if centre else ortho.canon_shape[a] // 2

@@ -194,8 +194,15 @@ WIZ_FILTERS = "wiz_filters"  # modality / interaction / target used to rank meth
 
 def init_wizard() -> None:
     """Create the wizard's own session keys once."""
-    init_state({WIZ_ANSWERS: {}, WIZ_ORDER: [], WIZ_EDIT: None, WIZ_PREV: {},
-                WIZ_FILTERS: {"modality": None, "interaction": None, "target": ""}})
+    init_state(
+        {
+            WIZ_ANSWERS: {},
+            WIZ_ORDER: [],
+            WIZ_EDIT: None,
+            WIZ_PREV: {},
+            WIZ_FILTERS: {"modality": None, "interaction": None, "target": ""},
+        }
+    )
 
 
 def wizard_radio_key(qid: str) -> str:

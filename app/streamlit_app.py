@@ -33,8 +33,7 @@ st.set_page_config(page_title="iseg-navigator", page_icon="🧭", layout="wide")
 pages = [
     st.Page(str(_PAGES / "home.py"), title="Home", icon=":material/home:", default=True),
     st.Page(str(_PAGES / "wizard.py"), title="Find my method", icon=":material/explore:"),
-    st.Page(str(_PAGES / "segment.py"), title="Segment interactively",
-            icon=":material/ads_click:"),
+    st.Page(str(_PAGES / "segment.py"), title="Segment interactively", icon=":material/ads_click:"),
     st.Page(str(_PAGES / "database.py"), title="Method database", icon=":material/table_view:"),
     st.Page(str(_PAGES / "taxonomy.py"), title="Taxonomy", icon=":material/account_tree:"),
     st.Page(str(_PAGES / "graph.py"), title="Comparison graph", icon=":material/hub:"),

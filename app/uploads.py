@@ -16,8 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ALLOWED_SUFFIXES", "MAX_UPLOAD_MB", "MAX_VOXELS", "StoredUpload", "keep_upload",
-           "load_uploaded_pair", "load_uploaded_image", "missing_upload_message"]
+__all__ = [
+    "ALLOWED_SUFFIXES",
+    "MAX_UPLOAD_MB",
+    "MAX_VOXELS",
+    "StoredUpload",
+    "keep_upload",
+    "load_uploaded_pair",
+    "load_uploaded_image",
+    "missing_upload_message",
+]
 
 ALLOWED_SUFFIXES = (".nii", ".nii.gz", ".nrrd")
 MAX_UPLOAD_MB = 64
@@ -49,9 +57,11 @@ def keep_upload(f: Any) -> StoredUpload | None:
 def missing_upload_message(role: str, *, max_mb: float, optional: bool = False) -> str:
     """What to say when the uploader holds no file: it may have refused one itself."""
     need = "" if optional else " is needed"
-    return (f"no {role} file was uploaded{need}. Accepted: {', '.join(ALLOWED_SUFFIXES)} of at "
-            f"most {max_mb:g} MB; the uploader refuses a larger file itself (its message "
-            "appears under the upload box).")
+    return (
+        f"no {role} file was uploaded{need}. Accepted: {', '.join(ALLOWED_SUFFIXES)} of at "
+        f"most {max_mb:g} MB; the uploader refuses a larger file itself (its message "
+        "appears under the upload box)."
+    )
 
 
 def _suffix(name: str) -> str:
@@ -88,8 +98,15 @@ def _public(message: str, tmp: Path, names: dict[Path, str]) -> str:
     return message.replace(str(tmp) + "/", "").replace(str(tmp), "upload")
 
 
-def _load(image: Any, label: Any, *, label_value: int | str | None, max_mb: float,
-          max_voxels: int, label_required: bool) -> Any:
+def _load(
+    image: Any,
+    label: Any,
+    *,
+    label_value: int | str | None,
+    max_mb: float,
+    max_voxels: int,
+    label_required: bool,
+) -> Any:
     from reference_impl.io import load_case
 
     for role, f in (("image", image), ("label", label)):
@@ -102,17 +119,30 @@ def _load(image: Any, label: Any, *, label_value: int | str | None, max_mb: floa
         names = {img_path: image.name} | ({lab_path: label.name} if lab_path else {})
         try:
             suffix = _suffix(image.name)
-            return load_case(img_path, lab_path, label_value=label_value, max_voxels=max_voxels,
-                             name=_safe_name(image.name, suffix)[: -len(suffix)][:40])
+            return load_case(
+                img_path,
+                lab_path,
+                label_value=label_value,
+                max_voxels=max_voxels,
+                name=_safe_name(image.name, suffix)[: -len(suffix)][:40],
+            )
         except ValueError as exc:
             raise ValueError(_public(str(exc), tmp, names)) from None
         except Exception as exc:  # noqa: BLE001 - parser errors of untrusted files
-            raise ValueError(f"could not read the uploaded files as NIfTI/NRRD: "
-                             f"{exc.__class__.__name__}: {_public(str(exc), tmp, names)}") from None
+            raise ValueError(
+                f"could not read the uploaded files as NIfTI/NRRD: "
+                f"{exc.__class__.__name__}: {_public(str(exc), tmp, names)}"
+            ) from None
 
 
-def load_uploaded_pair(image: Any, label: Any, *, label_value: int | str | None = None,
-                       max_mb: float = MAX_UPLOAD_MB, max_voxels: int = MAX_VOXELS) -> Any:
+def load_uploaded_pair(
+    image: Any,
+    label: Any,
+    *,
+    label_value: int | str | None = None,
+    max_mb: float = MAX_UPLOAD_MB,
+    max_voxels: int = MAX_VOXELS,
+) -> Any:
     """Validate and load an uploaded ``(image, label)`` pair.
 
     Parameters
@@ -136,12 +166,30 @@ def load_uploaded_pair(image: Any, label: Any, *, label_value: int | str | None 
         For a missing file, a wrong file type, a file that is too large or empty, a volume
         with too many voxels, or an invalid pair (see :func:`reference_impl.io.load_case`).
     """
-    return _load(image, label, label_value=label_value, max_mb=max_mb, max_voxels=max_voxels,
-                 label_required=True)
+    return _load(
+        image,
+        label,
+        label_value=label_value,
+        max_mb=max_mb,
+        max_voxels=max_voxels,
+        label_required=True,
+    )
 
 
-def load_uploaded_image(image: Any, label: Any = None, *, label_value: int | str | None = None,
-                        max_mb: float = MAX_UPLOAD_MB, max_voxels: int = MAX_VOXELS) -> Any:
+def load_uploaded_image(
+    image: Any,
+    label: Any = None,
+    *,
+    label_value: int | str | None = None,
+    max_mb: float = MAX_UPLOAD_MB,
+    max_voxels: int = MAX_VOXELS,
+) -> Any:
     """Like :func:`load_uploaded_pair`, but the label is optional (``Volume.label`` None)."""
-    return _load(image, label, label_value=label_value, max_mb=max_mb, max_voxels=max_voxels,
-                 label_required=False)
+    return _load(
+        image,
+        label,
+        label_value=label_value,
+        max_mb=max_mb,
+        max_voxels=max_voxels,
+        label_required=False,
+    )

@@ -65,14 +65,25 @@ def run(engine: str, volumes: int, clicks: int) -> dict:
             res = session.predict()
             wall = time.perf_counter() - t0
             pred = res.mask
-            rows.append({"volume": seed, "click": k + 1, "seconds": round(wall, 4),
-                         "engine_seconds": round(float(res.seconds), 4),
-                         "dice": round(float(dice(pred, vol.label)), 4),
-                         "set_image_seconds": round(set_image_s, 4)})
+            rows.append(
+                {
+                    "volume": seed,
+                    "click": k + 1,
+                    "seconds": round(wall, 4),
+                    "engine_seconds": round(float(res.seconds), 4),
+                    "dice": round(float(dice(pred, vol.label)), 4),
+                    "set_image_seconds": round(set_image_s, 4),
+                }
+            )
     secs = [r["seconds"] for r in rows]
-    return {"engine": engine, "clicks": rows, "median_seconds": statistics.median(secs),
-            "min_seconds": min(secs), "max_seconds": max(secs),
-            "meets_2s_target": statistics.median(secs) <= 2.0}
+    return {
+        "engine": engine,
+        "clicks": rows,
+        "median_seconds": statistics.median(secs),
+        "min_seconds": min(secs),
+        "max_seconds": max(secs),
+        "meets_2s_target": statistics.median(secs) <= 2.0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,16 +113,26 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{engine}: could not run: {exc}", file=sys.stderr)
             continue
         results.append(r)
-        print(f"{engine}: median {r['median_seconds']:.2f} s a click "
-              f"(min {r['min_seconds']:.2f}, max {r['max_seconds']:.2f}, n={len(r['clicks'])})")
-    doc = {"benchmark": "segment_latency", "shape_zyx": list(SHAPE), "device": "cpu",
-           "target_seconds_per_click": 2.0, "volumes": args.volumes, "clicks": args.clicks,
-           "results": results, "engines_missing": missing,
-           "torch_threads": torch.get_num_threads(),
-           "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-           "cpu_count": os.cpu_count(), "machine": platform.machine(),
-           "python": platform.python_version(),
-           "note": "the machine was shared with other jobs while this ran"}
+        print(
+            f"{engine}: median {r['median_seconds']:.2f} s a click "
+            f"(min {r['min_seconds']:.2f}, max {r['max_seconds']:.2f}, n={len(r['clicks'])})"
+        )
+    doc = {
+        "benchmark": "segment_latency",
+        "shape_zyx": list(SHAPE),
+        "device": "cpu",
+        "target_seconds_per_click": 2.0,
+        "volumes": args.volumes,
+        "clicks": args.clicks,
+        "results": results,
+        "engines_missing": missing,
+        "torch_threads": torch.get_num_threads(),
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "note": "the machine was shared with other jobs while this ran",
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")

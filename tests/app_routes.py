@@ -26,8 +26,12 @@ def leaf_routes() -> dict[str, list[tuple[str, str]]]:
     for leaf, paths in answer_paths(tax.graph, tax.questions).items():
         paradigm = tax.path_to(leaf)[1]
         # Prefer Q1-Q5 answers that rate the leaf's paradigm "good" (natural routes).
-        ranked = sorted(combos, key=lambda c, p=paradigm: -sum(
-            tax.question(q).option(a).scores[p] == "good" for q, a in c.items()))
+        ranked = sorted(
+            combos,
+            key=lambda c, p=paradigm: (
+                -sum(tax.question(q).option(a).scores[p] == "good" for q, a in c.items())
+            ),
+        )
         for combo, branch in itertools.product(ranked, paths):
             answers, route, branch = dict(combo), list(combo.items()), dict(branch)
             rec = recommend(answers, kb=False)

@@ -15,8 +15,16 @@ from recommender.engine import recommend
 from taxonomy import NOT_SURE, load_taxonomy
 
 ENTRY = str(REPO_ROOT / "app" / "streamlit_app.py")
-PAGES = ["views/home.py", "views/wizard.py", "views/segment.py", "views/database.py",
-         "views/taxonomy.py", "views/graph.py", "views/run_pipeline.py", "views/benchmarks.py"]
+PAGES = [
+    "views/home.py",
+    "views/wizard.py",
+    "views/segment.py",
+    "views/database.py",
+    "views/taxonomy.py",
+    "views/graph.py",
+    "views/run_pipeline.py",
+    "views/benchmarks.py",
+]
 
 
 def _app() -> AppTest:
@@ -31,8 +39,12 @@ def _ok(at: AppTest) -> None:
 
 
 def _texts(at: AppTest) -> str:
-    return "\n".join([m.value for m in at.markdown] + [s.value for s in at.success]
-                     + [s.value for s in at.subheader] + [t.value for t in at.title])
+    return "\n".join(
+        [m.value for m in at.markdown]
+        + [s.value for s in at.success]
+        + [s.value for s in at.subheader]
+        + [t.value for t in at.title]
+    )
 
 
 # ------------------------------------------------------------------ every page
@@ -163,8 +175,10 @@ def test_database_filters():
     at.text_input(key="db_text").input("DeepEdit").run()
     _ok(at)
     assert "**1** of" in _texts(at)
-    assert "DeepEdit" in at.selectbox(key="db_detail").value or "deepedit" == at.selectbox(
-        key="db_detail").value
+    assert (
+        "DeepEdit" in at.selectbox(key="db_detail").value
+        or "deepedit" == at.selectbox(key="db_detail").value
+    )
     assert "**Evidence:**" in _texts(at)
 
 
@@ -173,8 +187,10 @@ def test_filter_helpers():
 
     df = load_kb().methods_df()
     both = filter_methods(df, list_filters={"interactions": ["clicks"], "modalities": ["MRI"]})
-    assert all("clicks" in i and "MRI" in m for i, m in zip(both.interactions, both.modalities,
-                                                             strict=True))
+    assert all(
+        "clicks" in i and "MRI" in m
+        for i, m in zip(both.interactions, both.modalities, strict=True)
+    )
     assert len(filter_methods(df, years=(2016, 2016))) == int((df.year == 2016).sum())
     counts = explode_counts(df, "interactions")
     assert counts["methods"].sum() == df["interactions"].map(len).sum()
@@ -206,15 +222,21 @@ def test_graph_leaf_filter():
     from taxonomy.graph import build_comparison_graph
 
     g = build_comparison_graph()
-    t32 = [d["ref"] for n, d in g.nodes(data=True)
-           if d["kind"] == "reviewed" and d["leaf"] == "T3.2" and g.degree(n) > 0]
+    t32 = [
+        d["ref"]
+        for n, d in g.nodes(data=True)
+        if d["kind"] == "reviewed" and d["leaf"] == "T3.2" and g.degree(n) > 0
+    ]
     assert t32 and all(f'label="[{r}]"' in dot for r in t32)
     assert any("Leaf colours:" in m.value and "T3.2" in m.value for m in at.markdown)
 
 
 # ------------------------------------------------------------------ benchmarks, errors
 def test_benchmarks_page_shows_tables(tmp_path, monkeypatch):
-    doc = {"device": "cpu", "rows": [{"name": "edt", "speedup": 3.5}, {"name": "gdt", "speedup": 1.2}]}
+    doc = {
+        "device": "cpu",
+        "rows": [{"name": "edt", "speedup": 3.5}, {"name": "gdt", "speedup": 1.2}],
+    }
     (tmp_path / "demo.json").write_text(json.dumps(doc))
     (tmp_path / "broken.json").write_text("{")
     import app.state
@@ -272,9 +294,24 @@ def _tiny_budget(monkeypatch):
     from reference_impl.pipelines import _base
 
     small = _base.BUDGETS["small"]
-    monkeypatch.setitem(_base.BUDGETS, "small", replace(
-        small, shape=(24, 24, 24), roi=(24, 24, 24), n_train=2, n_eval=1, steps=3,
-        train_rounds=1, al_rounds=1, al_start=1, al_query=1, al_steps=2, online_steps=2))
+    monkeypatch.setitem(
+        _base.BUDGETS,
+        "small",
+        replace(
+            small,
+            shape=(24, 24, 24),
+            roi=(24, 24, 24),
+            n_train=2,
+            n_eval=1,
+            steps=3,
+            train_rounds=1,
+            al_rounds=1,
+            al_start=1,
+            al_query=1,
+            al_steps=2,
+            online_steps=2,
+        ),
+    )
 
 
 def _record_temp_dirs(monkeypatch) -> list:
@@ -315,7 +352,9 @@ def test_run_page_runs_a_small_pipeline_from_the_wizard(monkeypatch):
     assert metrics["Interactions"] == "2" and len(res.predictions) == 3
     assert 0.0 <= res.final_dice <= 1.0 and res.auc is not None
     # outputs are downloadable from memory; the run's temporary folder is gone
-    assert {"metrics.json", "dice_curve.png", "overlay.png", "segmentation.nii.gz"} <= set(res.files)
+    assert {"metrics.json", "dice_curve.png", "overlay.png", "segmentation.nii.gz"} <= set(
+        res.files
+    )
     labels = {b.label for b in at.get("download_button")}
     assert {"All (.zip)", "metrics.json", "segmentation.nii.gz"} <= labels, labels
     runs = [d for d in made if Path(d).name.startswith("iseg-run-")]
@@ -340,11 +379,27 @@ def _fake_result(run_id: int, click_z: int, shape=(12, 16, 16)):
 
     lab = np.zeros(shape, np.uint8)
     lab[3:9, 4:12, 4:12] = 1
-    clicks = [[], [Click(1, (click_z, 8, 8))], [Click(1, (click_z, 8, 8)), Click(0, (click_z, 1, 1))]]
-    return RunResult("fake-pipeline", "T2.1.1.2", "vol", "cpu", [0.0, 0.5, 0.7], 0.5, 0.7,
-                     np.random.default_rng(0).normal(size=shape).astype(np.float32), lab,
-                     [lab * 0, lab, lab], clicks, step_dice=[0.0, 0.5, 0.7], run_id=run_id,
-                     files={"metrics.json": b"{}"})
+    clicks = [
+        [],
+        [Click(1, (click_z, 8, 8))],
+        [Click(1, (click_z, 8, 8)), Click(0, (click_z, 1, 1))],
+    ]
+    return RunResult(
+        "fake-pipeline",
+        "T2.1.1.2",
+        "vol",
+        "cpu",
+        [0.0, 0.5, 0.7],
+        0.5,
+        0.7,
+        np.random.default_rng(0).normal(size=shape).astype(np.float32),
+        lab,
+        [lab * 0, lab, lab],
+        clicks,
+        step_dice=[0.0, 0.5, 0.7],
+        run_id=run_id,
+        files={"metrics.json": b"{}"},
+    )
 
 
 def test_viewer_slider_starts_fresh_for_each_run():
@@ -388,7 +443,9 @@ def test_viewer_sliders_live_in_a_fragment(monkeypatch):
                     return f(*a, **k)
                 finally:
                     depth[0] -= 1
+
             return real_fragment(inner, **kwargs)
+
         return deco(func) if func is not None else deco
 
     def slider(self, label, *args, **kwargs):
@@ -442,8 +499,16 @@ def test_every_leaf_result_renders(leaf, monkeypatch):
     from app.runner import execute
 
     _tiny_budget(monkeypatch)
-    res = execute(leaf, "synthetic", device="cpu", budget="small", interactions=2, seed=0,
-                  progress=lambda f, m: None, cancel=threading.Event())
+    res = execute(
+        leaf,
+        "synthetic",
+        device="cpu",
+        budget="small",
+        interactions=2,
+        seed=0,
+        progress=lambda f, m: None,
+        cancel=threading.Event(),
+    )
     at = _app()
     at.switch_page("views/run_pipeline.py").run()
     at.session_state["run_job"] = _finished(res)

@@ -31,14 +31,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 # never the tracked docs/screenshots unless asked for (ISEG_SCREENSHOTS=docs/screenshots)
 KEEP_SHOTS = bool(os.environ.get("ISEG_SCREENSHOTS"))
-SHOTS = (Path(os.environ["ISEG_SCREENSHOTS"]).resolve() if KEEP_SHOTS
-         else Path(tempfile.mkdtemp(prefix="iseg-screenshots-")))
+SHOTS = (
+    Path(os.environ["ISEG_SCREENSHOTS"]).resolve()
+    if KEEP_SHOTS
+    else Path(tempfile.mkdtemp(prefix="iseg-screenshots-"))
+)
 DOWNLOADS = Path(tempfile.mkdtemp(prefix="iseg-downloads-"))
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROME_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1400,1000",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
 )
 
 
@@ -70,11 +80,12 @@ def app_url():
         pytest.skip("ISEG_SKIP_BROWSER=1")
     port = _free_port()
     iseg = shutil.which("iseg")
-    cmd = ([iseg] if iseg else [sys.executable, "-m", "app.cli"])
+    cmd = [iseg] if iseg else [sys.executable, "-m", "app.cli"]
     cmd += ["app", "--headless", "--port", str(port), "--address", "127.0.0.1"]
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         _wait_health(f"http://127.0.0.1:{port}/_stcore/health", proc)
         yield f"http://127.0.0.1:{port}"
@@ -106,14 +117,17 @@ def driver():
         opts.add_argument(a)
     opts.add_argument(f"--user-data-dir={profile}")
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # network requests
-    opts.add_experimental_option("prefs", {"download.default_directory": str(DOWNLOADS),
-                                           "download.prompt_for_download": False})
+    opts.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(DOWNLOADS), "download.prompt_for_download": False},
+    )
     if Path("/usr/bin/chromium").exists():
         opts.binary_location = "/usr/bin/chromium"
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     drv.set_page_load_timeout(60)
-    drv.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow",
-                                                     "downloadPath": str(DOWNLOADS)})
+    drv.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(DOWNLOADS)}
+    )
     try:
         yield drv
     finally:
@@ -136,7 +150,9 @@ def _wait_text(drv, text: str, timeout: float = 60) -> None:
         if text in _body(drv) and not _running(drv):
             return
         time.sleep(0.3)
-    raise AssertionError(f"{text!r} not rendered after {timeout} s; page shows:\n{_body(drv)[:2000]}")
+    raise AssertionError(
+        f"{text!r} not rendered after {timeout} s; page shows:\n{_body(drv)[:2000]}"
+    )
 
 
 def _running(drv) -> bool:
@@ -192,7 +208,9 @@ def _wait_css(drv, selector: str, timeout: float = 60):
         if els and not _running(drv):
             return els[0]
         time.sleep(0.3)
-    raise AssertionError(f"{selector!r} not found after {timeout} s; page shows:\n{_body(drv)[:2000]}")
+    raise AssertionError(
+        f"{selector!r} not found after {timeout} s; page shows:\n{_body(drv)[:2000]}"
+    )
 
 
 _SCROLL_TO = """
@@ -225,8 +243,16 @@ def _no_traceback(drv) -> None:
     _no_external_requests(drv)
 
 
-_LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:", "about:",
-          "chrome", "devtools")
+_LOCAL = (
+    "http://127.0.0.1",
+    "http://localhost",
+    "ws://127.0.0.1",
+    "data:",
+    "blob:",
+    "about:",
+    "chrome",
+    "devtools",
+)
 
 
 def _no_external_requests(drv) -> None:
@@ -342,8 +368,9 @@ def _set_slider(drv, key: str, value: int) -> None:
         now = int(float(thumb.get_attribute("value")))
         if now == value:
             return
-        drv.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();",
-                           thumb)
+        drv.execute_script(
+            "arguments[0].scrollIntoView({block: 'center'}); arguments[0].focus();", thumb
+        )
         key_ = Keys.ARROW_RIGHT if value > now else Keys.ARROW_LEFT
         ActionChains(drv).send_keys(*([key_] * abs(value - now))).perform()
         _wait_idle(drv)
@@ -361,9 +388,12 @@ def _click_view(drv, view: str, px: float, py: float) -> None:
         img = drv.find_element("id", "image")
         w, h, nw, nh = drv.execute_script(
             "const i = arguments[0]; return [i.width, i.height, i.naturalWidth, i.naturalHeight];",
-            img)
+            img,
+        )
         dx, dy = px * w / nw - w / 2, py * h / nh - h / 2
-        ActionChains(drv).move_to_element_with_offset(img, int(round(dx)), int(round(dy))).click().perform()
+        ActionChains(drv).move_to_element_with_offset(
+            img, int(round(dx)), int(round(dy))
+        ).click().perform()
     finally:
         drv.switch_to.default_content()
 
@@ -427,12 +457,13 @@ def test_segment_the_spleen_by_clicking(app_url, driver, engine):
         assert pred.shape == vol.label.shape and np.allclose(affine, vol.affine)
         assert pred[idx] == 1, "a positive click lies inside the mask"
         scores.append(float(dice(pred, vol.label)))
-        metrics = {m.text.split("\n")[0]: m.text.split("\n")[1] for m in
-                   driver.find_elements("css selector", '[data-testid="stMetric"]')}
+        metrics = {
+            m.text.split("\n")[0]: m.text.split("\n")[1]
+            for m in driver.find_elements("css selector", '[data-testid="stMetric"]')
+        }
         assert metrics["Dice vs label"] == f"{scores[-1]:.3f}", (metrics, scores)
         seconds.append(float(metrics["Last click latency"].split()[0]))
-    print(f"{engine}: Dice after 1..5 clicks {[round(s, 3) for s in scores]}, "
-          f"latency {seconds} s")
+    print(f"{engine}: Dice after 1..5 clicks {[round(s, 3) for s in scores]}, latency {seconds} s")
     _no_traceback(driver)
     if engine == "random-walker":
         _shot(driver, "segment_interactively")

@@ -26,8 +26,10 @@ class _Upload:
 
 def _pair(shared_data, stem="breast1"):
     d = shared_data / "pyradiomics_lesions"
-    return (_Upload(f"{stem}_image.nrrd", (d / f"{stem}_image.nrrd").read_bytes()),
-            _Upload(f"{stem}_label.nrrd", (d / f"{stem}_label.nrrd").read_bytes()))
+    return (
+        _Upload(f"{stem}_image.nrrd", (d / f"{stem}_image.nrrd").read_bytes()),
+        _Upload(f"{stem}_label.nrrd", (d / f"{stem}_label.nrrd").read_bytes()),
+    )
 
 
 def test_upload_valid_nrrd_pair(shared_data):
@@ -154,11 +156,21 @@ def test_slice_figure_draws_interactions_on_the_slice():
     img = np.random.default_rng(0).normal(size=(32, 32))
     lab = np.zeros((32, 32), bool)
     lab[8:20, 8:20] = True
-    inter = [Click(1, (5, 10, 10)), Click(0, (5, 2, 2)), Click(1, (6, 3, 3)),
-             Scribble(1, np.array([[5, 1, 1], [5, 1, 2], [4, 0, 0]])),
-             Box((4, 8, 8), (7, 20, 20))]
-    fig, drawn = slice_figure(img, label=lab, prediction=lab, interactions=inter, z=5,
-                              guidance=np.stack([lab, ~lab]).astype(float))
+    inter = [
+        Click(1, (5, 10, 10)),
+        Click(0, (5, 2, 2)),
+        Click(1, (6, 3, 3)),
+        Scribble(1, np.array([[5, 1, 1], [5, 1, 2], [4, 0, 0]])),
+        Box((4, 8, 8), (7, 20, 20)),
+    ]
+    fig, drawn = slice_figure(
+        img,
+        label=lab,
+        prediction=lab,
+        interactions=inter,
+        z=5,
+        guidance=np.stack([lab, ~lab]).astype(float),
+    )
     assert drawn == 4  # the click on slice 6 is not drawn
     assert len(fig.axes) == 2
     fig, drawn = slice_figure(img, interactions=inter, z=9)
@@ -183,8 +195,14 @@ def test_slice_figure_colours_have_one_meaning_and_scribbles_are_filled():
     lab[8:20, 8:20] = True
     neg = Click(0, (5, 2, 2))
     pts = np.array([[5, 25, x] for x in range(5, 28)])
-    fig, _ = slice_figure(img, label=lab, prediction=lab[::-1], interactions=[neg,
-                          Scribble(0, pts)], z=5, guidance=np.stack([lab, ~lab]).astype(float))
+    fig, _ = slice_figure(
+        img,
+        label=lab,
+        prediction=lab[::-1],
+        interactions=[neg, Scribble(0, pts)],
+        z=5,
+        guidance=np.stack([lab, ~lab]).astype(float),
+    )
     ax, gax = fig.axes
     contour_colours = {mcolors.to_hex(c.get_edgecolor()[0]) for c in ax.collections}
     marker = [ln for ln in ax.lines if ln.get_marker() == "x"][0]

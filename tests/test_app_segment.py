@@ -24,8 +24,9 @@ def _world(aff, idx):
     return (aff @ np.r_[np.asarray(idx, float), 1.0])[:3]
 
 
-AFFINES = [(p, s) for p in itertools.permutations(range(3))
-           for s in itertools.product((1, -1), repeat=3)]
+AFFINES = [
+    (p, s) for p in itertools.permutations(range(3)) for s in itertools.product((1, -1), repeat=3)
+]
 
 
 @pytest.mark.parametrize(("perm", "signs"), AFFINES)
@@ -98,8 +99,14 @@ def test_render_draws_mask_label_and_clicks():
     label[2, 2:18, 2:18] = 1
     pos_click, neg_click = (2, 10, 10), (2, 3, 16)
     canon_pos = o.index_to_canon(pos_click)[0]
-    rgb = o.render(grey, "axial", canon_pos, mask=o.to_canonical(mask),
-                   label=o.to_canonical(label), clicks=[(pos_click, True), (neg_click, False)])
+    rgb = o.render(
+        grey,
+        "axial",
+        canon_pos,
+        mask=o.to_canonical(mask),
+        label=o.to_canonical(label),
+        clicks=[(pos_click, True), (neg_click, False)],
+    )
     colours = {tuple(int(v) for v in p) for p in rgb.reshape(-1, 3)}
     for name in ("prediction", "label", "positive", "negative"):
         assert COLOURS[name] in colours, name
@@ -163,8 +170,11 @@ def fake_session(monkeypatch):
     import app.segment
 
     FakeSession.log = []
-    monkeypatch.setattr(app.segment, "_new_session",
-                        lambda engine, image, affine, spacing, device: _fake(engine, image))
+    monkeypatch.setattr(
+        app.segment,
+        "_new_session",
+        lambda engine, image, affine, spacing, device: _fake(engine, image),
+    )
     monkeypatch.setattr(app.segment, "engines", lambda: ["random-walker", "geodesic"])
     return FakeSession
 
@@ -189,8 +199,13 @@ def test_workspace_click_undo_reset_engine_switch(shared_data, fake_session):
     rows, cols = ws.ortho.view_slice(ws.canon_image, "axial", canon[0]).shape
     fr, fc = ws.ortho.scale("axial")
     # the browser displays the image at half size: coordinates are scaled back
-    event = {"x": px / 2, "y": py / 2, "width": cols * fc / 2, "height": rows * fr / 2,
-             "unix_time": 1}
+    event = {
+        "x": px / 2,
+        "y": py / 2,
+        "width": cols * fc / 2,
+        "height": rows * fr / 2,
+        "unix_time": 1,
+    }
     assert seg.click(ws, "axial", event, positive=True)
     assert ws.clicks == [(centre, True)] and ws.mask[centre] == 1
     assert not seg.click(ws, "axial", event, positive=True)  # the same event on a rerun
@@ -269,17 +284,20 @@ def test_segment_page_opens_an_upload_and_refuses_a_huge_header(shared_data, fak
     hdr.set_data_shape((2000, 2000, 2000))
     hdr.set_data_dtype("int16")
     hdr["vox_offset"] = 352
-    at.file_uploader(key="seg_up_image").upload("huge.nii.gz",
-                                                gzip.compress(hdr.binaryblock + b"\0" * 4))
+    at.file_uploader(key="seg_up_image").upload(
+        "huge.nii.gz", gzip.compress(hdr.binaryblock + b"\0" * 4)
+    )
     at.button(key="seg_open_upload").click().run()
     assert not at.exception
     msg = at.error[0].value
     assert "'huge.nii.gz'" in msg and "exceed the limit" in msg and "/tmp" not in msg
     d = shared_data / "pyradiomics_lesions"
     at.file_uploader(key="seg_up_image").clear().upload(
-        "breast.nrrd", (d / "breast1_image.nrrd").read_bytes())
-    at.file_uploader(key="seg_up_label").upload("breast_label.nrrd",
-                                                (d / "breast1_label.nrrd").read_bytes())
+        "breast.nrrd", (d / "breast1_image.nrrd").read_bytes()
+    )
+    at.file_uploader(key="seg_up_label").upload(
+        "breast_label.nrrd", (d / "breast1_label.nrrd").read_bytes()
+    )
     at.button(key="seg_open_upload").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     ws = at.session_state["seg_ws"]

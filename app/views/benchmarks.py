@@ -16,8 +16,10 @@ st.markdown(
 
 results = load_bench_results(str(BENCH_DIR))
 if not results:
-    st.info("No benchmark results are committed yet (`bench/results/*.json`). "
-            "Run `iseg bench --help` to see what can be measured.")
+    st.info(
+        "No benchmark results are committed yet (`bench/results/*.json`). "
+        "Run `iseg bench --help` to see what can be measured."
+    )
     st.stop()
 
 names = [r["name"] for r in results]

@@ -33,20 +33,28 @@ if numbers:
 st.subheader("Where to start")
 c0, c1, c2, c3 = st.columns(4)
 with c0:
-    st.markdown("**Segment interactively** — click on a CT or MR volume (bundled or your own) "
-                "and an engine segments it; Dice against the label, NIfTI download.")
+    st.markdown(
+        "**Segment interactively** — click on a CT or MR volume (bundled or your own) "
+        "and an engine segments it; Dice against the label, NIfTI download."
+    )
     st.page_link("views/segment.py", label="Segment by clicking", icon=":material/ads_click:")
 with c1:
-    st.markdown("**Find my method** — answer Q1–Q12 one at a time and get a taxonomy leaf, "
-                "ranked methods and a pipeline to run.")
+    st.markdown(
+        "**Find my method** — answer Q1–Q12 one at a time and get a taxonomy leaf, "
+        "ranked methods and a pipeline to run."
+    )
     st.page_link("views/wizard.py", label="Start the wizard", icon=":material/explore:")
 with c2:
-    st.markdown("**Method database** — filter and sort the 121 reviewed methods, read the "
-                "evidence for each leaf, export CSV/BibTeX.")
+    st.markdown(
+        "**Method database** — filter and sort the 121 reviewed methods, read the "
+        "evidence for each leaf, export CSV/BibTeX."
+    )
     st.page_link("views/database.py", label="Browse methods", icon=":material/table_view:")
 with c3:
-    st.markdown("**Run a pipeline** — simulate clicks on a synthetic, bundled or uploaded "
-                "volume and watch Dice improve per interaction.")
+    st.markdown(
+        "**Run a pipeline** — simulate clicks on a synthetic, bundled or uploaded "
+        "volume and watch Dice improve per interaction."
+    )
     st.page_link("views/run_pipeline.py", label="Run a pipeline", icon=":material/play_circle:")
 st.page_link("views/taxonomy.py", label="Taxonomy tree", icon=":material/account_tree:")
 st.page_link("views/graph.py", label="Comparison graph", icon=":material/hub:")

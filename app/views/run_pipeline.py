@@ -23,43 +23,79 @@ from taxonomy import leaf_pipeline
 tax = get_taxonomy()
 ss = st.session_state
 # The form survives leaving the page (widget state does not): see app.state.keep_form.
-FORM = ["run_leaf_select", "run_source", "run_device", "run_seed", "run_budget", "run_inter",
-        "run_case", "run_label_value"]
+FORM = [
+    "run_leaf_select",
+    "run_source",
+    "run_device",
+    "run_seed",
+    "run_budget",
+    "run_inter",
+    "run_case",
+    "run_label_value",
+]
 leaves = list(tax.leaves)
 budget_names = budgets()
-restore_form("run", FORM, defaults={
-    "run_leaf_select": "T2.1.2.2.1", "run_source": "synthetic", "run_device": "auto",
-    "run_seed": 0, "run_budget": budget_names[0],
-    "run_inter": BUDGET_INTERACTIONS.get(budget_names[0], 5), "run_label_value": 0})
+restore_form(
+    "run",
+    FORM,
+    defaults={
+        "run_leaf_select": "T2.1.2.2.1",
+        "run_source": "synthetic",
+        "run_device": "auto",
+        "run_seed": 0,
+        "run_budget": budget_names[0],
+        "run_inter": BUDGET_INTERACTIONS.get(budget_names[0], 5),
+        "run_label_value": 0,
+    },
+)
 wizard_leaf = ss.pop("run_leaf", None)  # set by the wizard's "Run …" button
 if wizard_leaf in leaves:
     ss["run_leaf_select"] = wizard_leaf
 
 st.title("Run a pipeline")
-st.caption("Each taxonomy leaf has one runnable reference pipeline. A robot user simulates "
-           "the interactions; Dice is measured after every interaction.")
-leaf = st.selectbox("Leaf", leaves, key="run_leaf_select",
-                    format_func=lambda lf: f"{lf} {tax.node(lf).name}")
+st.caption(
+    "Each taxonomy leaf has one runnable reference pipeline. A robot user simulates "
+    "the interactions; Dice is measured after every interaction."
+)
+leaf = st.selectbox(
+    "Leaf", leaves, key="run_leaf_select", format_func=lambda lf: f"{lf} {tax.node(lf).name}"
+)
 pipe = leaf_pipeline(leaf)
-st.markdown(f"**`{pipe['id']}`** — {pipe['description']}  \ninteraction *{pipe['interaction']}*, "
-            f"guidance *{pipe['guidance_signal']}*, robot user *{pipe['robot_user']}*, "
-            f"training *{pipe['training_regime']}*, model *{pipe['model']}*.")
+st.markdown(
+    f"**`{pipe['id']}`** — {pipe['description']}  \ninteraction *{pipe['interaction']}*, "
+    f"guidance *{pipe['guidance_signal']}*, robot user *{pipe['robot_user']}*, "
+    f"training *{pipe['training_regime']}*, model *{pipe['model']}*."
+)
 
 c1, c2, c3 = st.columns(3)
-source = c1.radio("Data", ["synthetic", "sample", "upload"], key="run_source",
-                  format_func={"synthetic": "Synthetic phantoms", "sample": "Bundled sample",
-                               "upload": "Upload NIfTI/NRRD pair"}.get)
+source = c1.radio(
+    "Data",
+    ["synthetic", "sample", "upload"],
+    key="run_source",
+    format_func={
+        "synthetic": "Synthetic phantoms",
+        "sample": "Bundled sample",
+        "upload": "Upload NIfTI/NRRD pair",
+    }.get,
+)
 devices = ["auto", "cpu"] + (["cuda"] if resolve_device("auto").type == "cuda" else [])
-device = c2.selectbox("Device", devices, key="run_device",
-                      help=f"auto = {resolve_device('auto')} on this machine")
+device = c2.selectbox(
+    "Device", devices, key="run_device", help=f"auto = {resolve_device('auto')} on this machine"
+)
 seed = c2.number_input("Seed", 0, 2**31 - 1, key="run_seed")
-budget = c3.selectbox("Budget", budget_names, key="run_budget",
-                      help="small: a minute or two on a CPU; full: meant for a GPU")
+budget = c3.selectbox(
+    "Budget",
+    budget_names,
+    key="run_budget",
+    help="small: a minute or two on a CPU; full: meant for a GPU",
+)
 n_inter = c3.slider("Interactions", 1, 20, key="run_inter")
 
 if budget != "small" and resolve_device(device).type != "cuda":
-    st.warning(f"The '{budget}' budget is meant for a GPU; on this CPU it can take hours. "
-               "Cancel stops it at the next progress report.")
+    st.warning(
+        f"The '{budget}' budget is meant for a GPU; on this CPU it can take hours. "
+        "Cancel stops it at the next progress report."
+    )
 max_mb = float(st.get_option("server.maxUploadSize") or MAX_UPLOAD_MB)
 kept: dict[str, StoredUpload | None] = ss.setdefault("run_kept", {"image": None, "label": None})
 
@@ -78,26 +114,39 @@ def _forget(role: str) -> None:
 
 
 if source == "synthetic":
-    st.caption("Distinct synthetic phantoms are generated for training and evaluation: "
-               "labelled lesion-like blobs plus unlabelled look-alikes, so the image alone is "
-               "ambiguous and the interactions matter.")
+    st.caption(
+        "Distinct synthetic phantoms are generated for training and evaluation: "
+        "labelled lesion-like blobs plus unlabelled look-alikes, so the image alone is "
+        "ambiguous and the interactions matter."
+    )
 elif source == "sample":
     cases = list_cases()
     if cases:
         if ss.get("run_case") not in cases:
             ss["run_case"] = cases[0]
-        st.selectbox("Sample case", cases, key="run_case",
-                     format_func=lambda c: f"{c} — {SAMPLE_CASES[c][3]}")
+        st.selectbox(
+            "Sample case",
+            cases,
+            key="run_case",
+            format_func=lambda c: f"{c} — {SAMPLE_CASES[c][3]}",
+        )
         st.caption("A single real volume is used for training and evaluation.")
     else:
         st.warning("The bundled sample data was not found (../shared/data or $ISEG_DATA).")
 else:
     u1, u2, u3 = st.columns(3)
-    for col, role, text in ((u1, "image", "Image (.nii, .nii.gz, .nrrd)"),
-                            (u2, "label", "Label (same grid)")):
+    for col, role, text in (
+        (u1, "image", "Image (.nii, .nii.gz, .nrrd)"),
+        (u2, "label", "Label (same grid)"),
+    ):
         # no ``type=`` filter: a wrong file type reaches the server and is reported by name
-        col.file_uploader(text, key=f"run_up_{role}", on_change=_kept_upload, args=(role,),
-                          help=f"at most {max_mb:g} MB; only parsed as NIfTI/NRRD, never executed")
+        col.file_uploader(
+            text,
+            key=f"run_up_{role}",
+            on_change=_kept_upload,
+            args=(role,),
+            help=f"at most {max_mb:g} MB; only parsed as NIfTI/NRRD, never executed",
+        )
         k = kept.get(role)
         if ss.get(f"run_up_{role}") is None and k is not None:
             col.caption(f"Kept from before: `{k.name}` ({k.size_mb:.1f} MB)")
@@ -112,23 +161,34 @@ def _data():
         return "synthetic"
     if source == "sample":
         if not list_cases():
-            raise ValueError("the bundled samples are not on this machine (../shared/data "
-                             "or $ISEG_DATA)")
+            raise ValueError(
+                "the bundled samples are not on this machine (../shared/data or $ISEG_DATA)"
+            )
         return ss["run_case"]
     image = ss.get("run_up_image") or kept.get("image")
     label = ss.get("run_up_label") or kept.get("label")
     for role, f in (("image", image), ("label", label)):
         if f is None:
             raise ValueError(missing_upload_message(role, max_mb=max_mb))
-    return load_uploaded_pair(image, label, label_value=ss.get("run_label_value") or None,
-                              max_mb=max_mb)
+    return load_uploaded_pair(
+        image, label, label_value=ss.get("run_label_value") or None, max_mb=max_mb
+    )
 
 
 def _settings() -> dict:
-    data = {"synthetic": "synthetic phantoms", "sample": ss.get("run_case"),
-            "upload": getattr(ss.get("run_up_image") or kept.get("image"), "name", "upload")}
-    return {"leaf": leaf, "data": data[source], "device": device, "budget": budget,
-            "interactions": int(n_inter), "seed": int(seed)}
+    data = {
+        "synthetic": "synthetic phantoms",
+        "sample": ss.get("run_case"),
+        "upload": getattr(ss.get("run_up_image") or kept.get("image"), "name", "upload"),
+    }
+    return {
+        "leaf": leaf,
+        "data": data[source],
+        "device": device,
+        "budget": budget,
+        "interactions": int(n_inter),
+        "seed": int(seed),
+    }
 
 
 job: Job | None = ss.get("run_job")
@@ -143,8 +203,15 @@ def _start() -> None:
         ss["run_error"] = str(exc)
         return
     ss["run_error"] = None
-    ss["run_job"] = start_run(leaf, data, device=device, budget=budget, interactions=int(n_inter),
-                              seed=int(seed), settings=_settings())
+    ss["run_job"] = start_run(
+        leaf,
+        data,
+        device=device,
+        budget=budget,
+        interactions=int(n_inter),
+        seed=int(seed),
+        settings=_settings(),
+    )
 
 
 @safe_callback
@@ -194,17 +261,26 @@ m2.metric("AUC (Dice vs interactions)", "–" if res.auc is None else f"{res.auc
 m3.metric("Interactions" if res.curve_kind != "round" else "Rounds", len(res.dice) - 1)
 m4.metric("Device · time", f"{res.device} · {job.elapsed:.1f} s")
 st.line_chart({"mean Dice": res.dice}, x_label=f"{kind}s", y_label="Dice")
-st.caption(f"Mean Dice over the evaluation volumes after 0..N {kind}s. "
-           f"Evaluation: {res.metrics.get('evaluation', '')}")
+st.caption(
+    f"Mean Dice over the evaluation volumes after 0..N {kind}s. "
+    f"Evaluation: {res.metrics.get('evaluation', '')}"
+)
 if res.files:
     st.markdown("**Downloads**")
     cols = st.columns(len(res.files) + 1)
-    cols[0].download_button("All (.zip)", zip_outputs(res.files), f"{res.pipeline_id}.zip",
-                            mime="application/zip", key=f"run_dl_zip_{res.run_id}")
+    cols[0].download_button(
+        "All (.zip)",
+        zip_outputs(res.files),
+        f"{res.pipeline_id}.zip",
+        mime="application/zip",
+        key=f"run_dl_zip_{res.run_id}",
+    )
     for i, (col, (name, data)) in enumerate(zip(cols[1:], res.files.items(), strict=True)):
         col.download_button(name, data, name, key=f"run_dl_{res.run_id}_{i}")
-    st.caption("segmentation.nii.gz: the final prediction of the volume shown below, on the "
-               "pipeline's voxel grid.")
+    st.caption(
+        "segmentation.nii.gz: the final prediction of the volume shown below, on the "
+        "pipeline's voxel grid."
+    )
 
 
 @st.fragment
@@ -218,17 +294,25 @@ def _viewer(res: RunResult) -> None:
     shown = res.interactions[k]
     on_z = [min(interaction_slices(h)) for h in shown if interaction_slices(h)]
     default_z = on_z[-1] if on_z else int(np.argmax(res.label.sum(axis=(1, 2))))
-    z = v2.slider("Slice (z)", 0, res.image.shape[0] - 1, default_z,
-                  key=f"run_view_z_{res.run_id}_{k}")
+    z = v2.slider(
+        "Slice (z)", 0, res.image.shape[0] - 1, default_z, key=f"run_view_z_{res.run_id}_{k}"
+    )
     guid = res.guidance[k] if res.guidance else None
     fig, n_drawn = slice_figure(
-        res.image[z], label=res.label[z], prediction=res.predictions[k][z], interactions=shown,
-        z=z, guidance=None if guid is None or guid.ndim != 4 else guid[:, z],
-        title=f"{res.volume_name}, slice {z}, after {k} {kind}s: Dice {res.step_dice[k]:.3f}")
+        res.image[z],
+        label=res.label[z],
+        prediction=res.predictions[k][z],
+        interactions=shown,
+        z=z,
+        guidance=None if guid is None or guid.ndim != 4 else guid[:, z],
+        title=f"{res.volume_name}, slice {z}, after {k} {kind}s: Dice {res.step_dice[k]:.3f}",
+    )
     st.pyplot(fig, width="content")
-    st.caption(f"Slice {z}, after {k} {kind}s. {len(shown)} simulated inputs so far (one {kind} "
-               f"can add several); {n_drawn} touch this slice. Label cyan, prediction amber, "
-               "positive inputs lime, negative magenta, boxes/polygons/slice corrections white.")
+    st.caption(
+        f"Slice {z}, after {k} {kind}s. {len(shown)} simulated inputs so far (one {kind} "
+        f"can add several); {n_drawn} touch this slice. Label cyan, prediction amber, "
+        "positive inputs lime, negative magenta, boxes/polygons/slice corrections white."
+    )
 
 
 _viewer(res)
