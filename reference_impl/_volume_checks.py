@@ -10,6 +10,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -126,7 +127,7 @@ def inspect_nifti(path: Path) -> VolumeInfo:
     gz = path.name.lower().endswith(".gz")
     isize = _gzip_isize(path) if gz else path.stat().st_size
     try:
-        img = nib.load(str(path))
+        img: Any = nib.load(str(path))
         hdr = img.header
         shape = tuple(int(s) for s in hdr.get_data_shape())
         dtype = np.dtype(hdr.get_data_dtype())

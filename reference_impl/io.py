@@ -25,6 +25,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,8 @@ def _decode(info: VolumeInfo) -> np.ndarray:
     if info.format == "nifti":
         import nibabel as nib
 
-        return np.asanyarray(nib.load(str(info.path)).dataobj)
+        img: Any = nib.load(str(info.path))
+        return np.asanyarray(img.dataobj)
     import nrrd
 
     try:

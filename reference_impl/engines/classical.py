@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -334,7 +335,7 @@ class GeodesicEngine(Engine):
             raise ValueError(f"contrast_mm must be a finite value > 0, got {contrast_mm!r}")
         self.lamb, self.contrast_mm = float(lamb), float(contrast_mm)
         self.device = device or "cpu"
-        self._img = None
+        self._img: Any = None
         self._norm: np.ndarray | None = None
         self._sp: tuple[float, ...] = ()
 
@@ -358,9 +359,9 @@ class GeodesicEngine(Engine):
         if not (seeds == 1).any():
             return np.zeros(tuple(self._img.shape), np.float32)
         s = torch.as_tensor(seeds, device=self._img.device)
-        d_fg = geodesic_distance_transform(s == 1, self._img, spacing=self._sp, lamb=self.lamb)
-        d_bg = geodesic_distance_transform(s == 2, self._img, spacing=self._sp, lamb=self.lamb)
-        d_fg, d_bg = d_fg.double().cpu().numpy(), d_bg.double().cpu().numpy()
+        t_fg = geodesic_distance_transform(s == 1, self._img, spacing=self._sp, lamb=self.lamb)
+        t_bg = geodesic_distance_transform(s == 2, self._img, spacing=self._sp, lamb=self.lamb)
+        d_fg, d_bg = t_fg.double().cpu().numpy(), t_bg.double().cpu().numpy()
         tot = d_fg + d_bg
         prob = np.where(tot > 0, d_bg / np.where(tot > 0, tot, 1.0), 0.5)
         prob[seeds == 1], prob[seeds == 2] = 1.0, 0.0

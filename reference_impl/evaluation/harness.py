@@ -64,6 +64,8 @@ def load_cases(specs: Sequence[CaseSpec], *, max_voxels: int | None = None) -> l
     out = []
     for s in specs:
         v = load_case(s.image, s.label, label_value=s.target, name=s.name, max_voxels=max_voxels)
+        if v.label is None:
+            raise ValueError(f"{s.image}: the harness needs a label")
         if v.image.ndim != 3:
             raise ValueError(f"{s.image}: the harness needs a 3D image, got {v.image.shape}")
         out.append(Case(s.name, v.image, v.label, v.spacing, v.affine, str(s.image),

@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,8 @@ def _written_by_iseg(path: Path) -> bool:
     try:
         import nibabel as nib
 
-        descrip = nib.load(str(path)).header["descrip"].tobytes().decode("ascii", "replace")
+        img: Any = nib.load(str(path))
+        descrip = img.header["descrip"].tobytes().decode("ascii", "replace")
     except Exception:  # noqa: BLE001 - any unreadable file is not ours
         return False
     return descrip.startswith(SEG_DESCRIP)
