@@ -219,3 +219,18 @@ def test_component_all_crop_and_full_volume_branches_match_the_reference(kind, s
         r = np.random.default_rng(seed)
         pick = ties[r.integers(len(ties))] if len(ties) > 1 else ties[0]
         assert got == tuple(int(i) for i in np.unravel_index(pick, m.shape))
+
+
+def test_docs_quote_the_committed_clicksim_results():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    res = json.loads((root / "bench" / "results" / "clicksim_cpu.json").read_text())
+    doc = (root / "docs" / "robot_users.md").read_text()
+    assert res["command"] in doc
+    crop = res["lesions"]["variants"]["argmax_crop"]
+    scat = res["scattered"]["variants"]["argmax_crop_all"]
+    assert f"**{crop['ratio_fastest_peer_over_this']:.2f}×**" in doc
+    assert f"**{scat['ratio_fastest_peer_over_this']:.2f}×**" in doc
+    assert res["lesions"]["fastest_peer"] == "peer_edt_full"
+    assert crop["same_click_as_peer_edt_full"] == scat["same_click_as_peer_edt_full"] == 1.0
