@@ -449,13 +449,15 @@ def test_segment_the_spleen_by_clicking(app_url, driver, engine):
     scores, seconds = [], []
     for n in range(1, 6):
         idx = _missed_centre(vol.label, pred, vol.spacing)
-        _set_slider(driver, "seg_pos_axial", ortho.index_to_canon(idx)[0])
+        axial = ortho.index_to_canon(idx)[0]
+        _set_slider(driver, "seg_pos_axial", axial)
+        _wait_text(driver, f"top: anterior · left: patient's right · slice {axial}\n")
         _click_view(driver, "axial", *ortho.index_to_pixel("axial", idx))
         _wait_text(driver, f"Clicks\n{n}", timeout=300)
         assert f"Engine: {engine}" in _body(driver)
         pred, affine = _download_mask(driver, set())
         assert pred.shape == vol.label.shape and np.allclose(affine, vol.affine)
-        assert pred[idx] == 1, "a positive click lies inside the mask"
+        assert pred[idx] == 1, f"click {n} at {idx}: a positive click lies inside the mask"
         scores.append(float(dice(pred, vol.label)))
         metrics = {
             m.text.split("\n")[0]: m.text.split("\n")[1]

@@ -208,7 +208,7 @@ for col, (view, a) in zip(cols, VIEWS.items(), strict=True):
                 on_click=partial(_click, view),
                 cursor="crosshair",
             )
-        st.caption(hints[view])
+        st.caption(f"{hints[view]} · slice {ws.pos[view]}")
 
 # ---------------------------------------------------------------- result
 m1, m2, m3, m4 = st.columns(4)
