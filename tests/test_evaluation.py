@@ -215,3 +215,19 @@ def test_segment_ct_spleen_five_world_clicks(tmp_path, capsys, shared_data):
     assert np.allclose(nib.load(str(out)).affine, nib.load(str(img)).affine)
     rc = main(["segment", str(img), *args[:1], "--engine", "ball-floor", "--out", str(out)])
     assert rc == 0  # a segmentation iseg wrote may be replaced
+
+
+def test_engines_are_built_before_any_compute(tmp_path, capsys):
+    from reference_impl.evaluation.harness import Case, usable_engines
+
+    img = np.zeros((6, 8, 8), np.float32)
+    probe = Case("toy", img, (img > 0).astype(np.uint8), (1.0,) * 3, np.eye(4))
+    notes: list[str] = []
+    names = usable_engines(None, probe=probe, warn=notes.append)
+    assert {"random-walker", "geodesic", "ball-floor"} <= set(names)
+    assert "postprocess" not in names and any("skipping engine 'postprocess'" in n for n in notes)
+    rc = main(["evaluate", "--data", "ct_spleen", "--engine", "postprocess", "--out",
+               str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "--engine postprocess: postprocess needs an initial segmentation" in err
+    assert not (tmp_path / "x").exists()

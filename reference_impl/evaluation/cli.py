@@ -107,26 +107,23 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
 def _evaluate(args: argparse.Namespace) -> int:
     import json
 
-    from ..engines import available_engines
     from ..robot_users import get_robot_user
     from .data import resolve_data
-    from .harness import evaluate, format_table, load_cases, summarize
+    from .harness import evaluate, format_table, load_cases, summarize, usable_engines
     from .output import check_out_dir, finish_out_dir, write_segmentation, write_text
 
     out = check_out_dir(args.out)
-    known = available_engines()
-    engines = list(dict.fromkeys(args.engine or known))
-    for name in engines:
-        if name not in known:
-            raise ValueError(f"--engine {name!r}: unknown; choose from {', '.join(known)}")
     opts = _engine_opts(args.engine_opt, per_engine=True)
     for name in opts:
-        if name not in engines:
+        if args.engine is not None and name not in args.engine:
             raise ValueError(f"--engine-opt: engine {name!r} is not evaluated here")
+    usable_engines(args.engine, options=opts, device=args.device)  # names and options
     users = list(dict.fromkeys(args.user or ["R1"]))
     for u in users:
         get_robot_user(u)  # ValueError listing the users
     cases = load_cases(resolve_data(args.data, target=args.label), max_voxels=args.max_voxels)
+    engines = usable_engines(args.engine, options=opts, device=args.device, probe=cases[0],
+                             warn=lambda m: print(m, file=sys.stderr))
     out.mkdir(parents=True, exist_ok=True)
     (out / "seg").mkdir(exist_ok=True)
     written: list[str] = []

@@ -30,8 +30,8 @@ import numpy as np
 
 from .data import CaseSpec
 
-__all__ = ["Case", "CaseResult", "load_cases", "evaluate_case", "evaluate", "summarize",
-           "format_table"]
+__all__ = ["Case", "CaseResult", "load_cases", "usable_engines", "evaluate_case", "evaluate",
+           "summarize", "format_table"]
 
 DICE_AT = (0, 1, 5, 10)
 
@@ -70,6 +70,43 @@ def load_cases(specs: Sequence[CaseSpec], *, max_voxels: int | None = None) -> l
             raise ValueError(f"{s.image}: the harness needs a 3D image, got {v.image.shape}")
         out.append(Case(s.name, v.image, v.label, v.spacing, v.affine, str(s.image),
                         str(s.label)))
+    return out
+
+
+def usable_engines(names: Sequence[str] | None, *, options: dict[str, dict] | None = None,
+                   device: str | None = None, probe: Case | None = None,
+                   warn=None) -> list[str]:
+    """Build every engine before the evaluation (and, given ``probe``, let it embed that
+    case and answer without interactions, as round 0 will).
+
+    ``names`` None means every registered engine: one that cannot run as configured
+    (e.g. ``postprocess`` without an initial segmentation, ``shipped`` without its
+    checkpoint) is skipped with ``warn(message)``.  An engine named explicitly that cannot
+    run raises ``ValueError`` naming it.
+    """
+    from ..engines import available_engines
+    from ..session import InteractiveSession
+
+    known = available_engines()
+    explicit = names is not None
+    out = []
+    for name in list(dict.fromkeys(names if explicit else known)):
+        if name not in known:
+            raise ValueError(f"--engine {name!r}: unknown; choose from {', '.join(known)}")
+        try:
+            session = InteractiveSession(name, device=device, **(options or {}).get(name, {}))
+            if probe is not None:
+                session.set_image(probe.image, affine=probe.affine)
+                session.predict()
+        except (ValueError, TypeError, FileNotFoundError, RuntimeError) as exc:
+            if explicit:
+                raise ValueError(f"--engine {name}: {exc}") from None
+            if warn is not None:
+                warn(f"skipping engine {name!r}: {exc}")
+            continue
+        out.append(name)
+    if not out:
+        raise ValueError("--engine: no usable engine")
     return out
 
 
