@@ -138,6 +138,7 @@ def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -
     img.header["descrip"] = SEG_DESCRIP.encode()
     img.set_qform(img.affine, code=1)
     img.set_sform(img.affine, code=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = ".nii.gz" if path.name.lower().endswith(".gz") else ".nii"
     tmp = _atomic_target(path).with_name(_atomic_target(path).name + suffix)
     try:
