@@ -144,9 +144,10 @@ def finish(tmp: Path, out: Path) -> None:
     marker = tmp / MARKER
     marker.write_text(json.dumps({"written_by": "iseg run", "files": files}, indent=1) + "\n")
     if out.exists():
-        if written_by_iseg(out) is None:  # changed while we ran: refuse, keep the result aside
-            raise ValueError(f"--out {out}: became a folder not written by iseg during the run; "
-                             f"the result is kept in {tmp}")
+        if written_by_iseg(out) is None:  # changed while we ran: refuse, touch nothing
+            raise ValueError(f"--out {out}: became a folder not written by iseg during the run "
+                             "(a file was added); it was left untouched and this run's output "
+                             "discarded")
         old = out.with_name(f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
         os.replace(out, old)
         os.replace(tmp, out)
