@@ -169,6 +169,7 @@ class Ortho:
         mask: np.ndarray | None = None,
         label: np.ndarray | None = None,
         clicks: Iterable[tuple[Sequence[int], bool]] = (),
+        scribbles: Iterable[tuple[np.ndarray, bool]] = (),
     ) -> np.ndarray:
         """RGB uint8 image of ``view`` at slice ``pos``.
 
@@ -180,6 +181,8 @@ class Ortho:
             The prediction (amber fill and outline) and the reference label (cyan outline).
         clicks : iterable of (input index, positive)
             Clicks on this slice are drawn as lime ``+`` (positive) or magenta ``x``.
+        scribbles : iterable of ((N, 3) input indices, positive)
+            Scribbled voxels on this slice are filled lime (positive) or magenta.
         """
         fr, fc = self.scale(view)
         sl = self.view_slice(grey, view, pos)
@@ -193,6 +196,13 @@ class Ortho:
             lab = _up(self.view_slice(label, view, pos) > 0, fr, fc)
             rgb[_outline(lab)] = COLOURS["label"]
         a = VIEWS[view]
+        r, c = _ROWS_COLS[a]
+        for pts, positive in scribbles:
+            canon = np.array([self.index_to_canon(p) for p in np.asarray(pts).reshape(-1, 3)])
+            canon = canon[canon[:, a] == int(pos)] if len(canon) else canon
+            colour = COLOURS["positive" if positive else "negative"]
+            for row, col in zip(canon[:, r], canon[:, c], strict=True):
+                rgb[row * fr : (row + 1) * fr, col * fc : (col + 1) * fc] = colour
         for index, positive in clicks:
             if self.index_to_canon(index)[a] != int(pos):
                 continue

@@ -51,6 +51,8 @@ class Workspace:
     session: Any
     modality: str = "CT"
     clicks: list[tuple[tuple[int, ...], bool]] = field(default_factory=list)
+    scribbles: list[tuple[np.ndarray, bool]] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # "click" / "scribble", oldest first
     mask: np.ndarray | None = None
     seconds: list[float] = field(default_factory=list)  # engine latency of each click
     pos: dict[str, int] = field(default_factory=dict)  # display slice of each view
@@ -172,26 +174,66 @@ def add_click(ws: Workspace, index: tuple[int, ...], *, positive: bool) -> None:
     """Add a click at input voxel ``index`` and predict."""
     ws.session.add_click(tuple(int(i) for i in index), positive=positive, run_prediction=False)
     ws.clicks.append((tuple(int(i) for i in index), bool(positive)))
+    ws.order.append("click")
+    _predict(ws)
+
+
+def path_points(path: list[list[Any]]) -> np.ndarray:
+    """Points ``(x, y)`` along a Fabric.js free-drawing path (``M``/``L``/``Q`` commands),
+    every half pixel or closer (the quadratic segments are followed through their control
+    point)."""
+    pts: list[tuple[float, float]] = []
+    for cmd in path:
+        nums = [float(v) for v in cmd[1:]]
+        pts.extend(zip(nums[0::2], nums[1::2], strict=True))
+    if not pts:
+        return np.zeros((0, 2))
+    out = [np.asarray(pts[:1], dtype=np.float64)]
+    for a, b in zip(pts[:-1], pts[1:], strict=True):
+        n = max(1, int(np.ceil(np.hypot(b[0] - a[0], b[1] - a[1]) * 2)))
+        t = np.linspace(0.0, 1.0, n + 1)[1:, None]
+        out.append(np.asarray(a) + t * (np.asarray(b) - np.asarray(a)))
+    return np.concatenate(out)
+
+
+def scribble_indices(
+    ws: Workspace, view: str, points: np.ndarray, *, scale: tuple[float, float] = (1.0, 1.0)
+) -> np.ndarray:
+    """Input voxel indices ``(N, 3)`` (unique, in drawing order) under canvas ``points``
+    ``(x, y)`` drawn on ``view`` at its current slice; ``scale`` maps canvas pixels to the
+    rendered image's pixels."""
+    seen: dict[tuple[int, ...], None] = {}
+    for x, y in np.asarray(points, dtype=np.float64).reshape(-1, 2):
+        seen.setdefault(ws.ortho.pixel_to_index(view, ws.pos[view], x * scale[0], y * scale[1]))
+    return np.asarray(list(seen), dtype=np.int64).reshape(-1, 3)
+
+
+def add_scribble(ws: Workspace, indices: np.ndarray, *, positive: bool) -> None:
+    """Add a scribble over input voxels ``indices`` and predict."""
+    pts = np.asarray(indices, dtype=np.int64).reshape(-1, 3)
+    ws.session.add_scribble(pts, positive=positive, run_prediction=False)
+    ws.scribbles.append((pts, bool(positive)))
+    ws.order.append("scribble")
     _predict(ws)
 
 
 def undo(ws: Workspace) -> None:
-    """Take back the last click (the mask is predicted again from the remaining clicks)."""
-    if not ws.clicks:
+    """Take back the last click or scribble (the mask is predicted again from the rest)."""
+    if not ws.order:
         return
     ws.session.undo(run_prediction=False)
-    ws.clicks.pop()
+    (ws.clicks if ws.order.pop() == "click" else ws.scribbles).pop()
     ws.seconds = ws.seconds[:-1]
-    if ws.clicks:
+    if ws.order:
         _predict(ws, record=False)
     else:
         ws.mask = None
 
 
 def reset(ws: Workspace) -> None:
-    """Forget every click and the mask (the image stays)."""
+    """Forget every click and scribble and the mask (the image stays)."""
     ws.session.reset()
-    ws.clicks, ws.seconds, ws.mask = [], [], None
+    ws.clicks, ws.scribbles, ws.order, ws.seconds, ws.mask = [], [], [], [], None
 
 
 def switch_engine(ws: Workspace, engine: str, *, device: str | None = None) -> None:
@@ -199,10 +241,16 @@ def switch_engine(ws: Workspace, engine: str, *, device: str | None = None) -> N
     if engine == ws.engine:
         return
     session = _new_session(engine, ws.image, ws.affine, ws.spacing, device)
-    for index, positive in ws.clicks:
-        session.add_click(index, positive=positive, run_prediction=False)
+    clicks, scribbles = iter(ws.clicks), iter(ws.scribbles)
+    for kind in ws.order:
+        if kind == "click":
+            index, positive = next(clicks)
+            session.add_click(index, positive=positive, run_prediction=False)
+        else:
+            pts, positive = next(scribbles)
+            session.add_scribble(pts, positive=positive, run_prediction=False)
     ws.session, ws.engine, ws.seconds, ws.mask = session, engine, [], None
-    if ws.clicks:
+    if ws.order:
         _predict(ws, record=False)
 
 

@@ -470,3 +470,76 @@ def test_segment_the_spleen_by_clicking(app_url, driver, engine):
     if engine == "random-walker":
         _shot(driver, "segment_interactively")
     assert scores[-1] >= 0.7, f"{engine}: Dice {scores} after 5 clicks"
+
+
+_CANVAS = """
+const host = arguments[0];
+for (const e of host.querySelectorAll('*')) {
+  if (e.shadowRoot) { const c = e.shadowRoot.querySelectorAll('canvas'); if (c.length) return c[c.length - 1]; }
+}
+const c = host.querySelectorAll('canvas');
+return c.length ? c[c.length - 1] : null;
+"""
+
+
+@pytest.mark.timeout(900)
+def test_scribble_on_the_spleen(app_url, driver):
+    """A positive scribble drawn with the mouse across the spleen (axial view) becomes the
+    voxels under the stroke, and the random walker's mask holds them."""
+    import numpy as np
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from app.orthoview import Ortho
+    from reference_impl.io import load_sample
+
+    vol = load_sample("ct_spleen")
+    ortho = Ortho.from_affine(vol.affine, vol.shape, max_px=300)
+    _goto(driver, app_url + "/segment", "Dice vs label")
+    _select(driver, "seg_engine", "random-walker")
+    _choose_segment(driver, "seg_input", "scribble")
+    idx = _missed_centre(vol.label, np.zeros_like(vol.label), vol.spacing)
+    axial = ortho.index_to_canon(idx)[0]
+    _set_slider(driver, "seg_pos_axial", axial)
+    _wait_text(driver, f"top: anterior · left: patient's right · slice {axial}\n")
+    host = _wait_css(driver, ".st-key-seg_view_axial")
+    t0 = time.monotonic()
+    canvas = None
+    while canvas is None and time.monotonic() - t0 < 60:
+        canvas = driver.execute_script(_CANVAS, host)
+        time.sleep(0.5)
+    assert canvas is not None, "no drawing canvas in scribble mode"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", host)
+    w, h = canvas.size["width"], canvas.size["height"]
+    fr, fc = ortho.scale("axial")
+    x0, y0 = ortho.index_to_pixel("axial", idx)
+    chain = ActionChains(driver).move_to_element_with_offset(
+        canvas, int(x0 - w / 2), int(y0 - h / 2)
+    )
+    chain.click_and_hold()
+    for _ in range(3):
+        chain.move_by_offset(-fc, 0)  # one voxel to the image's left per step
+    chain.release().perform()
+    _wait_text(driver, "1 scribbles", timeout=300)
+    pred, _ = _download_mask(driver, set())
+    z, y, x = idx
+    row = [tuple(ortho.pixel_to_index("axial", axial, x0 - k * fc, y0)) for k in range(4)]
+    assert row[0] == idx and len(set(row)) == 4
+    held = [int(pred[p]) for p in row]
+    print(f"scribble voxels {row}: mask {held}")
+    assert sum(held) >= 3, held
+    _no_traceback(driver)
+    _shot(driver, "segment_scribble")
+
+
+def _choose_segment(drv, key: str, text: str, timeout: float = 30) -> None:
+    """Click the segmented-control button labelled ``text`` in the widget with ``key=``."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        for b in drv.find_elements("css selector", f".st-key-{key} button"):
+            if b.text.strip().endswith(text):
+                drv.execute_script("arguments[0].scrollIntoView({block: 'center'});", b)
+                b.click()
+                _wait_idle(drv)
+                return
+        time.sleep(0.3)
+    raise AssertionError(f"no option {text!r} in {key!r}")

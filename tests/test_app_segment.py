@@ -151,6 +151,12 @@ class FakeSession:
     def add_click(self, index, *, positive=True, run_prediction=True):
         self.clicks.append((tuple(index), positive))
 
+    def add_scribble(self, indices, *, positive=True, run_prediction=True):
+        if self.engine == "clicks-only":
+            raise ValueError("engine 'clicks-only' does not take scribbles")
+        self.clicks.extend((tuple(p), positive) for p in indices)
+        self.n_scribble = len(indices)
+
     def undo(self, *, run_prediction=True):
         self.clicks.pop()
 
@@ -305,3 +311,47 @@ def test_segment_page_opens_an_upload_and_refuses_a_huge_header(shared_data, fak
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Dice vs label"] == "0.000"
     assert at.selectbox(key="seg_window").value == "Percentile (MR)"
+
+
+def test_fabric_path_points_are_dense_and_exact():
+    from app.segment import path_points
+
+    path = [["M", 10.0, 10.0], ["Q", 10, 10, 14, 10], ["L", 14.0, 13.0]]
+    pts = path_points(path)
+    assert tuple(pts[0]) == (10.0, 10.0) and tuple(pts[-1]) == (14.0, 13.0)
+    steps = np.hypot(*np.diff(pts, axis=0).T)
+    assert steps.max() <= 0.5 + 1e-9
+    assert path_points([]).shape == (0, 2)
+
+
+def test_scribble_on_a_view_becomes_the_voxels_under_it(shared_data, fake_session):
+    from app import segment as seg
+    from reference_impl.io import load_sample
+
+    vol = load_sample("ct_spleen")
+    ws = seg.open_workspace(vol)
+    centre = tuple(int(v) for v in np.round(np.argwhere(vol.label).mean(axis=0)))
+    ws.pos["axial"] = ws.ortho.index_to_canon(centre)[0]
+    a = ws.ortho.index_to_pixel("axial", centre)
+    b = ws.ortho.index_to_pixel("axial", (centre[0], centre[1], centre[2] - 3))
+    idx = seg.scribble_indices(ws, "axial", seg.path_points([["M", *a], ["L", *b]]))
+    # a straight stroke along x in the image: the same z and y, 4 voxels along x
+    assert idx.shape == (4, 3) and set(idx[:, 0]) == {centre[0]} and set(idx[:, 1]) == {centre[1]}
+    assert sorted(idx[:, 2]) == list(range(centre[2] - 3, centre[2] + 1))
+    seg.add_scribble(ws, idx, positive=True)
+    assert ws.order == ["scribble"] and all(ws.mask[tuple(p)] == 1 for p in idx)
+    seg.add_click(ws, centre, positive=False)
+    seg.switch_engine(ws, "geodesic")  # replays the scribble then the click, in order
+    assert ws.session.clicks[-1] == (centre, False) and len(ws.session.clicks) == 5
+    seg.undo(ws)
+    assert ws.order == ["scribble"] and ws.clicks == [] and len(ws.scribbles) == 1
+    rgb = ws.ortho.render(
+        np.zeros(ws.ortho.canon_shape, np.uint8), "axial", ws.pos["axial"], scribbles=ws.scribbles
+    )
+    fr, fc = ws.ortho.scale("axial")
+    px, py = ws.ortho.index_to_pixel("axial", tuple(idx[1]))
+    assert tuple(rgb[int(py), int(px)]) == (40, 255, 40)
+    ws.session.engine = "clicks-only"
+    with pytest.raises(ValueError, match="does not take scribbles"):
+        seg.add_scribble(ws, idx, positive=True)
+    assert ws.order == ["scribble"]  # nothing recorded for a refused scribble

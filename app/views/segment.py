@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import streamlit as st
 from streamlit_image_coordinates import streamlit_image_coordinates
 
 from app import segment as seg
-from app.orthoview import VIEWS, WINDOWS, percentile_window, window
+from app.orthoview import COLOURS, VIEWS, WINDOWS, percentile_window, window
 from app.state import init_state, safe_callback
 from app.uploads import MAX_UPLOAD_MB, MAX_VOXELS, keep_upload, load_uploaded_image
 from reference_impl.io import SAMPLE_CASES, list_cases, load_sample
@@ -135,14 +136,14 @@ else:
     )
     c2.button("Open the upload", key="seg_open_upload", on_click=_open_upload)
 if ss.get("seg_error"):
-    st.error(ss["seg_error"])
+    st.error(ss.pop("seg_error"))
 
 ws: seg.Workspace | None = ss.get("seg_ws")
 if ws is None:
     st.stop()
 
 # ---------------------------------------------------------------- controls
-k1, k2, k3, k4, k5 = st.columns([2, 2, 2, 1, 1])
+k1, k2, k6, k3, k4, k5 = st.columns([2, 2, 2, 2, 1, 1])
 if ss.get("seg_engine") not in engine_names:
     ss["seg_engine"] = ws.engine if ws.engine in engine_names else engine_names[0]
 k1.selectbox(
@@ -153,7 +154,7 @@ k1.selectbox(
     help="changing the engine replays your clicks through it",
 )
 k2.segmented_control(
-    "A click adds",
+    "Each input adds",
     ["positive", "negative"],
     key="seg_mode",
     default="positive",
@@ -162,12 +163,19 @@ k2.segmented_control(
         "negative": ":material/do_not_disturb_on: background",
     }.get,
 )
+k6.segmented_control(
+    "Input",
+    ["click", "scribble"],
+    key="seg_input",
+    default="click",
+    help="scribble: draw on a view with the mouse (engines that take scribbles only)",
+)
 presets = list(WINDOWS)
 if ss.get("seg_window") not in presets:
     ss["seg_window"] = presets[0] if ws.modality == "CT" else presets[-1]
 k3.selectbox("Window", presets, key="seg_window")
-k4.button("Undo", key="seg_undo", on_click=_undo, disabled=not ws.clicks)
-k5.button("Reset", key="seg_reset", on_click=_reset, disabled=not ws.clicks)
+k4.button("Undo", key="seg_undo", on_click=_undo, disabled=not ws.order)
+k5.button("Reset", key="seg_reset", on_click=_reset, disabled=not ws.order)
 if WINDOWS[ss["seg_window"]] is None:
     lo, hi = st.slider("Percentile window", 0.0, 100.0, (1.0, 99.0), 0.5, key="seg_pct")
     level, width = (
@@ -176,7 +184,40 @@ if WINDOWS[ss["seg_window"]] is None:
 else:
     level, width = WINDOWS[ss["seg_window"]]
 
+
 # ---------------------------------------------------------------- views
+def _scribble_canvas(view: str, rgb) -> None:
+    """A drawing canvas over the view; a finished stroke becomes a scribble (then rerun)."""
+    try:
+        from streamlit_drawable_canvas import st_canvas
+    except ImportError:
+        st.warning("Scribbles need the package streamlit-drawable-canvas.")
+        return
+    from PIL import Image
+
+    positive = ss.get("seg_mode") != "negative"
+    fr, fc = ws.ortho.scale(view)
+    colour = COLOURS["positive" if positive else "negative"]
+    result = st_canvas(
+        stroke_width=max(2, min(fr, fc)),
+        stroke_color="#{:02x}{:02x}{:02x}".format(*colour),
+        background_image=Image.fromarray(rgb),
+        height=rgb.shape[0],
+        width=rgb.shape[1],
+        drawing_mode="freedraw",
+        key=f"seg_canvas_{view}_{len(ws.order)}_{ws.pos[view]}",
+    )
+    paths = [o["path"] for o in (result.json_data or {}).get("objects", []) if o.get("path")]
+    if not paths:
+        return
+    points = np.concatenate([seg.path_points(p) for p in paths])
+    try:
+        seg.add_scribble(ws, seg.scribble_indices(ws, view, points), positive=positive)
+    except ValueError as exc:
+        ss["seg_error"] = str(exc)
+    st.rerun()
+
+
 grey = window(ws.canon_image, level, width)
 mask = ws.ortho.to_canonical(ws.mask) if ws.mask is not None else None
 label = ws.ortho.to_canonical(ws.label) if ws.label is not None else None
@@ -199,15 +240,26 @@ for col, (view, a) in zip(cols, VIEWS.items(), strict=True):
             on_change=_move,
             args=(view,),
         )
-        rgb = ws.ortho.render(grey, view, ws.pos[view], mask=mask, label=label, clicks=ws.clicks)
+        rgb = ws.ortho.render(
+            grey,
+            view,
+            ws.pos[view],
+            mask=mask,
+            label=label,
+            clicks=ws.clicks,
+            scribbles=ws.scribbles,
+        )
         with st.container(key=f"seg_view_{view}"):
-            streamlit_image_coordinates(
-                rgb,
-                key=f"seg_click_{view}",
-                width="content",
-                on_click=partial(_click, view),
-                cursor="crosshair",
-            )
+            if ss.get("seg_input") == "scribble":
+                _scribble_canvas(view, rgb)
+            else:
+                streamlit_image_coordinates(
+                    rgb,
+                    key=f"seg_click_{view}",
+                    width="content",
+                    on_click=partial(_click, view),
+                    cursor="crosshair",
+                )
         st.caption(f"{hints[view]} · slice {ws.pos[view]}")
 
 # ---------------------------------------------------------------- result
@@ -215,7 +267,8 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     "Clicks",
     len(ws.clicks),
-    help=f"{sum(p for _, p in ws.clicks)} positive, {sum(not p for _, p in ws.clicks)} negative",
+    help=f"{sum(p for _, p in ws.clicks)} positive, {sum(not p for _, p in ws.clicks)} negative; "
+    f"{len(ws.scribbles)} scribbles",
 )
 m2.metric(
     "Last click latency",
@@ -230,7 +283,7 @@ m3.metric(
 )
 m4.metric("Mask voxels", 0 if ws.mask is None else int(ws.mask.sum()))
 st.caption(
-    f"Engine: {ws.engine} · {ws.name} · amber: the engine's mask · cyan outline: the "
+    f"Engine: {ws.engine} · {ws.name} · {len(ws.scribbles)} scribbles · amber: the engine's mask · cyan outline: the "
     "label · lime +: positive click · magenta ×: negative click."
 )
 if ws.mask is not None:
@@ -242,4 +295,3 @@ if ws.mask is not None:
         key="seg_download",
         help="on the input's voxel grid with the input's affine",
     )
-st.caption("Scribbles are not offered: clicks only (see the README).")
