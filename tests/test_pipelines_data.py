@@ -162,6 +162,7 @@ def test_run_writes_input_grid_nifti_split_and_baselines(tmp_path, capsys):
                  "--interactions", "2", "--out", str(out), "--quiet"]) == 0
     captured = capsys.readouterr()
     assert "split: leave-label-out" in captured.err and "evaluated on [kidney]" in captured.err
+    assert "nothing trained before application" in captured.err  # T3.1 trains nothing
     m = json.loads((out / "metrics.json").read_text())
     assert m["split"]["eval"] == "kidney" and "kidney" not in m["split"]["train"]
     assert set(m["baselines"]) == {"random-walker", "geodesic", "ball-floor"}

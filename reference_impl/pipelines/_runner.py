@@ -142,6 +142,7 @@ def run_pipeline(
     progress: Callable[[float, str], None] | None = None,
     cancel: threading.Event | None = None,
     show_progress: bool = True,
+    announce: Callable[[str], None] | None = None,
 ) -> RunOutput:
     """Run one leaf's reference pipeline end to end.
 
@@ -178,6 +179,9 @@ def run_pipeline(
         When set, the run stops at the next progress report with :class:`Cancelled`.
     show_progress : bool
         Show a tqdm bar on stderr.
+    announce : callable, optional
+        ``announce(text)`` is called once the data are split, before any training, with
+        one line saying what is trained on and what is evaluated.
 
     Returns
     -------
@@ -208,6 +212,8 @@ def run_pipeline(
     out_path = check_out(out) if out is not None else None
     dev = resolve_device(device)
     d = load_data(data, bud, seed, synthetic=pipe.synthetic, label=label)
+    if announce is not None:
+        announce(describe_split({**d.split, "trains": pipe.trains}))
     t_data = time.perf_counter() - t_start
     bar = tqdm(total=1000, disable=not show_progress, leave=False, unit="‰")
     tmp = None
@@ -266,6 +272,9 @@ def _compare(res: PipelineResult, ctx: Context, d, n: int) -> dict[str, Any]:
 
 def describe_split(split: dict) -> str:
     """One line saying what was trained on and what was evaluated."""
+    if split.get("trains") is False:
+        return (f"{split.get('kind')}: nothing trained before application (the leaf learns "
+                f"from the interactions only); evaluated on [{split.get('eval')}]")
     train = split.get("train") or []
     shown = ", ".join(train[:8]) + (f", ... ({len(train)} in all)" if len(train) > 8 else "")
     return f"{split.get('kind')}: trained on [{shown}]; evaluated on [{split.get('eval')}]"

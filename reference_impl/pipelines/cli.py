@@ -98,7 +98,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         res = run_pipeline(s["pipeline"], data=s["data"], label=s["label"], out=args.out,
                            device=s["device"], budget=s["budget"], seed=s["seed"],
-                           n_interactions=s["interactions"], show_progress=not args.quiet)
+                           n_interactions=s["interactions"], show_progress=not args.quiet,
+                           announce=lambda text: print(f"split: {text}", file=sys.stderr,
+                                                       flush=True))
     except FileNotFoundError:
         raise
     except OSError as exc:  # unreadable/unwritable file: a message, not a traceback
@@ -113,6 +115,5 @@ def _run(args: argparse.Namespace) -> int:
     summary["baseline_protocol"] = m["baseline_protocol"]
     summary["total_s"] = round(m["timings"]["total_s"], 2)
     summary["out"] = str(res.out)
-    print(f"split: {m['split_text']}", file=sys.stderr)
     print(json.dumps(summary, indent=1), file=sys.stdout)
     return 0
