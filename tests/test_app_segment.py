@@ -272,6 +272,8 @@ def test_segment_page_renders_the_bundled_ct(shared_data, fake_session):
     assert not at.exception and at.selectbox(key="seg_window").value == "Percentile (MR)"
     assert at.session_state["seg_ws"].name == "mr_brain1"
     at.button(key="seg_undo")  # exists
+    at.button_group(key="seg_input").set_value("scribble").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
 
 
 def test_segment_page_opens_an_upload_and_refuses_a_huge_header(shared_data, fake_session):
