@@ -6,8 +6,9 @@ model and its training are described in ``docs/swfastedit.md``
 (:mod:`reference_impl.swfastedit.clicknet`, trained by
 ``python -m reference_impl.swfastedit.train_shipped``).
 
-Per prediction: the project's random-walker engine gives the prior for the clicks, the
-network corrects it, and the mask keeps only the components holding a positive click
+Per prediction: a random walker seeded by the clicks gives the prior (the project's
+random-walker seeds without the volume-border seeds,
+:func:`reference_impl.swfastedit.prior.rw_prior`), the network corrects it, and the mask keeps only the components holding a positive click
 (every positive click inside, every negative click outside).  Without a positive click the
 answer is empty.
 """
@@ -76,16 +77,15 @@ class ShippedEngine(Engine):
         self.device = device or "cpu"
         self.net, self.meta = load_clicknet(checkpoint, device=self.device)
         self._img: np.ndarray | None = None
-        self._rw: Engine | None = None
+        self._prior = None
 
     def _set_image(self, image: np.ndarray, spacing: tuple[float, ...]) -> None:
-        from .base import get_engine
+        from ..swfastedit.clicknet import make_prior
 
         if image.ndim != 3:
             raise ValueError(f"{self.name}: needs a 3D image, got {image.ndim}D")
         self._img = np.asarray(image, dtype=np.float32)
-        self._rw = get_engine("random-walker")
-        self._rw.set_image(image, spacing=spacing)
+        self._prior = make_prior(self.net.config.prior, self._img, spacing)
 
     def _predict(self, interactions: list[Click | Scribble | Box]) -> np.ndarray:
         from ..swfastedit.clicknet import predict_probs
@@ -94,16 +94,16 @@ class ShippedEngine(Engine):
             if not isinstance(it, Click):
                 raise ValueError(f"engine {self.name!r} does not support {type(it).__name__.lower()} "
                                  "interactions; it supports ['click']")
-        if self._img is None or self._rw is None:
+        if self._img is None or self._prior is None:
             raise RuntimeError(f"{self.name}: call set_image() before predict()")
         clicks = [c for c in interactions if isinstance(c, Click)]
         if not any(c.label == 1 for c in clicks):
             return np.zeros(self._img.shape, np.float32)
-        prior = self._rw.predict(clicks)
+        prior = self._prior(clicks)
         prob, _, _ = predict_probs(self.net, self._img, prior, clicks, device=self.device)
         return prob
 
     def reset(self) -> None:
         """Forget the image."""
         super().reset()
-        self._img, self._rw = None, None
+        self._img, self._prior = None, None

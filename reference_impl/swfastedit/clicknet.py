@@ -24,9 +24,13 @@ import torch
 
 from ..interactions import Click
 
-__all__ = ["ClickNetConfig", "ClickNet", "build_inputs", "click_consistent", "pad_to", "predict_probs"]
+__all__ = ["ClickNetConfig", "ClickNet", "build_inputs", "click_consistent", "pad_to", "predict_probs",
+           "make_prior", "PRIORS"]
 
 _EPS = 1e-4
+#: Prior kinds: the project's random-walker engine, or the same random walker without
+#: volume-border seeds (:func:`reference_impl.swfastedit.prior.rw_prior`).
+PRIORS = ("random-walker", "rw-noborder")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,11 @@ class ClickNetConfig:
     sigma: float = 2.0
     window: float = 4.0
     prior_scale: float = 1.0
+    prior: str = "rw-noborder"
+
+    def __post_init__(self) -> None:
+        if self.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {list(PRIORS)}, got {self.prior!r}")
 
     def to_dict(self) -> dict:
         """Plain dict (checkpoint metadata; lists, not tuples)."""
@@ -126,6 +135,27 @@ def click_consistent(prob: np.ndarray, clicks: Sequence[Click], *,
         return np.zeros(m.shape, np.uint8)
     out = np.isin(lab, sorted(keep))
     return out.astype(np.uint8)
+
+
+def make_prior(kind: str, image: np.ndarray, spacing: Sequence[float]):
+    """``clicks -> prior probabilities`` for ``image`` (see :data:`PRIORS`)."""
+    if kind == "random-walker":
+        from ..engines import get_engine
+
+        eng = get_engine("random-walker")
+        eng.set_image(image, spacing=spacing)
+
+        def rw(clicks):
+            if not any(c.label == 1 for c in clicks):
+                return np.zeros(np.shape(image), np.float32)
+            return eng.predict(clicks)
+
+        return rw
+    if kind == "rw-noborder":
+        from .prior import rw_prior
+
+        return lambda clicks: rw_prior(image, clicks, spacing=spacing)
+    raise ValueError(f"prior must be one of {list(PRIORS)}, got {kind!r}")
 
 
 def predict_probs(net: ClickNet, image: np.ndarray, prior: np.ndarray, clicks: Sequence[Click],

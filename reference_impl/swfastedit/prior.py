@@ -15,7 +15,7 @@ import numpy as np
 
 from ..interactions import Click
 
-__all__ = ["click_window"]
+__all__ = ["click_window", "rw_prior", "roi_from_clicks"]
 
 
 def _ball_slices(idx: Sequence[int], shape: Sequence[int], r: int) -> tuple[slice, ...]:
@@ -45,3 +45,75 @@ def click_window(image: np.ndarray, clicks: Sequence[Click], *, window: float = 
     ref = float(np.median(vals))
     s = max(1.4826 * float(np.median(np.abs(vals - ref))), 0.02 * rng)
     return np.clip((img - ref) / (window * s), -1, 1).astype(np.float32)
+
+
+def rw_prior(image: np.ndarray, clicks: Sequence[Click], *, spacing: Sequence[float],
+             beta: float = 130.0, scale: float = 100.0, margin: float = 0.25,
+             roi_mm: float | None = 50.0, tol: float = 1e-3) -> np.ndarray:
+    """Random-walker foreground probability for ``clicks`` without volume-border seeds.
+
+    The seeds of the project's random-walker baseline
+    (:func:`reference_impl.engines.classical.seed_labels`: a ball of radius 1 per click, and
+    every voxel whose windowed intensity differs from every foreground seed's by more
+    than ``margin`` as implicit background) and its windowing and edge scale
+    (:func:`~reference_impl.engines.classical.normalize_image`, ``scale``, ``beta``), with
+    one change: the volume's outer faces are *not* background seeds (unless nothing else
+    is), because an organ cut by the field of view (liver, aorta, back muscles in a
+    30-slice CT) touches them.
+
+    With ``roi_mm`` the walk runs only inside the bounding box of the clicks grown by
+    ``roi_mm`` millimetres (derived from the clicks alone, never from a label; the box's
+    faces are not seeds, the walk simply does not leave it) and is 0 outside it: each
+    far-away corrective click grows the box.
+
+    Returns float32 probabilities (zeros without a positive click).
+    """
+    from skimage.segmentation import random_walker
+
+    from ..engines.classical import normalize_image, seed_labels
+
+    full = np.zeros(np.shape(image), np.float32)
+    if not any(c.label == 1 for c in clicks):
+        return full
+    roi = tuple(slice(0, n) for n in full.shape)
+    if roi_mm is not None:
+        roi = roi_from_clicks(full.shape, clicks, spacing, margin_mm=roi_mm)
+    off = [r.start for r in roi]
+    img = normalize_image(image)[roi]  # window chosen on the whole image (CT detection)
+    local = [Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True)))
+             for c in clicks]
+    seeds = seed_labels(img.shape, [c for c in local
+                                    if all(0 <= i < n for i, n in zip(c.index, img.shape, strict=True))])
+    if not (seeds == 1).any():
+        return full
+    ref = np.unique(img[seeds == 1])
+    pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
+    near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
+    seeds[(near > margin) & (seeds == 0)] = 2
+    if not (seeds == 2).any():
+        border = np.ones(img.shape, bool)
+        border[tuple(slice(1, -1) for _ in img.shape)] = False
+        seeds[border & (seeds == 0)] = 2
+    if not (seeds == 2).any():
+        full[roi] = 1.0
+        return full
+    sp = np.asarray(spacing, dtype=np.float64)
+    prob = random_walker(img * scale, seeds.astype(np.int32), beta=beta, mode="cg_j", tol=tol,
+                         return_full_prob=True, spacing=tuple(sp / sp.min()))
+    full[roi] = np.clip(prob[0], 0.0, 1.0)
+    return full
+
+
+def roi_from_clicks(shape: Sequence[int], clicks: Sequence[Click], spacing: Sequence[float],
+                    *, margin_mm: float) -> tuple[slice, ...]:
+    """Bounding box of the clicks grown by ``margin_mm`` per side, clipped to the image.
+
+    >>> roi_from_clicks((10, 50, 50), [Click(1, (5, 10, 40))], (3.0, 1.0, 1.0), margin_mm=6)
+    (slice(3, 8, None), slice(4, 17, None), slice(34, 47, None))
+    """
+    idx = np.array([c.index for c in clicks])
+    out = []
+    for ax, n in enumerate(shape):
+        m = int(np.ceil(margin_mm / float(spacing[ax])))
+        out.append(slice(max(int(idx[:, ax].min()) - m, 0), min(int(idx[:, ax].max()) + m + 1, n)))
+    return tuple(out)

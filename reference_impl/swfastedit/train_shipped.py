@@ -112,9 +112,8 @@ def train_clicknet(*, out: str | Path, episodes: int, seed: int = 0, lr: float =
                    max_rounds: int = 6, save_every: int = 5,
                    crop_max: tuple[int, ...] = (32, 64, 64), log=print) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata."""
-    from ..engines import get_engine
     from ..robot_users.loop import run_interaction
-    from .clicknet import ClickNet, ClickNetConfig, pad_to, predict_probs
+    from .clicknet import ClickNet, ClickNetConfig, make_prior, pad_to, predict_probs
     from .training import atomic_save
 
     rng = np.random.default_rng(seed)
@@ -138,13 +137,12 @@ def train_clicknet(*, out: str | Path, episodes: int, seed: int = 0, lr: float =
         if name.startswith("ct:"):
             img, lab = _crop_around(img, lab, rng, max_size=crop_max)
         img = _augment(img, rng)
-        rw = get_engine("random-walker")
-        rw.set_image(img, spacing=spacing)
+        rw = make_prior(cfg.prior, img, spacing)
         store: dict = {}
         losses: list[float] = []
 
         def predict(clicks, img=img, rw=rw, store=store):
-            prior = rw.predict(clicks) if clicks else np.zeros(img.shape, np.float32)
+            prior = rw(clicks)
             net.eval()
             prob, mask, x = predict_probs(net, img, prior, clicks)
             store["x"] = x

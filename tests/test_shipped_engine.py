@@ -1,0 +1,104 @@
+"""The ``shipped`` engine: packaged click model found by importlib.resources, clicks followed,
+the held-out split respected, and its training command runnable on a tiny budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from reference_impl.engines import available_engines, get_engine
+from reference_impl.evaluation.split import HELD_OUT_CT_ORGANS
+from reference_impl.interactions import Click
+from reference_impl.metrics import dice
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_loads_from_package_data_in_a_fresh_process(tmp_path):
+    code = ("import json; from reference_impl.engines import get_engine; e = get_engine('shipped'); "
+            "print(json.dumps({'kind': e.meta['kind'], 'organs': e.meta['trained_ct_organs']}))")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, env={**env, "OMP_NUM_THREADS": "1"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["kind"] == "iseg-clicknet" and len(out["organs"]) >= 20
+    assert "shipped" in available_engines()
+    ck = ROOT / "reference_impl" / "swfastedit" / "checkpoints" / "shipped_clicknet.pt"
+    assert ck.stat().st_size < 5 * 2**20
+
+
+def test_trained_only_on_non_held_out_organs():
+    e = get_engine("shipped")
+    organs = set(e.meta["trained_ct_organs"])
+    assert organs and not organs & HELD_OUT_CT_ORGANS
+    assert e.meta["held_out"] == "reference_impl.evaluation.split"
+
+
+@pytest.mark.parametrize("polarity", [1.0, -1.0])
+def test_positive_click_on_a_toy_object_is_followed(polarity):
+    rng = np.random.default_rng(0)
+    img = rng.normal(0, 0.1, (20, 40, 40)).astype(np.float32)
+    lab = np.zeros(img.shape, np.uint8)
+    lab[6:14, 10:22, 10:22] = 1  # the target
+    img[lab > 0] += polarity
+    img[6:14, 26:36, 26:36] += polarity  # a same-brightness distractor, not clicked
+    e = get_engine("shipped")
+    e.set_image(img, spacing=(2.0, 1.0, 1.0))
+    assert not e.predict([]).any()
+    p = e.predict([Click(1, (10, 16, 16))])
+    mask = p > 0.5
+    assert p.shape == img.shape and p.dtype == np.float32
+    assert mask[10, 16, 16] and dice(mask, lab) > 0.8
+    assert not mask[10, 30, 30]  # the distractor is not segmented
+    m2 = e.predict([Click(1, (10, 16, 16)), Click(0, (10, 12, 12))]) > 0.5
+    assert m2[10, 16, 16] and not m2[10, 12, 12]
+    with pytest.raises(ValueError, match="does not support"):
+        from reference_impl.interactions import Box
+
+        e.predict([Box((0, 0, 0), (5, 5, 5))])
+
+
+def test_positive_click_on_the_bundled_ct_is_inside_the_mask(shared_data):
+    from reference_impl.io import load_sample
+
+    v = load_sample("ct_kidney_right")
+    from scipy.ndimage import distance_transform_edt
+
+    centre = tuple(int(i) for i in np.unravel_index(np.argmax(distance_transform_edt(v.label)), v.shape))
+    e = get_engine("shipped")
+    e.set_image(v.image, spacing=v.spacing)
+    mask = e.predict([Click(1, centre)]) > 0.5
+    assert mask[centre]
+    assert dice(mask, v.label) > 0.3  # one click: 0.39 with the shipped checkpoint
+
+
+@pytest.mark.slow
+def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
+    from reference_impl.swfastedit.train_shipped import main
+
+    out = tmp_path / "m.pt"
+    assert main(["--out", str(out), "--episodes", "1", "--seed", "3", "--threads", "1"]) == 0
+    e = get_engine("shipped", checkpoint=out)
+    assert e.meta["episodes_done"] == 1 and e.meta["settings"]["seed"] == 3
+    assert not set(e.meta["trained_ct_organs"]) & HELD_OUT_CT_ORGANS
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # atomic write, no temp file left
+    with pytest.raises(ValueError, match="not a click-model checkpoint"):
+        bad = tmp_path / "bad.pt"
+        torch.save({"model": {}}, bad)
+        get_engine("shipped", checkpoint=bad)
