@@ -86,6 +86,18 @@ def run(engine: str, volumes: int, clicks: int) -> dict:
     }
 
 
+def _shipped_sha256() -> str | None:
+    """SHA-256 of the installed shipped checkpoint (None when it is not installed)."""
+    import hashlib
+    import importlib.resources as resources
+
+    from reference_impl.engines.shipped import SHIPPED_CHECKPOINT
+
+    ref = resources.files("reference_impl.swfastedit") / "checkpoints" / SHIPPED_CHECKPOINT
+    with resources.as_file(ref) as p:
+        return hashlib.sha256(Path(p).read_bytes()).hexdigest() if Path(p).is_file() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--engines", nargs="+", default=["random-walker", "shipped"])
@@ -119,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     doc = {
         "benchmark": "segment_latency",
+        "shipped_checkpoint_sha256": _shipped_sha256(),
         "shape_zyx": list(SHAPE),
         "device": "cpu",
         "target_seconds_per_click": 2.0,

@@ -143,7 +143,7 @@ if ws is None:
     st.stop()
 
 # ---------------------------------------------------------------- controls
-k1, k2, k6, k3, k4, k5 = st.columns([2, 2, 2, 2, 1, 1])
+k1, k2, k6, k3, k4, k5 = st.columns([2, 3, 2, 2, 1, 1])
 if ss.get("seg_engine") not in engine_names:
     ss["seg_engine"] = ws.engine if ws.engine in engine_names else engine_names[0]
 k1.selectbox(
