@@ -54,6 +54,19 @@ def test_docs_quote_the_committed_cpu_results():
     g = res["gdt_vs_dijkstra"]
     assert f"{g['max_abs_error']:.1e}" in doc and f"{g['max_rel_error']:.1e}" in doc
     assert re.search(re.escape(res["command"]), doc)
+    g64 = res["gdt_vs_dijkstra_64"]
+    assert g64["max_abs_error"] <= 1e-4 and f"{g64['max_abs_error']:.1e}" in doc
+    sc = json.loads((ROOT / "bench" / "results" / "scribbles_cpu.json").read_text())
+    assert sc["command"] in doc and f"{sc['ratio_ours_over_scipy']:.2f}" in doc
+    assert sc["identical"] and sc["ratio_ours_over_scipy"] <= 1.2
+
+
+def test_docs_quote_the_committed_gdt_memory_run():
+    res = json.loads((ROOT / "bench" / "results" / "gdt_memory_cpu.json").read_text())
+    doc = (ROOT / "docs" / "guidance.md").read_text()
+    assert res["command"] in doc and f"{res['bytes_per_voxel']:.1f} bytes per voxel" in doc
+    assert res["shape"] == [400, 400, 352] and res["warnings"] == []
+    assert res["bytes_per_voxel"] <= 64
 
 
 def test_cli_rejects_bad_counts_naming_the_flag(capsys):
