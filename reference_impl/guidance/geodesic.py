@@ -98,7 +98,7 @@ def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool,
         else:
             for i, view in views:
                 torch.minimum(best, prev[view] + cost[k, i], out=best)
-        if flag is not None:
+        if flag is not None and old is not None:
             flag.logical_or_(_significant(best, old).any())
 
 
