@@ -30,11 +30,19 @@ def _one_thread():
 
 
 def test_loads_from_package_data_in_a_fresh_process(tmp_path):
-    code = ("import json; from reference_impl.engines import get_engine; e = get_engine('shipped'); "
-            "print(json.dumps({'kind': e.meta['kind'], 'organs': e.meta['trained_ct_organs']}))")
+    code = (
+        "import json; from reference_impl.engines import get_engine; e = get_engine('shipped'); "
+        "print(json.dumps({'kind': e.meta['kind'], 'organs': e.meta['trained_ct_organs']}))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=300, env={**env, "OMP_NUM_THREADS": "1"})
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "OMP_NUM_THREADS": "1"},
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["kind"] == "iseg-clicknet" and len(out["organs"]) >= 20
@@ -80,7 +88,9 @@ def test_positive_click_on_the_bundled_ct_is_inside_the_mask(shared_data):
     v = load_sample("ct_kidney_right")
     from scipy.ndimage import distance_transform_edt
 
-    centre = tuple(int(i) for i in np.unravel_index(np.argmax(distance_transform_edt(v.label)), v.shape))
+    centre = tuple(
+        int(i) for i in np.unravel_index(np.argmax(distance_transform_edt(v.label)), v.shape)
+    )
     e = get_engine("shipped")
     e.set_image(v.image, spacing=v.spacing)
     mask = e.predict([Click(1, centre)]) > 0.5
@@ -124,8 +134,17 @@ def test_iseg_segment_with_five_world_clicks_on_the_ct_spleen(tmp_path, shared_d
         args.append("--click-world=" + ",".join(f"{c:.3f}" for c in xyz))
     ct = shared_data / "totalsegmentator_example"
     out = tmp_path / "spleen.nii.gz"
-    rc = main(["segment", str(ct / "example_ct_sm.nii.gz"), "--engine", "shipped", *args,
-               "--out", str(out)])
+    rc = main(
+        [
+            "segment",
+            str(ct / "example_ct_sm.nii.gz"),
+            "--engine",
+            "shipped",
+            *args,
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     mask, _, affine = read_volume(out)
     assert np.allclose(affine, v.affine) and nib.load(str(out)).shape == (122, 101, 30)

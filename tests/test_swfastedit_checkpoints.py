@@ -19,8 +19,13 @@ from reference_impl.swfastedit.model import UNetConfig
 from reference_impl.swfastedit.training import TrainConfig, atomic_save, load_checkpoint, train
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = {"crop_size": (16, 16, 16), "roi_size": (16, 16, 16), "lr": 3e-3,
-        "net": UNetConfig(width=2, levels=3).to_dict(), "n_iterations": 1}
+TINY = {
+    "crop_size": (16, 16, 16),
+    "roi_size": (16, 16, 16),
+    "lr": 3e-3,
+    "net": UNetConfig(width=2, levels=3).to_dict(),
+    "n_iterations": 1,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -81,8 +86,13 @@ def test_atomic_save_keeps_the_previous_file_when_killed(tmp_path):
         torch.save = slow_save
         training.atomic_save({{"epoch": 2}}, {str(target)!r})
     """)
-    res = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    res = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert res.returncode == -signal.SIGKILL
     ck = torch.load(target, weights_only=True)
     assert ck["epoch"] == 1 and torch.equal(ck["w"], torch.zeros(3))
@@ -96,8 +106,13 @@ def test_atomic_save_leaves_no_temp_file_on_error(tmp_path):
 
 def test_resume_a_final_model_is_refused(run, tmp_path):
     out, vols, cfg = run
-    with pytest.raises(ValueError, match=re.escape(f"{out / 'model.pt'}: a final model (weights only) "
-                                                   "cannot be resumed; pass the run's last.pt")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"{out / 'model.pt'}: a final model (weights only) "
+            "cannot be resumed; pass the run's last.pt"
+        ),
+    ):
         train(vols, cfg, out_dir=tmp_path, resume=out / "model.pt")
     assert not any(tmp_path.iterdir())
 
@@ -116,7 +131,9 @@ def test_resume_a_finished_run_writes_nothing(run, tmp_path):
 def test_resume_with_other_settings_names_them(run, tmp_path, change, name):
     out, vols, cfg = run
     other = TrainConfig(epochs=2, **{**TINY, **change})
-    with pytest.raises(ValueError, match=rf"cannot resume with other settings: {name} \(checkpoint"):
+    with pytest.raises(
+        ValueError, match=rf"cannot resume with other settings: {name} \(checkpoint"
+    ):
         train(vols, other, out_dir=tmp_path, resume=out / "last.pt")
 
 
@@ -129,7 +146,9 @@ def test_resume_with_other_data_is_refused(run, tmp_path):
 
 @pytest.mark.parametrize("seed", [1.7, True, -1, "1"])
 def test_seed_must_be_an_integer(seed):
-    with pytest.raises(ValueError, match=re.escape(f"seed must be a non-negative integer, got {seed!r}")):
+    with pytest.raises(
+        ValueError, match=re.escape(f"seed must be a non-negative integer, got {seed!r}")
+    ):
         TrainConfig(seed=seed)
 
 
@@ -137,9 +156,33 @@ def test_cli_resume_errors_exit_2(run, tmp_path, capsys):
     from app.cli import main
 
     out, _, _ = run
-    args = ["train", "--data", "synthetic", "--n-synthetic", "2", "--synthetic-shape", "16,24,24",
-            "--epochs", "1", "--crop-size", "16", "--roi-size", "16", "--width", "2", "--levels", "3",
-            "--n-iterations", "1", "--lr", "3e-3", "--out", str(tmp_path / "o"), "--threads", "1"]
+    args = [
+        "train",
+        "--data",
+        "synthetic",
+        "--n-synthetic",
+        "2",
+        "--synthetic-shape",
+        "16,24,24",
+        "--epochs",
+        "1",
+        "--crop-size",
+        "16",
+        "--roi-size",
+        "16",
+        "--width",
+        "2",
+        "--levels",
+        "3",
+        "--n-iterations",
+        "1",
+        "--lr",
+        "3e-3",
+        "--out",
+        str(tmp_path / "o"),
+        "--threads",
+        "1",
+    ]
     assert main([*args, "--resume", str(out / "model.pt")]) == 2
     assert "a final model (weights only) cannot be resumed" in capsys.readouterr().err
     assert main([*args, "--seed", "5", "--resume", str(out / "last.pt")]) == 2

@@ -92,8 +92,10 @@ class ShippedEngine(Engine):
 
         for it in interactions:
             if not isinstance(it, Click):
-                raise ValueError(f"engine {self.name!r} does not support {type(it).__name__.lower()} "
-                                 "interactions; it supports ['click']")
+                raise ValueError(
+                    f"engine {self.name!r} does not support {type(it).__name__.lower()} "
+                    "interactions; it supports ['click']"
+                )
         if self._img is None or self._prior is None:
             raise RuntimeError(f"{self.name}: call set_image() before predict()")
         clicks = [c for c in interactions if isinstance(c, Click)]

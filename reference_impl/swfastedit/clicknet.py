@@ -24,8 +24,16 @@ import torch
 
 from ..interactions import Click
 
-__all__ = ["ClickNetConfig", "ClickNet", "build_inputs", "click_consistent", "pad_to", "predict_probs",
-           "make_prior", "PRIORS"]
+__all__ = [
+    "ClickNetConfig",
+    "ClickNet",
+    "build_inputs",
+    "click_consistent",
+    "pad_to",
+    "predict_probs",
+    "make_prior",
+    "PRIORS",
+]
 
 _EPS = 1e-4
 #: Prior kinds: the project's random-walker engine, or the same random walker without
@@ -73,8 +81,15 @@ class ClickNet(torch.nn.Module):
 
         self.config = config or ClickNetConfig()
         ch = self.config.channels
-        self.unet = UNet(spatial_dims=3, in_channels=4, out_channels=1, channels=ch,
-                         strides=(2,) * (len(ch) - 1), num_res_units=1, norm="instance")
+        self.unet = UNet(
+            spatial_dims=3,
+            in_channels=4,
+            out_channels=1,
+            channels=ch,
+            strides=(2,) * (len(ch) - 1),
+            num_res_units=1,
+            norm="instance",
+        )
         self.gain = torch.nn.Parameter(torch.zeros(()))
         self.scale = torch.nn.Parameter(torch.tensor(float(self.config.prior_scale)))
 
@@ -96,8 +111,9 @@ def pad_to(arr: torch.Tensor, divisor: int) -> tuple[torch.Tensor, tuple[int, ..
     return torch.nn.functional.pad(arr, pads, mode="replicate"), shape
 
 
-def build_inputs(normed: np.ndarray, prior: np.ndarray, clicks: Sequence[Click], *,
-                 sigma: float) -> torch.Tensor:
+def build_inputs(
+    normed: np.ndarray, prior: np.ndarray, clicks: Sequence[Click], *, sigma: float
+) -> torch.Tensor:
     """The 4-channel input ``(1, 4, Z, Y, X)`` float32 (see the module docstring)."""
     from ..guidance import gaussian_heatmap
 
@@ -107,8 +123,9 @@ def build_inputs(normed: np.ndarray, prior: np.ndarray, clicks: Sequence[Click],
     chans = [torch.from_numpy(np.ascontiguousarray(normed, dtype=np.float32))]
     for group in (pos, neg):
         if group:
-            g = gaussian_heatmap([Click(1, c.index) for c in group], shape, sigma=sigma,
-                                 device="cpu")[0]
+            g = gaussian_heatmap(
+                [Click(1, c.index) for c in group], shape, sigma=sigma, device="cpu"
+            )[0]
         else:
             g = torch.zeros(shape)
         chans.append(g.float())
@@ -116,8 +133,9 @@ def build_inputs(normed: np.ndarray, prior: np.ndarray, clicks: Sequence[Click],
     return torch.stack(chans)[None]
 
 
-def click_consistent(prob: np.ndarray, clicks: Sequence[Click], *,
-                     threshold: float = 0.5) -> np.ndarray:
+def click_consistent(
+    prob: np.ndarray, clicks: Sequence[Click], *, threshold: float = 0.5
+) -> np.ndarray:
     """Binary mask: components of ``prob > threshold`` holding a positive click; clicks forced.
 
     >>> p = np.zeros((1, 1, 7), np.float32); p[0, 0, :2] = p[0, 0, 4:] = 0.9
@@ -158,8 +176,14 @@ def make_prior(kind: str, image: np.ndarray, spacing: Sequence[float]):
     raise ValueError(f"prior must be one of {list(PRIORS)}, got {kind!r}")
 
 
-def predict_probs(net: ClickNet, image: np.ndarray, prior: np.ndarray, clicks: Sequence[Click],
-                  *, device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+def predict_probs(
+    net: ClickNet,
+    image: np.ndarray,
+    prior: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    device: str | torch.device = "cpu",
+) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """One prediction: ``(probabilities, click-consistent mask, network input)``.
 
     Without a positive click the answer is empty (the model segments what is clicked).

@@ -47,9 +47,17 @@ def click_window(image: np.ndarray, clicks: Sequence[Click], *, window: float = 
     return np.clip((img - ref) / (window * s), -1, 1).astype(np.float32)
 
 
-def rw_prior(image: np.ndarray, clicks: Sequence[Click], *, spacing: Sequence[float],
-             beta: float = 130.0, scale: float = 100.0, margin: float = 0.25,
-             roi_mm: float | None = 50.0, tol: float = 1e-3) -> np.ndarray:
+def rw_prior(
+    image: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    spacing: Sequence[float],
+    beta: float = 130.0,
+    scale: float = 100.0,
+    margin: float = 0.25,
+    roi_mm: float | None = 50.0,
+    tol: float = 1e-3,
+) -> np.ndarray:
     """Random-walker foreground probability for ``clicks`` without volume-border seeds.
 
     The seeds of the project's random-walker baseline
@@ -75,15 +83,18 @@ def rw_prior(image: np.ndarray, clicks: Sequence[Click], *, spacing: Sequence[fl
     full = np.zeros(np.shape(image), np.float32)
     if not any(c.label == 1 for c in clicks):
         return full
-    roi = tuple(slice(0, n) for n in full.shape)
+    roi: tuple[slice, ...] = tuple(slice(0, int(n)) for n in full.shape)
     if roi_mm is not None:
         roi = roi_from_clicks(full.shape, clicks, spacing, margin_mm=roi_mm)
     off = [r.start for r in roi]
     img = normalize_image(image)[roi]  # window chosen on the whole image (CT detection)
-    local = [Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True)))
-             for c in clicks]
-    seeds = seed_labels(img.shape, [c for c in local
-                                    if all(0 <= i < n for i, n in zip(c.index, img.shape, strict=True))])
+    local = [
+        Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True))) for c in clicks
+    ]
+    seeds = seed_labels(
+        img.shape,
+        [c for c in local if all(0 <= i < n for i, n in zip(c.index, img.shape, strict=True))],
+    )
     if not (seeds == 1).any():
         return full
     ref = np.unique(img[seeds == 1])
@@ -98,14 +109,22 @@ def rw_prior(image: np.ndarray, clicks: Sequence[Click], *, spacing: Sequence[fl
         full[roi] = 1.0
         return full
     sp = np.asarray(spacing, dtype=np.float64)
-    prob = random_walker(img * scale, seeds.astype(np.int32), beta=beta, mode="cg_j", tol=tol,
-                         return_full_prob=True, spacing=tuple(sp / sp.min()))
+    prob = random_walker(
+        img * scale,
+        seeds.astype(np.int32),
+        beta=beta,
+        mode="cg_j",
+        tol=tol,
+        return_full_prob=True,
+        spacing=tuple(sp / sp.min()),
+    )
     full[roi] = np.clip(prob[0], 0.0, 1.0)
     return full
 
 
-def roi_from_clicks(shape: Sequence[int], clicks: Sequence[Click], spacing: Sequence[float],
-                    *, margin_mm: float) -> tuple[slice, ...]:
+def roi_from_clicks(
+    shape: Sequence[int], clicks: Sequence[Click], spacing: Sequence[float], *, margin_mm: float
+) -> tuple[slice, ...]:
     """Bounding box of the clicks grown by ``margin_mm`` per side, clipped to the image.
 
     >>> roi_from_clicks((10, 50, 50), [Click(1, (5, 10, 40))], (3.0, 1.0, 1.0), margin_mm=6)

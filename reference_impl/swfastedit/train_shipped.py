@@ -54,8 +54,9 @@ def training_volumes(*, n_synthetic: int, min_voxels: int, seed: int):
             continue
         out.append((f"ct:{name}", win, lab, vol.spacing))
         organs.append(name)
-    for k, v in enumerate(synthetic_volumes(n_synthetic, (24, 48, 48), body=0.5,
-                                            contrast=(0.4, 1.5), rng=seed)):
+    for k, v in enumerate(
+        synthetic_volumes(n_synthetic, (24, 48, 48), body=0.5, contrast=(0.4, 1.5), rng=seed)
+    ):
         out.append((f"synthetic:{k}", normalize_image(v.image), v.label, v.spacing))
     return out, organs
 
@@ -80,8 +81,9 @@ def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def _crop_around(img: np.ndarray, lab: np.ndarray, rng: np.random.Generator, *,
-                 max_size: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _crop_around(
+    img: np.ndarray, lab: np.ndarray, rng: np.random.Generator, *, max_size: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
     """A training crop holding (part of) the object: its box grown by 4-16 voxels per side,
     at most ``max_size``, placed at random over the object when that is larger."""
     idx = np.argwhere(lab)
@@ -107,10 +109,20 @@ def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return bce + dice
 
 
-def train_clicknet(*, out: str | Path, episodes: int, seed: int = 0, lr: float = 1e-3,
-                   n_synthetic: int = 24, p_ct: float = 0.7, min_voxels: int = 50,
-                   max_rounds: int = 6, save_every: int = 5,
-                   crop_max: tuple[int, ...] = (32, 64, 64), log=print) -> dict:
+def train_clicknet(
+    *,
+    out: str | Path,
+    episodes: int,
+    seed: int = 0,
+    lr: float = 1e-3,
+    n_synthetic: int = 24,
+    p_ct: float = 0.7,
+    min_voxels: int = 50,
+    max_rounds: int = 6,
+    save_every: int = 5,
+    crop_max: tuple[int, ...] = (32, 64, 64),
+    log=print,
+) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata."""
     from ..robot_users.loop import run_interaction
     from .clicknet import ClickNet, ClickNetConfig, make_prior, pad_to, predict_probs
@@ -125,9 +137,16 @@ def train_clicknet(*, out: str | Path, episodes: int, seed: int = 0, lr: float =
         torch.manual_seed(seed)
         net = ClickNet(cfg)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
-    settings = {"episodes": episodes, "seed": seed, "lr": lr, "n_synthetic": n_synthetic,
-                "p_ct": p_ct, "min_voxels": min_voxels, "max_rounds": max_rounds,
-                "crop_max": list(crop_max)}
+    settings = {
+        "episodes": episodes,
+        "seed": seed,
+        "lr": lr,
+        "n_synthetic": n_synthetic,
+        "p_ct": p_ct,
+        "min_voxels": min_voxels,
+        "max_rounds": max_rounds,
+        "crop_max": list(crop_max),
+    }
     history: list[dict] = []
     out = Path(out)
     t_start = time.perf_counter()
@@ -162,17 +181,33 @@ def train_clicknet(*, out: str | Path, episodes: int, seed: int = 0, lr: float =
 
         user = "R1" if ep % 2 == 0 else "R4"
         n_rounds = int(rng.integers(2, max_rounds + 1))
-        res = run_interaction(predict, lab, user=user, n_iterations=n_rounds, rng=rng,
-                              spacing=spacing, callback=step)
-        history.append({"episode": ep + 1, "data": name, "user": user, "rounds": n_rounds,
-                        "loss": float(np.mean(losses)) if losses else float("nan"),
-                        "dice_first": res.values[1], "dice_last": res.values[-1],
-                        "gain": float(net.gain.detach()), "seconds": time.perf_counter() - t_start})
+        res = run_interaction(
+            predict, lab, user=user, n_iterations=n_rounds, rng=rng, spacing=spacing, callback=step
+        )
+        history.append(
+            {
+                "episode": ep + 1,
+                "data": name,
+                "user": user,
+                "rounds": n_rounds,
+                "loss": float(np.mean(losses)) if losses else float("nan"),
+                "dice_first": res.values[1],
+                "dice_last": res.values[-1],
+                "gain": float(net.gain.detach()),
+                "seconds": time.perf_counter() - t_start,
+            }
+        )
         log(json.dumps(history[-1]))
         if (ep + 1) % save_every == 0 or ep + 1 == episodes:
-            meta = {"kind": "iseg-clicknet", "config": cfg.to_dict(), "settings": settings,
-                    "trained_ct_organs": organs, "held_out": "reference_impl.evaluation.split",
-                    "episodes_done": ep + 1, "metrics": history}
+            meta = {
+                "kind": "iseg-clicknet",
+                "config": cfg.to_dict(),
+                "settings": settings,
+                "trained_ct_organs": organs,
+                "held_out": "reference_impl.evaluation.split",
+                "episodes_done": ep + 1,
+                "metrics": history,
+            }
             atomic_save({**meta, "model": net.state_dict()}, out)
     return {"trained_ct_organs": organs, "episodes_done": episodes, "metrics": history}
 
