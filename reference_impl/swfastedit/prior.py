@@ -83,7 +83,7 @@ def rw_prior(
     full = np.zeros(np.shape(image), np.float32)
     if not any(c.label == 1 for c in clicks):
         return full
-    roi: tuple[slice, ...] = tuple(slice(0, int(n)) for n in full.shape)
+    roi: tuple[slice, ...] = tuple(slice(0, full.shape[ax]) for ax in range(full.ndim))
     if roi_mm is not None:
         roi = roi_from_clicks(full.shape, clicks, spacing, margin_mm=roi_mm)
     off = [r.start for r in roi]
