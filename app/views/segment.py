@@ -282,9 +282,11 @@ m3.metric(
     help=None if ws.label is not None else "open an image with a label to see Dice",
 )
 m4.metric("Mask voxels", 0 if ws.mask is None else int(ws.mask.sum()))
+last = "–" if not ws.clicks else f"voxel {ws.clicks[-1][0]}"
 st.caption(
-    f"Engine: {ws.engine} · {ws.name} · {len(ws.scribbles)} scribbles · amber: the engine's mask · cyan outline: the "
-    "label · lime +: positive click · magenta ×: negative click."
+    f"Engine: {ws.engine} · {ws.name} · {len(ws.scribbles)} scribbles · last click {last} "
+    "(z, y, x) · amber: the engine's mask · cyan outline: the label · lime +: positive "
+    "click · magenta ×: negative click."
 )
 if ws.mask is not None:
     st.download_button(
