@@ -13,6 +13,7 @@ test fails (it is not skipped) unless ``ISEG_SKIP_BROWSER=1`` is set.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -29,14 +30,22 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
-# never the tracked docs/screenshots unless asked for (ISEG_SCREENSHOTS=docs/screenshots)
-KEEP_SHOTS = bool(os.environ.get("ISEG_SCREENSHOTS"))
-SHOTS = (
-    Path(os.environ["ISEG_SCREENSHOTS"]).resolve()
-    if KEEP_SHOTS
-    else Path(tempfile.mkdtemp(prefix="iseg-screenshots-"))
-)
-DOWNLOADS = Path(tempfile.mkdtemp(prefix="iseg-downloads-"))
+_SHOTS: list[Path] = []
+
+
+def _shots_dir() -> Path:
+    """Where screenshots go: ``$ISEG_SCREENSHOTS`` when set (e.g. docs/screenshots), else a
+    temporary folder removed when the test process ends (never the tracked files)."""
+    if os.environ.get("ISEG_SCREENSHOTS"):
+        out = Path(os.environ["ISEG_SCREENSHOTS"]).resolve()
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    if not _SHOTS:
+        _SHOTS.append(Path(tempfile.mkdtemp(prefix="iseg-screenshots-")))
+        atexit.register(shutil.rmtree, _SHOTS[0], True)
+    return _SHOTS[0]
+
+
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROME_ARGS = (
     "--headless",
@@ -112,6 +121,7 @@ def driver():
     if not Path(CHROMEDRIVER).exists():
         pytest.fail(f"{CHROMEDRIVER} missing: apt-get install chromium chromium-driver")
     profile = tempfile.mkdtemp(prefix="iseg-chrome-")
+    downloads = Path(tempfile.mkdtemp(prefix="iseg-downloads-"))
     opts = webdriver.ChromeOptions()
     for a in CHROME_ARGS:
         opts.add_argument(a)
@@ -119,23 +129,22 @@ def driver():
     opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})  # network requests
     opts.add_experimental_option(
         "prefs",
-        {"download.default_directory": str(DOWNLOADS), "download.prompt_for_download": False},
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
     )
     if Path("/usr/bin/chromium").exists():
         opts.binary_location = "/usr/bin/chromium"
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     drv.set_page_load_timeout(60)
     drv.execute_cdp_cmd(
-        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(DOWNLOADS)}
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
+    drv.iseg_downloads = downloads
     try:
         yield drv
     finally:
         drv.quit()
         shutil.rmtree(profile, ignore_errors=True)
-        shutil.rmtree(DOWNLOADS, ignore_errors=True)
-        if not KEEP_SHOTS:
-            shutil.rmtree(SHOTS, ignore_errors=True)
+        shutil.rmtree(downloads, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- helpers
@@ -224,15 +233,14 @@ if (p) { p.scrollTop = Math.max(0, p.scrollTop - 70); }
 
 
 def _shot(drv, name: str, *, top: str = "//h1", height: int = 1000) -> None:
-    """Save ``docs/screenshots/<name>.png`` with the element at XPath ``top`` near the top."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    """Save ``<name>.png`` (see :func:`_shots_dir`) with the element at XPath ``top`` near the top."""
     drv.set_window_size(1400, height)
     time.sleep(0.5)
     els = drv.find_elements("xpath", top) or drv.find_elements("tag name", "h1")
     if els:
         drv.execute_script(_SCROLL_TO, els[0])
     time.sleep(0.8)
-    drv.save_screenshot(str(SHOTS / f"{name}.png"))
+    drv.save_screenshot(str(_shots_dir() / f"{name}.png"))
     drv.set_window_size(1400, 1000)
 
 
@@ -405,14 +413,14 @@ def _download_mask(drv, before: set[str], timeout: float = 60):
     _click_key(drv, "seg_download")
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        done = [p for p in DOWNLOADS.glob("*.nii.gz") if p.name not in before]
-        if done and not list(DOWNLOADS.glob("*.crdownload")):
+        done = [p for p in drv.iseg_downloads.glob("*.nii.gz") if p.name not in before]
+        if done and not list(drv.iseg_downloads.glob("*.crdownload")):
             time.sleep(0.3)
             arr, _, affine = read_volume(done[0])
             done[0].unlink()
             return arr, affine
         time.sleep(0.3)
-    raise AssertionError(f"no segmentation downloaded into {DOWNLOADS}")
+    raise AssertionError(f"no segmentation downloaded into {drv.iseg_downloads}")
 
 
 def _missed_centre(label, pred, spacing):
