@@ -47,6 +47,7 @@ __all__ = [
     "normalize_image",
     "seed_labels",
     "random_walker_2label",
+    "distance_to_mask",
     "RandomWalkerEngine",
     "GeodesicEngine",
     "BallFloorEngine",
@@ -146,7 +147,9 @@ def seed_labels(
         img = np.asarray(background_from)
         ref = np.unique(img[out == 1])
         pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
-        near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
+        near = np.minimum(
+            np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)])
+        )
         implicit = near > BACKGROUND_MARGIN
         if border or not (implicit & (out == 0)).any():
             edge = np.ones(out.shape, bool)
@@ -156,8 +159,28 @@ def seed_labels(
     return out
 
 
-def random_walker_2label(data: np.ndarray, seeds: np.ndarray, *, beta: float = 130.0,
-                         spacing: Sequence[float] | None = None, tol: float = 1e-3) -> np.ndarray:
+def distance_to_mask(mask: np.ndarray, spacing: Sequence[float]) -> np.ndarray:
+    """Euclidean distance (mm) of every voxel to the nearest voxel of ``mask`` (``edt``).
+
+    >>> m = np.zeros((1, 5), bool); m[0, 0] = True
+    >>> distance_to_mask(m, (1.0, 2.0)).tolist()
+    [[0.0, 2.0, 4.0, 6.0, 8.0]]
+    """
+    import edt
+
+    return edt.edt(
+        ~np.asarray(mask, bool), anisotropy=tuple(float(s) for s in spacing), black_border=False
+    )
+
+
+def random_walker_2label(
+    data: np.ndarray,
+    seeds: np.ndarray,
+    *,
+    beta: float = 130.0,
+    spacing: Sequence[float] | None = None,
+    tol: float = 1e-3,
+) -> np.ndarray:
     """Foreground probability of the two-label random walker, solved once.
 
     The same graph, weights and linear system as :func:`skimage.segmentation.random_walker`
@@ -206,8 +229,9 @@ def random_walker_2label(data: np.ndarray, seeds: np.ndarray, *, beta: float = 1
     out = fg.copy()
     m = int(unk.sum())
     if m:
-        off = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows),
-                                                        np.concatenate(cols))), shape=(m, m))
+        off = sparse.coo_matrix(
+            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(m, m)
+        )
         lap = (sparse.diags(deg[unk]) - off - off.T).tocsr()
         x, _ = cg(lap, rhs[unk], rtol=tol, M=sparse.diags(1.0 / deg[unk]))
         out[unk] = x
@@ -219,8 +243,10 @@ def _check_supported(engine: Engine, interactions: Sequence[Click | Scribble | B
     for it in interactions:
         kind = next((k for k, t in kinds.items() if isinstance(it, t)), type(it).__name__)
         if kind not in engine.supports:
-            raise ValueError(f"engine {engine.name!r} does not support {kind} interactions; "
-                             f"it supports {sorted(engine.supports)}")
+            raise ValueError(
+                f"engine {engine.name!r} does not support {kind} interactions; "
+                f"it supports {sorted(engine.supports)}"
+            )
 
 
 @register_engine("random-walker")
@@ -240,6 +266,15 @@ class RandomWalkerEngine(Engine):
         10 to 100 were close, 100 best), never on an evaluation target.
     tol : float, default 1e-3
         Conjugate-gradient tolerance (scikit-image's default).
+    max_distance_mm : float or None, default 45
+        Implicit background by distance: unseeded voxels farther than this (Euclidean, in
+        mm) from every foreground seed become background seeds, so that a few positive
+        clicks cannot leak into every connected soft tissue.  45 mm was chosen among
+        ``None`` (no cap), 45, 60 and 90 on eight *training* organs of the bundled CT
+        (stomach, colon, left autochthon, L1 vertebra, left iliopsoas, duodenum, inferior
+        vena cava, right lower lung lobe; five positive clicks, each at the centre of the
+        largest missed part): mean Dice 0.393 without the cap, 0.719 / 0.702 / 0.660 with
+        45 / 60 / 90 mm (``python bench/rw_distance_cap.py``).  ``None`` disables it.
     solver : {"fast", "skimage"}
         ``"fast"``: :func:`random_walker_2label` (one solve; the same system);
         ``"skimage"``: :func:`skimage.segmentation.random_walker` itself.
@@ -257,11 +292,26 @@ class RandomWalkerEngine(Engine):
     name = "random-walker"
     supports = frozenset({"click", "scribble", "box"})
 
-    def __init__(self, *, beta: float = 130.0, scale: float = 100.0, tol: float = 1e-3,
-                 solver: str = "fast", device: str | None = None):
+    def __init__(
+        self,
+        *,
+        beta: float = 130.0,
+        scale: float = 100.0,
+        tol: float = 1e-3,
+        max_distance_mm: float | None = 45.0,
+        solver: str = "fast",
+        device: str | None = None,
+    ):
         super().__init__()
         if solver not in ("fast", "skimage"):
             raise ValueError(f"solver must be 'fast' or 'skimage', got {solver!r}")
+        if max_distance_mm is not None and not (
+            np.isfinite(max_distance_mm) and max_distance_mm > 0
+        ):
+            raise ValueError(
+                f"max_distance_mm must be a finite value > 0 or None, got {max_distance_mm!r}"
+            )
+        self.max_distance_mm = None if max_distance_mm is None else float(max_distance_mm)
         self.solver = solver
         for key, val in (("beta", beta), ("scale", scale), ("tol", tol)):
             if not (np.isfinite(val) and val > 0):
@@ -274,6 +324,7 @@ class RandomWalkerEngine(Engine):
         self._img = normalize_image(image)
         m = min(spacing)
         self._sp = tuple(s / m for s in spacing)
+        self._mm = tuple(float(s) for s in spacing)
 
     def _predict(self, interactions: list[Click | Scribble | Box]) -> np.ndarray:
         from skimage.segmentation import random_walker
@@ -285,15 +336,25 @@ class RandomWalkerEngine(Engine):
         seeds = seed_labels(img.shape, interactions, background_from=img, border=False)
         if not (seeds == 1).any():
             return np.zeros(img.shape, np.float32)
+        if self.max_distance_mm is not None:
+            far = distance_to_mask(seeds == 1, self._mm) > self.max_distance_mm
+            seeds[far & (seeds == 0)] = 2
         if self.solver == "skimage":
             with warnings.catch_warnings():  # CG round-off slightly outside [0, 1]: clipped
                 warnings.filterwarnings("ignore", message="The probability range is outside")
-                prob = random_walker(img * self.scale, seeds.astype(np.int32), beta=self.beta,
-                                     mode="cg_j", tol=self.tol, return_full_prob=True,
-                                     spacing=self._sp)[0]
+                prob = random_walker(
+                    img * self.scale,
+                    seeds.astype(np.int32),
+                    beta=self.beta,
+                    mode="cg_j",
+                    tol=self.tol,
+                    return_full_prob=True,
+                    spacing=self._sp,
+                )[0]
         else:
-            prob = random_walker_2label(img * self.scale, seeds, beta=self.beta,
-                                        spacing=self._sp, tol=self.tol)
+            prob = random_walker_2label(
+                img * self.scale, seeds, beta=self.beta, spacing=self._sp, tol=self.tol
+            )
         return np.clip(prob, 0.0, 1.0).astype(np.float32)
 
     def reset(self) -> None:
@@ -326,8 +387,7 @@ class GeodesicEngine(Engine):
     name = "geodesic"
     supports = frozenset({"click", "scribble", "box"})
 
-    def __init__(self, *, lamb: float = 0.9, contrast_mm: float = 100.0,
-                 device: str | None = None):
+    def __init__(self, *, lamb: float = 0.9, contrast_mm: float = 100.0, device: str | None = None):
         super().__init__()
         if not 0.0 <= lamb <= 1.0:
             raise ValueError(f"lamb must be in [0, 1], got {lamb!r}")
@@ -354,8 +414,7 @@ class GeodesicEngine(Engine):
         _check_supported(self, interactions)
         if self._img is None:
             raise RuntimeError(f"{self.name}: call set_image() before predict()")
-        seeds = seed_labels(tuple(self._img.shape), interactions,
-                            background_from=self._norm)
+        seeds = seed_labels(tuple(self._img.shape), interactions, background_from=self._norm)
         if not (seeds == 1).any():
             return np.zeros(tuple(self._img.shape), np.float32)
         s = torch.as_tensor(seeds, device=self._img.device)

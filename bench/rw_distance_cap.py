@@ -1,0 +1,94 @@
+"""Choose the random walker's distance cap on *training* organs of the bundled CT.
+
+Protocol: five positive clicks, each at the voxel deepest inside the largest missed part of
+the label (the browser test's protocol), on eight organs the shipped model may train on
+(never an evaluation target of ``reference_impl.evaluation.split``); Dice after the fifth
+click for each ``max_distance_mm``.  Writes ``bench/results/rw_distance_cap_cpu.json``.
+
+    python bench/rw_distance_cap.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+
+ORGANS = (
+    "stomach",
+    "colon",
+    "autochthon_left",
+    "vertebrae_L1",
+    "iliopsoas_left",
+    "duodenum",
+    "inferior_vena_cava",
+    "lung_lower_lobe_right",
+)
+CAPS = (None, 45.0, 60.0, 90.0)
+
+
+def _missed_centre(label, pred, spacing):
+    comp, n = ndimage.label((label > 0) & (pred == 0))
+    if n == 0:
+        return None
+    big = int(np.argmax(np.bincount(comp.ravel())[1:])) + 1
+    dist = ndimage.distance_transform_edt(comp == big, sampling=spacing)
+    return tuple(int(v) for v in np.unravel_index(int(np.argmax(dist)), dist.shape))
+
+
+def main() -> None:
+    from reference_impl import InteractiveSession
+    from reference_impl.evaluation.split import is_trainable_ct_organ
+    from reference_impl.io import load_case, sample_paths
+    from reference_impl.metrics import dice
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default="bench/results/rw_distance_cap_cpu.json")
+    args = ap.parse_args()
+    assert all(is_trainable_ct_organ(o) for o in ORGANS)
+    image_path, label_path, _ = sample_paths("ct_spleen")
+    rows = []
+    for cap in CAPS:
+        scores = {}
+        for organ in ORGANS:
+            vol = load_case(image_path, label_path, label_value=organ)
+            session = InteractiveSession("random-walker", max_distance_mm=cap)
+            session.set_image(vol.image, affine=vol.affine)
+            pred = np.zeros_like(vol.label)
+            for _ in range(5):
+                idx = _missed_centre(vol.label, pred, vol.spacing)
+                if idx is None:
+                    break
+                session.add_click(idx, positive=True, run_prediction=False)
+                pred = session.predict().mask
+            scores[organ] = round(float(dice(pred, vol.label)), 4)
+        rows.append(
+            {
+                "max_distance_mm": cap,
+                "dice_after_5": scores,
+                "mean": round(float(np.mean(list(scores.values()))), 4),
+            }
+        )
+        print(cap, rows[-1]["mean"], scores, flush=True)
+    out = Path(args.out)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    tmp.write_text(
+        json.dumps(
+            {
+                "protocol": __doc__.split("\n\n")[1].replace("\n", " "),
+                "organs": list(ORGANS),
+                "results": rows,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    os.replace(tmp, out)
+
+
+if __name__ == "__main__":
+    main()
