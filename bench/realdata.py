@@ -52,10 +52,13 @@ def targets() -> list:
         raise SystemExit("shared data folder not found; set ISEG_DATA")
     ct = d / "totalsegmentator_example"
     les = d / "pyradiomics_lesions"
-    out = [CaseSpec(f"ct_{o}", ct / "example_ct_sm.nii.gz", ct / "example_seg.nii.gz", o)
-           for o in EVAL_CT_ORGANS]
-    out += [CaseSpec(f"mr_{n}", les / f"{n}_image.nrrd", les / f"{n}_label.nrrd")
-            for n in EVAL_LESIONS]
+    out = [
+        CaseSpec(f"ct_{o}", ct / "example_ct_sm.nii.gz", ct / "example_seg.nii.gz", o)
+        for o in EVAL_CT_ORGANS
+    ]
+    out += [
+        CaseSpec(f"mr_{n}", les / f"{n}_image.nrrd", les / f"{n}_label.nrrd") for n in EVAL_LESIONS
+    ]
     return out
 
 
@@ -78,31 +81,47 @@ def tables(records: list[dict]) -> str:
 
     rows = summarize(records)
     out = [format_table(rows), ""]
-    out.append("Share of rounds whose positive clicks all lie inside the engine's own final "
-               "mask (before the session's click rule):")
+    out.append(
+        "Share of rounds whose positive clicks all lie inside the engine's own final "
+        "mask (before the session's click rule):"
+    )
     out.append("")
     out.append("| engine | user | rounds | inside |")
     out.append("|---|---|---|---|")
-    for (eng, user) in sorted({(r["engine"], r["user"]) for r in records}):
+    for eng, user in sorted({(r["engine"], r["user"]) for r in records}):
         rs = [r for r in records if r["engine"] == eng and r["user"] == user]
         n = sum(r["rounds_with_positive"] for r in rs)
-        k = sum(round(r["pos_inside_final"] * r["rounds_with_positive"]) for r in rs
-                if r["pos_inside_final"] is not None)
-        out.append(f"| {eng} | {user} | {n} | {k / n:.1%} |" if n else f"| {eng} | {user} | 0 | - |")
+        k = sum(
+            round(r["pos_inside_final"] * r["rounds_with_positive"])
+            for r in rs
+            if r["pos_inside_final"] is not None
+        )
+        out.append(
+            f"| {eng} | {user} | {n} | {k / n:.1%} |" if n else f"| {eng} | {user} | 0 | - |"
+        )
     engines = sorted({r["engine"] for r in records})
     names = list(dict.fromkeys(r["target"] for r in records))
     for user in sorted({r["user"] for r in records}):
-        out += ["", f"Dice@10 per target, {user}:", "",
-                "| target | " + " | ".join(engines) + " |", "|---|" + "---|" * len(engines)]
+        out += [
+            "",
+            f"Dice@10 per target, {user}:",
+            "",
+            "| target | " + " | ".join(engines) + " |",
+            "|---|" + "---|" * len(engines),
+        ]
         for t in names:
             cells = []
             for e in engines:
-                r = next((r for r in records if (r["target"], r["engine"], r["user"]) == (t, e, user)),
-                         None)
+                r = next(
+                    (r for r in records if (r["target"], r["engine"], r["user"]) == (t, e, user)),
+                    None,
+                )
                 cells.append("-" if r is None else f"{r['dice'][-1]:.3f}")
             out.append(f"| {t} | " + " | ".join(cells) + " |")
-        means = [np.mean([r["dice"][-1] for r in records if r["engine"] == e and r["user"] == user])
-                 for e in engines]
+        means = [
+            np.mean([r["dice"][-1] for r in records if r["engine"] == e and r["user"] == user])
+            for e in engines
+        ]
         out.append("| **mean** | " + " | ".join(f"**{m:.3f}**" for m in means) + " |")
     return "\n".join(out)
 
@@ -122,8 +141,12 @@ def update_doc(records: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark (module docstring)."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--engine", action="append", default=None, help="default: shipped (if "
-                   "registered) and the baselines that lack records; repeatable")
+    p.add_argument(
+        "--engine",
+        action="append",
+        default=None,
+        help="default: shipped (if registered) and the baselines that lack records; repeatable",
+    )
     p.add_argument("--user", action="append", default=None, help="default R1 and R4")
     p.add_argument("--target", action="append", default=None, help="e.g. ct_spleen; repeatable")
     p.add_argument("--rounds", type=int, default=10)
@@ -131,8 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--all", action="store_true", help="rerun the baselines too")
     p.add_argument("--table-only", action="store_true")
     p.add_argument("--out", type=Path, default=OUT, help=f"default {OUT.relative_to(ROOT)}")
-    p.add_argument("--merge", nargs="+", type=Path, default=None,
-                   help="merge these record files into --out and regenerate the tables")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        default=None,
+        help="merge these record files into --out and regenerate the tables",
+    )
     args = p.parse_args(argv)
 
     out = args.out
@@ -157,23 +185,34 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no target among {args.target}")
     have = {_key(r) for r in old}
     engines = args.engine or [e for e in ("shipped",) if e in known] + [
-        e for e in BASELINES
-        if args.all or any((s.name, e, u) not in have for s in specs for u in users)]
+        e
+        for e in BASELINES
+        if args.all or any((s.name, e, u) not in have for s in specs for u in users)
+    ]
     if not engines:
-        print("every baseline record exists and no 'shipped' engine is registered; "
-              "use --all or --engine", file=sys.stderr)
+        print(
+            "every baseline record exists and no 'shipped' engine is registered; "
+            "use --all or --engine",
+            file=sys.stderr,
+        )
     cases = load_cases(specs)
     done = {(s.name, e, u) for s in specs for e in engines for u in users}
     records = [r for r in old if _key(r) not in done]
-    machine = {"machine": platform.machine(), "cpus": os.cpu_count(),
-               "omp_threads": os.environ.get("OMP_NUM_THREADS")}
+    machine = {
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "omp_threads": os.environ.get("OMP_NUM_THREADS"),
+    }
 
     def keep(res) -> None:
         rec = {**res.record, **machine}
         records.append(rec)
         _write(records, out)
-        print(f"{rec['target']:>16} {rec['engine']:>14} {rec['user']}: Dice@{args.rounds} "
-              f"{rec['dice'][-1]:.3f}  {rec['click_s'] or 0:.2f} s/click", flush=True)
+        print(
+            f"{rec['target']:>16} {rec['engine']:>14} {rec['user']}: Dice@{args.rounds} "
+            f"{rec['dice'][-1]:.3f}  {rec['click_s'] or 0:.2f} s/click",
+            flush=True,
+        )
 
     t0 = time.time()
     evaluate(cases, engines, users, rounds=args.rounds, seed=args.seed, on_result=keep)

@@ -32,8 +32,11 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     if args.out is None:
-        tag = "" if args.data == "synthetic" else "_" + "".join(
-            c if c.isalnum() else "_" for c in f"{args.data}{args.label or ''}")
+        tag = (
+            ""
+            if args.data == "synthetic"
+            else "_" + "".join(c if c.isalnum() else "_" for c in f"{args.data}{args.label or ''}")
+        )
         args.out = str(ROOT / f"bench/results/pipelines/small_cpu{tag}.json")
     import torch
 
@@ -47,39 +50,75 @@ def main() -> None:
             continue
         w0, c0 = time.perf_counter(), time.process_time()
         with tempfile.TemporaryDirectory() as tmp:
-            m = run_pipeline(pid, data=args.data, label=args.label, budget="small",
-                             device="cpu", seed=args.seed, out=Path(tmp) / "run",
-                             show_progress=False).metrics
-        row = {"leaf": pipe.leaf, "pipeline": pid, "curve_kind": m["curve_kind"],
-               "split": m["split"], "dice": [round(v, 4) for v in m["dice"]],
-               "auc": m.get("auc"), "final": m["final"], "NoC@90": m.get("NoC@90"),
-               "NoC@90_failures": m.get("NoC@90_failures"),
-               "baseline_protocol": m["baseline_protocol"],
-               "baselines": {k: {"dice": [round(v, 4) for v in b["dice"]], "auc": b["auc"],
-                                 "final": b["final"], "click_s": b["click_s"],
-                                 "interactions_used": b["interactions_used"]}
-                             for k, b in m["baselines"].items()},
-               "final_dice_input_grid": m["final_dice_input_grid"],
-               "wall_s": round(time.perf_counter() - w0, 2),
-               "cpu_s": round(time.process_time() - c0, 2)}
+            m = run_pipeline(
+                pid,
+                data=args.data,
+                label=args.label,
+                budget="small",
+                device="cpu",
+                seed=args.seed,
+                out=Path(tmp) / "run",
+                show_progress=False,
+            ).metrics
+        row = {
+            "leaf": pipe.leaf,
+            "pipeline": pid,
+            "curve_kind": m["curve_kind"],
+            "split": m["split"],
+            "dice": [round(v, 4) for v in m["dice"]],
+            "auc": m.get("auc"),
+            "final": m["final"],
+            "NoC@90": m.get("NoC@90"),
+            "NoC@90_failures": m.get("NoC@90_failures"),
+            "baseline_protocol": m["baseline_protocol"],
+            "baselines": {
+                k: {
+                    "dice": [round(v, 4) for v in b["dice"]],
+                    "auc": b["auc"],
+                    "final": b["final"],
+                    "click_s": b["click_s"],
+                    "interactions_used": b["interactions_used"],
+                }
+                for k, b in m["baselines"].items()
+            },
+            "final_dice_input_grid": m["final_dice_input_grid"],
+            "wall_s": round(time.perf_counter() - w0, 2),
+            "cpu_s": round(time.process_time() - c0, 2),
+        }
         for key in ("box_only_dice", "active_learning"):
             if key in m:
                 row[key] = m[key]
         rows.append(row)
         best = max(row["baselines"].items(), key=lambda kv: kv[1]["final"])
-        print(json.dumps({"leaf": row["leaf"], "dice": row["dice"], "best_baseline": best[0],
-                          "baseline_dice": best[1]["dice"], "wall_s": row["wall_s"]}),
-              flush=True)
+        print(
+            json.dumps(
+                {
+                    "leaf": row["leaf"],
+                    "dice": row["dice"],
+                    "best_baseline": best[0],
+                    "baseline_dice": best[1]["dice"],
+                    "wall_s": row["wall_s"],
+                }
+            ),
+            flush=True,
+        )
     extra = "" if args.data == "synthetic" else f" --data {args.data}"
     extra += f" --label {args.label}" if args.label else ""
     only = f" --only {' '.join(args.only)}" if args.only else ""
-    out = {"command": "python bench/run_pipelines_small.py "
-                      f"--seed {args.seed} --threads {args.threads}{extra}{only}",
-           "machine": {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-                       "load_avg_at_end": list(os.getloadavg()),
-                       "python": platform.python_version(), "torch": torch.__version__},
-           "total_wall_s": round(time.perf_counter() - t_all, 2),
-           "total_cpu_s": round(sum(r["cpu_s"] for r in rows), 2), "pipelines": rows}
+    out = {
+        "command": "python bench/run_pipelines_small.py "
+        f"--seed {args.seed} --threads {args.threads}{extra}{only}",
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "load_avg_at_end": list(os.getloadavg()),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+        },
+        "total_wall_s": round(time.perf_counter() - t_all, 2),
+        "total_cpu_s": round(sum(r["cpu_s"] for r in rows), 2),
+        "pipelines": rows,
+    }
     dest = Path(args.out)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")  # atomic: same folder, rename

@@ -53,13 +53,17 @@ def check_spacing(spacing: Sequence[float] | None, ndim: int) -> tuple[float, ..
     try:
         sp = tuple(float(s) for s in spacing)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"spacing must be {ndim} positive finite numbers, got {spacing!r}") from exc
+        raise ValueError(
+            f"spacing must be {ndim} positive finite numbers, got {spacing!r}"
+        ) from exc
     if len(sp) != ndim or not all(math.isfinite(s) and s > 0 for s in sp):
         raise ValueError(f"spacing must be {ndim} positive finite numbers, got {tuple(spacing)!r}")
     lo, hi = SPACING_RANGE
     if not all(lo <= s <= hi for s in sp):
-        raise ValueError(f"spacing must be {ndim} positive finite numbers in [{lo:g}, {hi:g}] mm, "
-                         f"got {tuple(spacing)!r}")
+        raise ValueError(
+            f"spacing must be {ndim} positive finite numbers in [{lo:g}, {hi:g}] mm, "
+            f"got {tuple(spacing)!r}"
+        )
     return sp
 
 

@@ -21,16 +21,27 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _NRRD_TYPES = {  # NRRD type names (NRRD file format spec, "type") -> numpy
     **dict.fromkeys(("signed char", "int8", "int8_t"), "i1"),
     **dict.fromkeys(("uchar", "unsigned char", "uint8", "uint8_t"), "u1"),
-    **dict.fromkeys(("short", "short int", "signed short", "signed short int", "int16",
-                     "int16_t"), "i2"),
-    **dict.fromkeys(("ushort", "unsigned short", "unsigned short int", "uint16", "uint16_t"),
-                    "u2"),
+    **dict.fromkeys(
+        ("short", "short int", "signed short", "signed short int", "int16", "int16_t"), "i2"
+    ),
+    **dict.fromkeys(("ushort", "unsigned short", "unsigned short int", "uint16", "uint16_t"), "u2"),
     **dict.fromkeys(("int", "signed int", "int32", "int32_t"), "i4"),
     **dict.fromkeys(("uint", "unsigned int", "uint32", "uint32_t"), "u4"),
-    **dict.fromkeys(("longlong", "long long", "long long int", "signed long long",
-                     "signed long long int", "int64", "int64_t"), "i8"),
-    **dict.fromkeys(("ulonglong", "unsigned long long", "unsigned long long int", "uint64",
-                     "uint64_t"), "u8"),
+    **dict.fromkeys(
+        (
+            "longlong",
+            "long long",
+            "long long int",
+            "signed long long",
+            "signed long long int",
+            "int64",
+            "int64_t",
+        ),
+        "i8",
+    ),
+    **dict.fromkeys(
+        ("ulonglong", "unsigned long long", "unsigned long long int", "uint64", "uint64_t"), "u8"
+    ),
     "float": "f4",
     "double": "f8",
 }
@@ -94,24 +105,34 @@ def _check_bytes(path: Path, have: int, need: int, *, gz: bool) -> None:
         return  # ISIZE wraps; decoding errors are still caught by read_volume
     if have < need:
         what = "uncompressed stream" if gz else "file"
-        raise VolumeError(path, f"header declares {need} bytes of voxel data but the {what} "
-                                f"holds {have} (truncated file or header larger than data)")
+        raise VolumeError(
+            path,
+            f"header declares {need} bytes of voxel data but the {what} "
+            f"holds {have} (truncated file or header larger than data)",
+        )
 
 
-def _finish(path: Path, shape_xyz: tuple[int, ...], dtype: np.dtype, aff_xyz: np.ndarray,
-            fmt: str) -> VolumeInfo:
+def _finish(
+    path: Path, shape_xyz: tuple[int, ...], dtype: np.dtype, aff_xyz: np.ndarray, fmt: str
+) -> VolumeInfo:
     """Shared shape/dtype/affine checks; converts to numpy axis order."""
     if len(shape_xyz) > 3 and any(int(s) != 1 for s in shape_xyz[3:]):
-        raise VolumeError(path, f"expected a 3D scalar volume, got shape {tuple(shape_xyz)} "
-                                "(a vector, RGB or time series image)")
+        raise VolumeError(
+            path,
+            f"expected a 3D scalar volume, got shape {tuple(shape_xyz)} "
+            "(a vector, RGB or time series image)",
+        )
     if len(shape_xyz) < 3:
         raise VolumeError(path, f"expected a 3D volume, got shape {tuple(shape_xyz)}")
     shape = tuple(int(s) for s in shape_xyz[:3])
     if min(shape) <= 0:
         raise VolumeError(path, f"every dimension must be > 0, got {shape}")
     if dtype.fields is not None or dtype.kind not in "biuf":
-        raise VolumeError(path, f"voxel type {dtype} is not a scalar number (RGB, vector or "
-                                "complex images are not supported)")
+        raise VolumeError(
+            path,
+            f"voxel type {dtype} is not a scalar number (RGB, vector or "
+            "complex images are not supported)",
+        )
     aff = np.asarray(aff_xyz, dtype=np.float64)
     if aff.shape != (4, 4) or not np.isfinite(aff).all() or abs(np.linalg.det(aff[:3, :3])) < 1e-12:
         raise VolumeError(path, "the affine (voxel -> world) is singular or not finite")
@@ -133,10 +154,18 @@ def inspect_nifti(path: Path) -> VolumeInfo:
         dtype = np.dtype(hdr.get_data_dtype())
         offset = int(hdr.get_data_offset())
         aff = np.asarray(img.affine, dtype=np.float64)
-    except (nib.filebasedimages.ImageFileError, OSError, EOFError, ValueError, TypeError,
-            struct.error, zlib.error) as exc:
-        raise VolumeError(path, f"not a readable NIfTI header: {exc.__class__.__name__}: "
-                                f"{exc}") from None
+    except (
+        nib.filebasedimages.ImageFileError,
+        OSError,
+        EOFError,
+        ValueError,
+        TypeError,
+        struct.error,
+        zlib.error,
+    ) as exc:
+        raise VolumeError(
+            path, f"not a readable NIfTI header: {exc.__class__.__name__}: {exc}"
+        ) from None
     if len(img.header.get_data_shape()) and min(shape) <= 0:
         raise VolumeError(path, f"every dimension must be > 0, got {shape}")
     info = _finish(path, shape, dtype, aff, "nifti")
@@ -165,8 +194,15 @@ def _read_nrrd_header(path: Path) -> dict:
             raise VolumeError(path, "not an NRRD file (no 'NRRD000X' magic line)")
     try:
         return dict(nrrd.read_header(str(path)))
-    except (nrrd.NRRDError, KeyError, ValueError, TypeError, IndexError, UnicodeDecodeError,
-            OSError) as exc:
+    except (
+        nrrd.NRRDError,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        UnicodeDecodeError,
+        OSError,
+    ) as exc:
         raise VolumeError(path, f"bad NRRD header: {exc.__class__.__name__}: {exc}") from None
 
 
@@ -177,12 +213,17 @@ def _nrrd_affine(path: Path, header: dict) -> np.ndarray:
     except (ValueError, TypeError) as exc:
         raise VolumeError(path, f"bad NRRD 'space directions'/'space origin': {exc}") from None
     if dirs.shape != (3, 3) or origin.shape != (3,):
-        raise VolumeError(path, f"NRRD 'space directions' must be 3x3 and 'space origin' 3 "
-                                f"values, got {dirs.shape} and {origin.shape}")
+        raise VolumeError(
+            path,
+            f"NRRD 'space directions' must be 3x3 and 'space origin' 3 "
+            f"values, got {dirs.shape} and {origin.shape}",
+        )
     space = str(header.get("space", "right-anterior-superior")).lower()
     if space not in _LPS + _RAS:
-        raise VolumeError(path, f"unsupported NRRD space {space!r}; expected one of "
-                                f"{', '.join(_LPS[:1] + _RAS[:1])}")
+        raise VolumeError(
+            path,
+            f"unsupported NRRD space {space!r}; expected one of {', '.join(_LPS[:1] + _RAS[:1])}",
+        )
     aff = np.eye(4)
     aff[:3, :3] = dirs.T
     aff[:3, 3] = origin
@@ -204,8 +245,9 @@ def inspect_nrrd(path: Path) -> VolumeInfo:
     if ndim != len(sizes):
         raise VolumeError(path, f"NRRD dimension {ndim} does not match sizes {sizes}")
     if ndim == 4 and sizes[0] > 1:
-        raise VolumeError(path, f"expected a 3D scalar volume, got sizes {sizes} (a vector or "
-                                "RGB image)")
+        raise VolumeError(
+            path, f"expected a 3D scalar volume, got sizes {sizes} (a vector or RGB image)"
+        )
     if ndim == 4:
         sizes = sizes[1:]
     if type_name not in _NRRD_TYPES:

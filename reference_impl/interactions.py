@@ -35,9 +35,11 @@ def _check_label(label: int) -> None:
 
 
 def _check_affine(affine: np.ndarray | None, ndim: int) -> None:
-    if affine is not None and np.asarray(affine).shape != (ndim + 1, ndim + 1) and np.asarray(
-        affine
-    ).shape != (4, 4):
+    if (
+        affine is not None
+        and np.asarray(affine).shape != (ndim + 1, ndim + 1)
+        and np.asarray(affine).shape != (4, 4)
+    ):
         raise ValueError(f"affine must be 4x4 (or {ndim + 1}x{ndim + 1}), got {np.shape(affine)}")
 
 
@@ -138,7 +140,9 @@ class Box:
         object.__setattr__(self, "lo", tuple(int(v) for v in self.lo))
         object.__setattr__(self, "hi", tuple(int(v) for v in self.hi))
         if len(self.lo) != len(self.hi) or len(self.lo) not in (2, 3):
-            raise ValueError(f"box corners must both have 2 or 3 coordinates, got {self.lo}, {self.hi}")
+            raise ValueError(
+                f"box corners must both have 2 or 3 coordinates, got {self.lo}, {self.hi}"
+            )
         if any(h <= lo for lo, h in zip(self.lo, self.hi, strict=True)):
             raise ValueError(f"box must have hi > lo on every axis, got lo={self.lo} hi={self.hi}")
 

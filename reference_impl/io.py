@@ -116,17 +116,22 @@ def read_volume(
     info = inspect_volume(path)
     limit = DEFAULT_MAX_VOXELS if max_voxels is None else int(max_voxels)
     if info.n_voxels > limit:
-        raise VolumeError(info.path, f"{info.n_voxels} voxels {info.shape} exceed the limit "
-                                     f"of {limit}")
+        raise VolumeError(
+            info.path, f"{info.n_voxels} voxels {info.shape} exceed the limit of {limit}"
+        )
     try:
         data = _decode(info)
     except (EOFError, OSError, ValueError, TypeError, MemoryError) as exc:
-        raise VolumeError(info.path, f"could not decode the voxel data (truncated or corrupt "
-                                     f"file?): {exc.__class__.__name__}: {exc}") from None
+        raise VolumeError(
+            info.path,
+            f"could not decode the voxel data (truncated or corrupt "
+            f"file?): {exc.__class__.__name__}: {exc}",
+        ) from None
     data = np.squeeze(data, axis=tuple(range(3, data.ndim))) if data.ndim > 3 else data
     if data.shape[::-1] != info.shape:
-        raise VolumeError(info.path, f"decoded shape {data.shape[::-1]} differs from the "
-                                     f"header's {info.shape}")
+        raise VolumeError(
+            info.path, f"decoded shape {data.shape[::-1]} differs from the header's {info.shape}"
+        )
     arr = np.ascontiguousarray(np.transpose(data, (2, 1, 0)))
     return arr, info.spacing, info.affine.copy()
 
@@ -204,8 +209,11 @@ def select_label(
     names = names or {}
     if lab.dtype.kind == "f":
         if not np.isfinite(lab).all() or not np.array_equal(lab, np.round(lab)):
-            raise VolumeError(path, "is not an integer label map (fractional values such as a "
-                                    "probability map); threshold it into classes first")
+            raise VolumeError(
+                path,
+                "is not an integer label map (fractional values such as a "
+                "probability map); threshold it into classes first",
+            )
     elif lab.dtype.kind not in "biu":
         raise VolumeError(path, f"label data type {lab.dtype} is not an integer label map")
     if lab.size and lab.min() < 0:
@@ -215,15 +223,21 @@ def select_label(
         if not classes:
             raise VolumeError(path, "the label is empty (no voxel > 0)")
         if len(classes) > 1:
-            raise VolumeError(path, f"is a multi-class label map with classes "
-                                    f"{_describe(classes, names)}; choose one with --label "
-                                    "VALUE|NAME")
+            raise VolumeError(
+                path,
+                f"is a multi-class label map with classes "
+                f"{_describe(classes, names)}; choose one with --label "
+                "VALUE|NAME",
+            )
         return (lab == classes[0]).astype(np.uint8)
     value = _target_value(target, names, classes, path)
     out = (lab == value).astype(np.uint8)
     if not out.any():
-        raise VolumeError(path, f"the label is empty for class {target!r} (value {value}); "
-                                f"classes present: {_describe(classes, names)}")
+        raise VolumeError(
+            path,
+            f"the label is empty for class {target!r} (value {value}); "
+            f"classes present: {_describe(classes, names)}",
+        )
     return out
 
 
@@ -233,8 +247,9 @@ def _describe(classes: list[int], names: dict[int, str]) -> str:
     return ", ".join(shown) + more
 
 
-def _target_value(target: int | str, names: dict[int, str], classes: list[int],
-                  path: str | Path) -> int:
+def _target_value(
+    target: int | str, names: dict[int, str], classes: list[int], path: str | Path
+) -> int:
     if isinstance(target, bool):
         raise VolumeError(path, f"--label must be a class value or name, got {target!r}")
     if isinstance(target, int | np.integer):
@@ -268,11 +283,15 @@ def load_case(
     if label_path is not None:
         linfo = inspect_volume(label_path)
         if linfo.shape != info.shape:
-            raise VolumeError(label_path, f"image/label shape mismatch: {image_path} has "
-                                          f"{info.shape}, {label_path} has {linfo.shape}")
+            raise VolumeError(
+                label_path,
+                f"image/label shape mismatch: {image_path} has "
+                f"{info.shape}, {label_path} has {linfo.shape}",
+            )
         if not np.allclose(linfo.affine, info.affine, atol=1e-3):
-            raise VolumeError(label_path, f"image/label affine mismatch between {image_path} "
-                                          f"and {label_path}")
+            raise VolumeError(
+                label_path, f"image/label affine mismatch between {image_path} and {label_path}"
+            )
     image, spacing, affine = read_volume(image_path, max_voxels=max_voxels)
     image = image.astype(np.float32)
     if not np.isfinite(image).all():
@@ -280,8 +299,9 @@ def load_case(
     label = None
     if label_path is not None:
         lab, _, _ = read_volume(label_path, max_voxels=max_voxels)
-        label = select_label(lab, target=label_value, names=read_label_names(label_path),
-                             path=label_path)
+        label = select_label(
+            lab, target=label_value, names=read_label_names(label_path), path=label_path
+        )
     return Volume(image, label, spacing, affine, name or Path(image_path).name.split(".")[0])
 
 
@@ -313,21 +333,42 @@ def _totalseg_value(organ: str) -> int:
 
 # name -> (image relative path, label relative path, organ name or None, description)
 SAMPLE_CASES: dict[str, tuple[str, str, str | None, str]] = {
-    "ct_spleen": ("totalsegmentator_example/example_ct_sm.nii.gz",
-                  "totalsegmentator_example/example_seg.nii.gz", "spleen",
-                  "TotalSegmentator example CT (3 mm), spleen"),
-    "ct_liver": ("totalsegmentator_example/example_ct_sm.nii.gz",
-                 "totalsegmentator_example/example_seg.nii.gz", "liver",
-                 "TotalSegmentator example CT (3 mm), liver"),
-    "ct_kidney_right": ("totalsegmentator_example/example_ct_sm.nii.gz",
-                        "totalsegmentator_example/example_seg.nii.gz", "kidney_right",
-                        "TotalSegmentator example CT (3 mm), right kidney"),
-    "mr_brain1": ("pyradiomics_lesions/brain1_image.nrrd", "pyradiomics_lesions/brain1_label.nrrd",
-                  None, "pyradiomics brain MR lesion 1"),
-    "mr_brain2": ("pyradiomics_lesions/brain2_image.nrrd", "pyradiomics_lesions/brain2_label.nrrd",
-                  None, "pyradiomics brain MR lesion 2"),
-    "mr_breast1": ("pyradiomics_lesions/breast1_image.nrrd",
-                   "pyradiomics_lesions/breast1_label.nrrd", None, "pyradiomics breast MR lesion"),
+    "ct_spleen": (
+        "totalsegmentator_example/example_ct_sm.nii.gz",
+        "totalsegmentator_example/example_seg.nii.gz",
+        "spleen",
+        "TotalSegmentator example CT (3 mm), spleen",
+    ),
+    "ct_liver": (
+        "totalsegmentator_example/example_ct_sm.nii.gz",
+        "totalsegmentator_example/example_seg.nii.gz",
+        "liver",
+        "TotalSegmentator example CT (3 mm), liver",
+    ),
+    "ct_kidney_right": (
+        "totalsegmentator_example/example_ct_sm.nii.gz",
+        "totalsegmentator_example/example_seg.nii.gz",
+        "kidney_right",
+        "TotalSegmentator example CT (3 mm), right kidney",
+    ),
+    "mr_brain1": (
+        "pyradiomics_lesions/brain1_image.nrrd",
+        "pyradiomics_lesions/brain1_label.nrrd",
+        None,
+        "pyradiomics brain MR lesion 1",
+    ),
+    "mr_brain2": (
+        "pyradiomics_lesions/brain2_image.nrrd",
+        "pyradiomics_lesions/brain2_label.nrrd",
+        None,
+        "pyradiomics brain MR lesion 2",
+    ),
+    "mr_breast1": (
+        "pyradiomics_lesions/breast1_image.nrrd",
+        "pyradiomics_lesions/breast1_label.nrrd",
+        None,
+        "pyradiomics breast MR lesion",
+    ),
 }
 
 

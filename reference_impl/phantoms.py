@@ -16,8 +16,9 @@ from .io import Volume
 __all__ = ["make_phantom", "make_phantoms"]
 
 
-def _blob(shape: tuple[int, ...], center: np.ndarray, radii: np.ndarray,
-          rng: np.random.Generator) -> np.ndarray:
+def _blob(
+    shape: tuple[int, ...], center: np.ndarray, radii: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     grids = np.ogrid[tuple(slice(0, s) for s in shape)]
     r2 = sum(((g - c) / r) ** 2 for g, c, r in zip(grids, center, radii, strict=True))
     # irregular boundary: perturb the ellipsoid radius with smooth noise
@@ -95,8 +96,13 @@ def make_phantom(
     return Volume(image.astype(np.float32), label.astype(np.uint8), spacing, affine, "phantom")
 
 
-def make_phantoms(n: int, shape: tuple[int, ...] = (48, 64, 64), *,
-                  rng: np.random.Generator | int | None = None, **kwargs) -> list[Volume]:
+def make_phantoms(
+    n: int,
+    shape: tuple[int, ...] = (48, 64, 64),
+    *,
+    rng: np.random.Generator | int | None = None,
+    **kwargs,
+) -> list[Volume]:
     """Make ``n`` independent phantoms from one random source (see :func:`make_phantom`)."""
     rng = np.random.default_rng(rng)
     vols = [make_phantom(shape, rng=rng, **kwargs) for _ in range(n)]

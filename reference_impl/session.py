@@ -62,8 +62,9 @@ class SessionResult:
     n_interactions: int
 
 
-def enforce_clicks(probs: np.ndarray, interactions: Sequence[Click | Scribble | Box]
-                   ) -> tuple[np.ndarray, bool]:
+def enforce_clicks(
+    probs: np.ndarray, interactions: Sequence[Click | Scribble | Box]
+) -> tuple[np.ndarray, bool]:
     """The session's rule: ``(mask, clicks_respected)`` from probabilities and interactions."""
     mask = (np.asarray(probs) >= 0.5).astype(np.uint8)
     respected = True
@@ -90,8 +91,9 @@ class InteractiveSession:
         Keyword options of the engine (e.g. ``beta=130`` for the random walker).
     """
 
-    def __init__(self, engine: str | Engine = "random-walker", *, device: str | None = None,
-                 **engine_options) -> None:
+    def __init__(
+        self, engine: str | Engine = "random-walker", *, device: str | None = None, **engine_options
+    ) -> None:
         if isinstance(engine, Engine):
             if engine_options or device is not None:
                 raise ValueError("pass options when building the engine, not with an instance")
@@ -124,8 +126,13 @@ class InteractiveSession:
         """Every interaction so far, in order."""
         return tuple(self._interactions)
 
-    def set_image(self, image: np.ndarray, *, affine: np.ndarray | None = None,
-                  spacing: Sequence[float] | None = None) -> None:
+    def set_image(
+        self,
+        image: np.ndarray,
+        *,
+        affine: np.ndarray | None = None,
+        spacing: Sequence[float] | None = None,
+    ) -> None:
         """Give the session its image ((M, N) or (M, N, P), numpy axis order).
 
         ``spacing`` defaults to the column norms of ``affine`` (else 1).  Clears all
@@ -144,12 +151,14 @@ class InteractiveSession:
             if not np.isfinite(aff).all():
                 raise ValueError("affine must be finite")
         if spacing is None and aff is not None:
-            spacing = tuple(float(s) for s in np.linalg.norm(aff[:-1, :-1], axis=0)[-img.ndim:])
+            spacing = tuple(float(s) for s in np.linalg.norm(aff[:-1, :-1], axis=0)[-img.ndim :])
         self.engine.reset()
         self.engine.set_image(img, spacing=spacing)
         self._shape = tuple(img.shape)
         self.affine = aff
-        self.spacing = tuple(float(s) for s in spacing) if spacing is not None else (1.0,) * img.ndim
+        self.spacing = (
+            tuple(float(s) for s in spacing) if spacing is not None else (1.0,) * img.ndim
+        )
         self._interactions = []
         self.result = None
 
@@ -161,8 +170,9 @@ class InteractiveSession:
         except (TypeError, ValueError):
             raise ValueError(f"{what} {index!r} is not a sequence of integers") from None
         if arr.size != len(shape) or not np.isfinite(arr).all() or np.any(arr != np.round(arr)):
-            raise ValueError(f"{what} {tuple(index)} must be {len(shape)} integers for an "
-                             f"image of shape {shape}")
+            raise ValueError(
+                f"{what} {tuple(index)} must be {len(shape)} integers for an image of shape {shape}"
+            )
         idx = tuple(int(v) for v in arr)
         if any(i < 0 or i >= n for i, n in zip(idx, shape, strict=True)):
             raise ValueError(f"{what} {idx} is outside the image of shape {shape}")
@@ -171,65 +181,85 @@ class InteractiveSession:
     def _add(self, it: Click | Scribble | Box, run_prediction: bool) -> SessionResult | None:
         kind = {Click: "click", Scribble: "scribble", Box: "box"}[type(it)]
         if kind not in self.engine.supports:
-            raise ValueError(f"engine {self.engine_name!r} does not support {kind} "
-                             f"interactions; it supports {sorted(self.engine.supports)}")
+            raise ValueError(
+                f"engine {self.engine_name!r} does not support {kind} "
+                f"interactions; it supports {sorted(self.engine.supports)}"
+            )
         self._interactions.append(it)
         return self.predict() if run_prediction else None
 
-    def add_click(self, index: Sequence[int], *, positive: bool = True,
-                  run_prediction: bool = True) -> SessionResult | None:
+    def add_click(
+        self, index: Sequence[int], *, positive: bool = True, run_prediction: bool = True
+    ) -> SessionResult | None:
         """Add a click at voxel ``index``; returns the new prediction (or None)."""
         idx = self._index(index, "click index")
         return self._add(Click(int(bool(positive)), idx, affine=self.affine), run_prediction)
 
-    def add_click_world(self, xyz_mm: Sequence[float], *, positive: bool = True,
-                        run_prediction: bool = True) -> SessionResult | None:
+    def add_click_world(
+        self, xyz_mm: Sequence[float], *, positive: bool = True, run_prediction: bool = True
+    ) -> SessionResult | None:
         """Add a click at RAS world millimetres (as nibabel's affine and 3D Slicer give them);
         it lands on the nearest voxel."""
         if self.affine is None:
-            raise RuntimeError("add_click_world needs the image's affine: "
-                               "set_image(image, affine=...)")
+            raise RuntimeError(
+                "add_click_world needs the image's affine: set_image(image, affine=...)"
+            )
         xyz = np.asarray(xyz_mm, dtype=np.float64).ravel()
         if xyz.size != 3 or not np.isfinite(xyz).all():
-            raise ValueError(f"world coordinates must be 3 finite numbers (x, y, z mm), "
-                             f"got {xyz_mm!r}")
+            raise ValueError(
+                f"world coordinates must be 3 finite numbers (x, y, z mm), got {xyz_mm!r}"
+            )
         ijk = np.linalg.inv(self.affine) @ np.append(xyz, 1.0)
-        idx = np.rint(ijk[4 - 1 - len(self.shape):-1]).astype(int)
+        idx = np.rint(ijk[4 - 1 - len(self.shape) : -1]).astype(int)
         if any(i < 0 or i >= n for i, n in zip(idx, self.shape, strict=True)):
-            raise ValueError(f"world point {tuple(xyz)} mm maps to voxel {tuple(idx)}, outside "
-                             f"the image of shape {self.shape}")
+            raise ValueError(
+                f"world point {tuple(xyz)} mm maps to voxel {tuple(idx)}, outside "
+                f"the image of shape {self.shape}"
+            )
         return self.add_click(tuple(idx), positive=positive, run_prediction=run_prediction)
 
-    def add_scribble(self, indices: Sequence[Sequence[int]] | np.ndarray, *,
-                     positive: bool = True, run_prediction: bool = True) -> SessionResult | None:
+    def add_scribble(
+        self,
+        indices: Sequence[Sequence[int]] | np.ndarray,
+        *,
+        positive: bool = True,
+        run_prediction: bool = True,
+    ) -> SessionResult | None:
         """Add a scribble: an ``(N, D)`` array of voxel indices."""
         pts = np.asarray(indices)
         if pts.ndim != 2 or pts.shape[1] != len(self.shape) or len(pts) == 0:
-            raise ValueError(f"a scribble needs an (N, {len(self.shape)}) array of indices "
-                             f"with N >= 1, got shape {pts.shape}")
+            raise ValueError(
+                f"a scribble needs an (N, {len(self.shape)}) array of indices "
+                f"with N >= 1, got shape {pts.shape}"
+            )
         for p in pts:
             self._index(p, "scribble point")
         sc = Scribble(int(bool(positive)), pts.astype(np.int64), affine=self.affine)
         return self._add(sc, run_prediction)
 
-    def add_box(self, lo: Sequence[int], hi: Sequence[int], *,
-                run_prediction: bool = True) -> SessionResult | None:
+    def add_box(
+        self, lo: Sequence[int], hi: Sequence[int], *, run_prediction: bool = True
+    ) -> SessionResult | None:
         """Add a bounding box, ``lo`` inclusive and ``hi`` exclusive (numpy slicing);
         ValueError when the engine does not support boxes."""
         if "box" not in self.engine.supports:
-            raise ValueError(f"engine {self.engine_name!r} does not support box interactions; "
-                             f"it supports {sorted(self.engine.supports)}")
+            raise ValueError(
+                f"engine {self.engine_name!r} does not support box interactions; "
+                f"it supports {sorted(self.engine.supports)}"
+            )
         lo_i = self._index(lo, "box lo")
         hi_i = tuple(int(v) for v in hi)
         if len(hi_i) != len(self.shape) or any(
             h <= a or h > n for a, h, n in zip(lo_i, hi_i, self.shape, strict=True)
         ):
-            raise ValueError(f"box hi {hi_i} must exceed lo {lo_i} and stay within the image "
-                             f"shape {self.shape}")
+            raise ValueError(
+                f"box hi {hi_i} must exceed lo {lo_i} and stay within the image shape {self.shape}"
+            )
         return self._add(Box(lo_i, hi_i, affine=self.affine), run_prediction)
 
-    def add_interactions(self, interactions: Sequence[Click | Scribble | Box], *,
-                         run_prediction: bool = True) -> SessionResult | None:
+    def add_interactions(
+        self, interactions: Sequence[Click | Scribble | Box], *, run_prediction: bool = True
+    ) -> SessionResult | None:
         """Add ready-made interactions (checked like the ``add_*`` calls)."""
         for it in interactions:
             if isinstance(it, Click):
@@ -261,8 +291,9 @@ class InteractiveSession:
         probs = np.asarray(self.engine.predict(list(self._interactions)), dtype=np.float32)
         seconds = time.perf_counter() - t0
         if probs.shape != shape:
-            raise RuntimeError(f"engine {self.engine_name!r} returned shape {probs.shape}, "
-                               f"expected {shape}")
+            raise RuntimeError(
+                f"engine {self.engine_name!r} returned shape {probs.shape}, expected {shape}"
+            )
         mask, ok = enforce_clicks(probs, self._interactions)
         self.result = SessionResult(mask, probs, seconds, ok, len(self._interactions))
         return self.result

@@ -45,9 +45,10 @@ def test_edt_matches_brute_force_with_border_as_boundary():
 
 
 @pytest.mark.parametrize("method", ["argmax", "argmax_crop"])
-@pytest.mark.parametrize("shape,spacing", [((20, 24, 24), (1.0, 1.0, 1.0)),
-                                           ((12, 30, 30), (3.0, 0.7, 0.7)),
-                                           ((40, 40), (1.0, 1.0))])
+@pytest.mark.parametrize(
+    "shape,spacing",
+    [((20, 24, 24), (1.0, 1.0, 1.0)), ((12, 30, 30), (3.0, 0.7, 0.7)), ((40, 40), (1.0, 1.0))],
+)
 @pytest.mark.parametrize("seed", range(4))
 def test_exact_variants_return_the_reference_click(method, shape, spacing, seed):
     m = _random_mask(seed, shape)
@@ -64,12 +65,13 @@ def test_ties_are_broken_by_the_rng_and_reproducible():
     assert len(picks) > 3
     for s in range(5):
         assert simulate_click(m, method="argmax", rng=s) == simulate_click(
-            m, method="argmax_crop", rng=s)
+            m, method="argmax_crop", rng=s
+        )
 
 
 def test_component_all_vs_largest_and_6_connectivity():
     m = np.zeros((10, 10, 10), bool)
-    m[0:4, 0:4, 0:4] = True   # 64 voxels, deep
+    m[0:4, 0:4, 0:4] = True  # 64 voxels, deep
     m[4:6, 4:10, 4:10] = True  # 72 voxels, touches the cube at an edge/corner only, flat
     c_all = simulate_click(m, method="argmax_crop", component="all", rng=0)
     c6 = simulate_click(m, method="argmax_crop", connectivity=6, rng=0)
@@ -108,9 +110,16 @@ def test_empty_and_invalid_inputs():
     z = np.zeros((4, 4, 4), bool)
     for method in CLICKSIM_METHODS:
         assert simulate_click(z, method=method) is None
-    with pytest.raises(ValueError, match=re.escape("method must be one of ('sakinis', 'argmax', 'argmax_crop', 'argmax_crop_resize'), got 'fast'")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "method must be one of ('sakinis', 'argmax', 'argmax_crop', 'argmax_crop_resize'), got 'fast'"
+        ),
+    ):
         simulate_click(z, method="fast")
-    with pytest.raises(ValueError, match=re.escape("component must be one of ('largest', 'all'), got 'max'")):
+    with pytest.raises(
+        ValueError, match=re.escape("component must be one of ('largest', 'all'), got 'max'")
+    ):
         simulate_click(z, component="max")
     with pytest.raises(ValueError, match=re.escape("error must be a 2D or 3D array, got 1D")):
         simulate_click(np.zeros(4))
@@ -118,14 +127,34 @@ def test_empty_and_invalid_inputs():
 
 def test_bench_cli_writes_json(tmp_path, capsys):
     out = tmp_path / "cs.json"
-    rc = main(["bench", "clicksim", "--device", "cpu", "--shape", "16,24,24", "--cases", "1",
-               "--repeats", "2", "--out", str(out)])
+    rc = main(
+        [
+            "bench",
+            "clicksim",
+            "--device",
+            "cpu",
+            "--shape",
+            "16,24,24",
+            "--cases",
+            "1",
+            "--repeats",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     res = json.loads(out.read_text())
     assert res["shape"] == [16, 24, 24] and res["device"] == "cpu"
     les, scat = res["lesions"]["variants"], res["scattered"]["variants"]
-    assert set(les) == {"peer_scipy_full", "peer_edt_full", "sakinis", "argmax", "argmax_crop",
-                        "argmax_crop_resize"}
+    assert set(les) == {
+        "peer_scipy_full",
+        "peer_edt_full",
+        "sakinis",
+        "argmax",
+        "argmax_crop",
+        "argmax_crop_resize",
+    }
     for key in ("peer_scipy_full", "argmax", "argmax_crop"):  # exact: the same click
         assert les[key]["same_click_as_peer_edt_full"] == 1.0, key
     assert scat["argmax_crop_all"]["same_click_as_peer_edt_full"] == 1.0
@@ -141,8 +170,9 @@ def test_cuda_exact_variant_matches_cpu():
     pytest.importorskip("cupy")
     for seed in range(3):
         m = _random_mask(seed, (20, 32, 32))
-        assert simulate_click(m, method="argmax_crop", rng=seed, device="cuda") == \
-            simulate_click(m, method="argmax_crop", rng=seed)
+        assert simulate_click(m, method="argmax_crop", rng=seed, device="cuda") == simulate_click(
+            m, method="argmax_crop", rng=seed
+        )
 
 
 def test_cuda_branch_without_cupy_is_a_clear_error(monkeypatch):
@@ -174,10 +204,17 @@ def test_cuda_branch_logic_with_numpy_standing_in_for_cupy(method, monkeypatch):
     for seed in range(3):
         m = _random_mask(seed, (14, 22, 22))
         for conn in (6, 26):
-            gpu = simulate_click(m, method=method, rng=seed, connectivity=conn, device="cuda",
-                                 spacing=(2.0, 1.0, 1.0))
-            cpu = simulate_click(m, method=method, rng=seed, connectivity=conn,
-                                 spacing=(2.0, 1.0, 1.0))
+            gpu = simulate_click(
+                m,
+                method=method,
+                rng=seed,
+                connectivity=conn,
+                device="cuda",
+                spacing=(2.0, 1.0, 1.0),
+            )
+            cpu = simulate_click(
+                m, method=method, rng=seed, connectivity=conn, spacing=(2.0, 1.0, 1.0)
+            )
             assert gpu == cpu
     assert simulate_click(np.zeros((4, 4, 4), bool), method=method, device="cuda") is None
 
@@ -187,9 +224,11 @@ def test_cli_module_import_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, reference_impl.robot_users.cli as c, reference_impl.robot_users as r; "
-            "heavy = [m for m in ('torch', 'scipy', 'skimage', 'cc3d', 'monai') if m in sys.modules]; "
-            "print(heavy, callable(r.get_robot_user))")
+    code = (
+        "import sys, reference_impl.robot_users.cli as c, reference_impl.robot_users as r; "
+        "heavy = [m for m in ('torch', 'scipy', 'skimage', 'cc3d', 'monai') if m in sys.modules]; "
+        "print(heavy, callable(r.get_robot_user))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[] True"
 

@@ -44,8 +44,9 @@ def test_random_walker_2label_matches_skimage(shape, spacing):
     seeds = np.zeros(shape, np.int32)
     flat = seeds.reshape(-1)
     flat[rng.choice(flat.size, 6, replace=False)] = [1, 1, 1, 2, 2, 2]
-    ref = random_walker(data, seeds, beta=130, mode="bf", return_full_prob=True,
-                        spacing=spacing)[0]  # direct sparse solve: the exact reference
+    ref = random_walker(data, seeds, beta=130, mode="bf", return_full_prob=True, spacing=spacing)[
+        0
+    ]  # direct sparse solve: the exact reference
     ours = random_walker_2label(data, seeds, beta=130, spacing=spacing, tol=1e-10)
     assert np.abs(ours - np.clip(ref, 0, 1)).max() < 1e-5
     assert np.array_equal(ours[seeds == 1], np.ones((seeds == 1).sum()))
@@ -86,7 +87,9 @@ def test_seed_labels_balls_scribbles_boxes_and_implicit_background():
     img = np.zeros((7, 7, 7))
     img[:, :, 5:] = 1.0  # far in intensity -> implicit background
     s = seed_labels((7, 7, 7), [Click(1, (3, 3, 2))], background_from=img)
-    assert (s[1:-1, 1:-1, 5:6] == 2).all() and (s[1:-1, 1:-1, 1:5][s[1:-1, 1:-1, 1:5] != 1] == 0).all()
+    assert (s[1:-1, 1:-1, 5:6] == 2).all() and (
+        s[1:-1, 1:-1, 1:5][s[1:-1, 1:-1, 1:5] != 1] == 0
+    ).all()
     near = np.full((7, 7, 7), BACKGROUND_MARGIN / 2)
     near[3, 3, 3] = 0
     s = seed_labels((7, 7, 7), [Click(1, (3, 3, 3))], background_from=near)
@@ -111,8 +114,10 @@ def _dijkstra_gdt(seeds, img, spacing, lamb):
         rows.append(idx[src].ravel())
         cols.append(idx[dst].ravel())
         w.append(cost.ravel() + 1e-12)
-    g = coo_matrix((np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))),
-                   shape=(img.size, img.size)).tocsr()
+    g = coo_matrix(
+        (np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(img.size, img.size),
+    ).tocsr()
     d = dijkstra(g, indices=np.flatnonzero(seeds), min_only=True)
     return d.reshape(shape)
 

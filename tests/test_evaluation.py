@@ -50,7 +50,9 @@ def test_resolve_data_forms(tmp_path, shared_data):
     got = [(c.name, c.image.name, c.label.name) for c in resolve_data(str(tmp_path))]
     assert got == [("a", "a.nii.gz", "a_seg.nii.gz"), ("c", "c_ct.nii", "c_mask.nii")]
     ts = resolve_data(str(shared_data / CT))
-    assert [(c.image.name, c.label.name) for c in ts] == [("example_ct_sm.nii.gz", "example_seg.nii.gz")]
+    assert [(c.image.name, c.label.name) for c in ts] == [
+        ("example_ct_sm.nii.gz", "example_seg.nii.gz")
+    ]
     single = resolve_data(str(shared_data / CT / "example_ct_sm.nii.gz"), target="liver")
     assert single[0].label.name == "example_seg.nii.gz" and single[0].target == "liver"
     assert resolve_data("sample:mr_brain1")[0].label.name == "brain1_label.nrrd"
@@ -59,9 +61,12 @@ def test_resolve_data_forms(tmp_path, shared_data):
     for sub in ("imagesTr", "labelsTr"):
         (tmp_path / "msd" / sub / "case1.nii.gz").write_bytes(b"")
     assert resolve_data(str(tmp_path / "msd"))[0].label.parent.name == "labelsTr"
-    for bad, msg in [("nope", "no such file or folder"), ("a,b,c", "exactly two paths"),
-                     (str(tmp_path / "a_seg.nii.gz"), "looks like a label file"),
-                     (f"{tmp_path / 'a.nii.gz'},{tmp_path}", "is a folder")]:
+    for bad, msg in [
+        ("nope", "no such file or folder"),
+        ("a,b,c", "exactly two paths"),
+        (str(tmp_path / "a_seg.nii.gz"), "looks like a label file"),
+        (f"{tmp_path / 'a.nii.gz'},{tmp_path}", "is a folder"),
+    ]:
         with pytest.raises(ValueError, match=re.escape(msg)):
             resolve_data(bad)
 
@@ -98,8 +103,9 @@ def test_reorientation_round_trip(tmp_path, spleen_crop):
     assert ra.record["dice"][-1] > 0.3  # the engine did segment something
     assert rb.mask.shape == b.image.shape  # the result is on the permuted file's own grid
     back = nib.Nifti1Image(np.ascontiguousarray(rb.mask.transpose(2, 1, 0)), pimg.affine)
-    inverse = nib.orientations.ornt_transform(nib.io_orientation(pimg.affine),
-                                              nib.io_orientation(img.affine))
+    inverse = nib.orientations.ornt_transform(
+        nib.io_orientation(pimg.affine), nib.io_orientation(img.affine)
+    )
     back = back.as_reoriented(inverse)
     assert np.allclose(back.affine, img.affine)
     assert dice(np.asarray(back.dataobj).transpose(2, 1, 0), ra.mask) > 0.99
@@ -107,15 +113,39 @@ def test_reorientation_round_trip(tmp_path, spleen_crop):
 
 def test_evaluate_cli_label_selection_outputs_and_multiclass_error(tmp_path, capsys, shared_data):
     img, seg = shared_data / CT / "example_ct_sm.nii.gz", shared_data / CT / "example_seg.nii.gz"
-    rc = main(["evaluate", "--data", f"{img},{seg}", "--engine", "ball-floor",
-               "--out", str(tmp_path / "ev")])
+    rc = main(
+        [
+            "evaluate",
+            "--data",
+            f"{img},{seg}",
+            "--engine",
+            "ball-floor",
+            "--out",
+            str(tmp_path / "ev"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "multi-class label map with classes 1 (spleen), 2 (kidney_right)" in err
     assert "--label VALUE|NAME" in err and not (tmp_path / "ev").exists()
     for label in ("spleen", "1"):
         out = tmp_path / f"ev_{label}"
-        rc = main(["evaluate", "--data", f"{img},{seg}", "--label", label, "--engine", "ball-floor",
-                   "--user", "R1", "--rounds", "2", "--out", str(out)])
+        rc = main(
+            [
+                "evaluate",
+                "--data",
+                f"{img},{seg}",
+                "--label",
+                label,
+                "--engine",
+                "ball-floor",
+                "--user",
+                "R1",
+                "--rounds",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
         assert rc == 0, capsys.readouterr().err
         rep = json.loads((out / "metrics.json").read_text())
         rec = rep["records"][0]
@@ -127,20 +157,52 @@ def test_evaluate_cli_label_selection_outputs_and_multiclass_error(tmp_path, cap
         lab = (np.asarray(nib.load(str(seg)).dataobj) == 1).transpose(2, 1, 0)
         assert dice(mask, lab) == pytest.approx(rec["dice"][-1])
     # an earlier iseg evaluate folder may be reused; a foreign one may not
-    assert main(["evaluate", "--data", f"{img},{seg}", "--label", "spleen", "--engine",
-                 "ball-floor", "--rounds", "1", "--out", str(tmp_path / "ev_spleen")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--data",
+                f"{img},{seg}",
+                "--label",
+                "spleen",
+                "--engine",
+                "ball-floor",
+                "--rounds",
+                "1",
+                "--out",
+                str(tmp_path / "ev_spleen"),
+            ]
+        )
+        == 0
+    )
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "thesis.tex").write_text("keep me")
     (tmp_path / "afile").write_text("x")
-    for out, msg in [("mine", "was not written by iseg evaluate"), ("afile", "is a file"),
-                     ("afile/sub", "is a file, not a folder")]:
-        rc = main(["evaluate", "--data", f"{img},{seg}", "--label", "spleen", "--engine",
-                   "ball-floor", "--out", str(tmp_path / out)])
+    for out, msg in [
+        ("mine", "was not written by iseg evaluate"),
+        ("afile", "is a file"),
+        ("afile/sub", "is a file, not a folder"),
+    ]:
+        rc = main(
+            [
+                "evaluate",
+                "--data",
+                f"{img},{seg}",
+                "--label",
+                "spleen",
+                "--engine",
+                "ball-floor",
+                "--out",
+                str(tmp_path / out),
+            ]
+        )
         err = capsys.readouterr().err
         assert rc == 2 and msg in err and "Traceback" not in err
     assert (tmp_path / "mine" / "thesis.tex").read_text() == "keep me"
-    for args, msg in [(["--engine", "nope"], "--engine 'nope': unknown"),
-                      (["--user", "R9"], "unknown robot user 'R9'")]:
+    for args, msg in [
+        (["--engine", "nope"], "--engine 'nope': unknown"),
+        (["--user", "R9"], "unknown robot user 'R9'"),
+    ]:
         rc = main(["evaluate", "--data", "ct_spleen", *args, "--out", str(tmp_path / "x")])
         assert rc == 2 and msg in capsys.readouterr().err
     with pytest.raises(SystemExit) as info:  # argparse's own exit 2
@@ -160,9 +222,20 @@ def test_session_and_harness_give_the_same_mask(tmp_path, capsys, shared_data):
         clicks = [{"index": c[2:], "positive": bool(c[1])} for c in res.record["clicks"]]
         (tmp_path / "c.json").write_text(json.dumps({"clicks": clicks}))
         out = tmp_path / f"{engine}.nii.gz"
-        rc = main(["segment", str(les / "breast1_image.nrrd"), "--engine", engine,
-                   "--clicks-json", str(tmp_path / "c.json"), "--out", str(out),
-                   "--label-for-dice", str(les / "breast1_label.nrrd")])
+        rc = main(
+            [
+                "segment",
+                str(les / "breast1_image.nrrd"),
+                "--engine",
+                engine,
+                "--clicks-json",
+                str(tmp_path / "c.json"),
+                "--out",
+                str(out),
+                "--label-for-dice",
+                str(les / "breast1_label.nrrd"),
+            ]
+        )
         assert rc == 0
         printed = capsys.readouterr().out
         seg = np.asarray(nib.load(str(out)).dataobj).transpose(2, 1, 0)
@@ -188,8 +261,11 @@ def test_segment_cli_refuses_bad_options_before_computing(tmp_path, capsys, shar
         rc = main(["segment", str(img), *args, "--out", str(tmp_path / "o.nii.gz")])
         err = capsys.readouterr().err
         assert rc == 2 and msg in err, (args, err)
-    for out, msg in [("foreign.nii.gz", "was not written by iseg"), ("o.png", "use a .nii.gz"),
-                     ("d.nii.gz", "is a folder")]:
+    for out, msg in [
+        ("foreign.nii.gz", "was not written by iseg"),
+        ("o.png", "use a .nii.gz"),
+        ("d.nii.gz", "is a folder"),
+    ]:
         rc = main(["segment", str(img), "--click", "1,2,3", "--out", str(tmp_path / out)])
         assert rc == 2 and msg in capsys.readouterr().err
     assert (tmp_path / "foreign.nii.gz").read_bytes() == b"not ours"
@@ -200,12 +276,30 @@ def test_segment_ct_spleen_five_world_clicks(tmp_path, capsys, shared_data):
     """Issue 12: five positive world clicks on the spleen (each at the centre of the largest
     missed region, found with the random walker) -> Dice >= 0.7."""
     img, seg = shared_data / CT / "example_ct_sm.nii.gz", shared_data / CT / "example_seg.nii.gz"
-    clicks = ["-108.96,107.32,160.30", "-123.96,122.32,130.30", "-84.96,113.32,166.30",
-              "-123.96,125.32,169.30", "-90.96,92.32,166.30"]
+    clicks = [
+        "-108.96,107.32,160.30",
+        "-123.96,122.32,130.30",
+        "-84.96,113.32,166.30",
+        "-123.96,125.32,169.30",
+        "-90.96,92.32,166.30",
+    ]
     out = tmp_path / "spleen.nii.gz"
     args = [f"--click-world={c}" for c in clicks]
-    rc = main(["segment", str(img), *args, "--engine", "random-walker", "--label-for-dice",
-               str(seg), "--label", "spleen", "--out", str(out)])
+    rc = main(
+        [
+            "segment",
+            str(img),
+            *args,
+            "--engine",
+            "random-walker",
+            "--label-for-dice",
+            str(seg),
+            "--label",
+            "spleen",
+            "--out",
+            str(out),
+        ]
+    )
     printed = capsys.readouterr().out
     assert rc == 0
     d = float(re.search(r"Dice (\d\.\d+)", printed).group(1))
@@ -226,8 +320,9 @@ def test_engines_are_built_before_any_compute(tmp_path, capsys):
     names = usable_engines(None, probe=probe, warn=notes.append)
     assert {"random-walker", "geodesic", "ball-floor"} <= set(names)
     assert "postprocess" not in names and any("skipping engine 'postprocess'" in n for n in notes)
-    rc = main(["evaluate", "--data", "ct_spleen", "--engine", "postprocess", "--out",
-               str(tmp_path / "x")])
+    rc = main(
+        ["evaluate", "--data", "ct_spleen", "--engine", "postprocess", "--out", str(tmp_path / "x")]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "--engine postprocess: postprocess needs an initial segmentation" in err
     assert not (tmp_path / "x").exists()

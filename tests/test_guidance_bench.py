@@ -29,8 +29,14 @@ def test_cli_registers_bench_guidance():
 
 
 def test_benchmark_signals_match_naive_references():
-    res = run_benchmark(shape=(12, 16, 14), n_clicks=2, repeats=2, device="cpu",
-                        memory_shape=(10, 12, 14), dijkstra_size=12)
+    res = run_benchmark(
+        shape=(12, 16, 14),
+        n_clicks=2,
+        repeats=2,
+        device="cpu",
+        memory_shape=(10, 12, 14),
+        dijkstra_size=12,
+    )
     assert set(res["signals"]) >= {"gaussian_heatmap", "gdt", "adaptive_heatmap", "edt"}
     for row in res["signals"].values():  # both sides warmed up, then interleaved runs
         assert row["ours"]["runs"] == row["naive"]["runs"] == 2
@@ -96,8 +102,23 @@ def test_machine_names_the_gpu_and_cuda_results_file(monkeypatch, tmp_path):
 
 def test_bench_scribbles_identical_to_scipy_label(tmp_path, capsys):
     out = tmp_path / "s.json"
-    assert main(["bench", "scribbles", "--shape", "12,24,24", "--points", "4",
-                 "--repeats", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                "scribbles",
+                "--shape",
+                "12,24,24",
+                "--points",
+                "4",
+                "--repeats",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     res = json.loads(out.read_text())
     assert res["identical"] is True and res["region_voxels"] > res["n_points"]
     assert res["ours"]["runs"] == res["scipy_label"]["runs"] == 1
@@ -106,8 +127,9 @@ def test_bench_scribbles_identical_to_scipy_label(tmp_path, capsys):
 
 def test_bench_gdt_memory_cli(tmp_path, capsys):
     out = tmp_path / "g.json"
-    assert main(["bench", "gdt-memory", "--shape", "8,10,12", "--clicks", "2",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["bench", "gdt-memory", "--shape", "8,10,12", "--clicks", "2", "--out", str(out)]) == 0
+    )
     res = json.loads(out.read_text())
     assert res["voxels"] == 960 and res["channels"] == 2 and res["warnings"] == []
     assert res["peak_rss_kb"] >= res["rss_before_kb"] > 0 and res["rounds"] >= 1

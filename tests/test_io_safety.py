@@ -52,7 +52,9 @@ def _bad_files(tmp):
     raw = good.read_bytes()
     (tmp / "trunc.nii.gz").write_bytes(raw[: len(raw) // 2])
     f["truncated .nii.gz"] = tmp / "trunc.nii.gz"
-    big = _nii(tmp / "big.nii.gz", np.random.default_rng(0).integers(0, 999, (20, 20, 20)).astype(np.int16))
+    big = _nii(
+        tmp / "big.nii.gz", np.random.default_rng(0).integers(0, 999, (20, 20, 20)).astype(np.int16)
+    )
     (tmp / "tail.nii.gz").write_bytes(big.read_bytes()[:-30])
     f["truncated .nii.gz tail"] = tmp / "tail.nii.gz"
     (tmp / "plain.nii.gz").write_bytes(gzip.decompress(raw))
@@ -76,15 +78,23 @@ def _bad_files(tmp):
     f["NRRD without sizes"] = _nrrd(tmp / "nosizes.nrrd", BASE.replace("sizes: 2 2 1\n", ""))
     f["NRRD bad type"] = _nrrd(tmp / "type.nrrd", BASE.replace("short", "quaternion"))
     f["NRRD bad encoding"] = _nrrd(tmp / "enc.nrrd", BASE.replace("raw", "zip"))
-    f["NRRD dimension mismatch"] = _nrrd(tmp / "dim.nrrd", BASE.replace("sizes: 2 2 1", "sizes: 2 2"))
+    f["NRRD dimension mismatch"] = _nrrd(
+        tmp / "dim.nrrd", BASE.replace("sizes: 2 2 1", "sizes: 2 2")
+    )
     f["NRRD quaternion kinds"] = _nrrd(
-        tmp / "kinds.nrrd", BASE.replace("dimension: 3\nsizes: 2 2 1",
-                                         "dimension: 4\nsizes: 4 2 2 1") + "kinds: quaternion domain domain domain\n")
+        tmp / "kinds.nrrd",
+        BASE.replace("dimension: 3\nsizes: 2 2 1", "dimension: 4\nsizes: 4 2 2 1")
+        + "kinds: quaternion domain domain domain\n",
+    )
     f["NRRD garbage"] = _nrrd(tmp / "garbage.nrrd", "hello world")
     f["NRRD short data"] = _nrrd(tmp / "short.nrrd", BASE.replace("2 2 1", "20 20 10"))
-    f["NRRD data file outside"] = _nrrd(tmp / "out.nhdr", BASE + "data file: ../elsewhere.raw\n", b"")
-    f["NRRD bad directions"] = _nrrd(tmp / "dirs.nrrd", BASE + "space: left-posterior-superior\n"
-                                     "space directions: (1,0) (0,1) (0,0)\n")
+    f["NRRD data file outside"] = _nrrd(
+        tmp / "out.nhdr", BASE + "data file: ../elsewhere.raw\n", b""
+    )
+    f["NRRD bad directions"] = _nrrd(
+        tmp / "dirs.nrrd",
+        BASE + "space: left-posterior-superior\nspace directions: (1,0) (0,1) (0,0)\n",
+    )
     f["NRRD non-gzip gzip"] = _nrrd(tmp / "gz.nrrd", BASE.replace("raw", "gzip"))
     return f
 
@@ -115,18 +125,45 @@ def test_voxel_limit_is_checked_before_decoding(tmp_path):
         read_volume(zeros, max_voxels=1000)
 
 
-@pytest.mark.parametrize("case", ["truncated .nii.gz", "2000^3 header", "RGB NIfTI",
-                                  "directory named .nii.gz", "NRRD quaternion kinds",
-                                  "negative dimension"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "truncated .nii.gz",
+        "2000^3 header",
+        "RGB NIfTI",
+        "directory named .nii.gz",
+        "NRRD quaternion kinds",
+        "negative dimension",
+    ],
+)
 def test_cli_exits_2_naming_the_file(tmp_path, capsys, case):
     bad = _bad_files(tmp_path)[case]
-    rc = main(["segment", str(bad), "--click", "0,0,0", "--engine", "ball-floor",
-               "--out", str(tmp_path / "o.nii.gz")])
+    rc = main(
+        [
+            "segment",
+            str(bad),
+            "--click",
+            "0,0,0",
+            "--engine",
+            "ball-floor",
+            "--out",
+            str(tmp_path / "o.nii.gz"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and str(bad) in err and "Traceback" not in err
     good = _nii(tmp_path / "img.nii.gz")
-    rc = main(["evaluate", "--data", f"{good},{bad}", "--engine", "ball-floor",
-               "--out", str(tmp_path / "ev")])
+    rc = main(
+        [
+            "evaluate",
+            "--data",
+            f"{good},{bad}",
+            "--engine",
+            "ball-floor",
+            "--out",
+            str(tmp_path / "ev"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and str(bad) in err and "Traceback" not in err
     assert not (tmp_path / "ev").exists() and not (tmp_path / "o.nii.gz").exists()
@@ -144,7 +181,9 @@ def test_label_rules(tmp_path):
         select_label(np.linspace(0, 1, 120).reshape(4, 5, 6), path="p.nii.gz")
     with pytest.raises(VolumeError, match="the label is empty for class 7"):
         select_label(lab, target=7)
-    with pytest.raises(VolumeError, match=re.escape("unknown label name 'liver'; known names: none")):
+    with pytest.raises(
+        VolumeError, match=re.escape("unknown label name 'liver'; known names: none")
+    ):
         select_label(lab, target="liver")
     img = _nii(tmp_path / "i.nii.gz", np.ones((4, 5, 6), np.int16))
     seg = _nii(tmp_path / "i_seg.nii.gz", lab)

@@ -33,8 +33,13 @@ def _logs():
     lab = _label()
     # image 1: centre click, edge click (1, 3), outside click 2 voxels right of the square,
     # a background click (ignored by M1-M4)
-    a = ClickLog(lab, [Click(1, (3, 3)), Click(1, (1, 3)), Click(1, (3, 7)), Click(0, (10, 0))],
-                 dice=[0.0, 0.5, 0.5, 0.8], spacing=(1.0, 1.0), image_id="a")
+    a = ClickLog(
+        lab,
+        [Click(1, (3, 3)), Click(1, (1, 3)), Click(1, (3, 7)), Click(0, (10, 0))],
+        dice=[0.0, 0.5, 0.5, 0.8],
+        spacing=(1.0, 1.0),
+        image_id="a",
+    )
     # image 2: one click on the single-voxel component, one outside the label
     b = ClickLog(lab, [Click(1, (9, 9)), Click(1, (9, 5))], dice=[0.2, 0.1, 0.6], image_id="b")
     return a, b

@@ -44,11 +44,17 @@ def test_empty_cases_are_defined():
 
 
 def test_input_validation_messages():
-    with pytest.raises(ValueError, match=re.escape("pred and label shapes differ: (2, 2) vs (3, 3)")):
+    with pytest.raises(
+        ValueError, match=re.escape("pred and label shapes differ: (2, 2) vs (3, 3)")
+    ):
         dice(np.zeros((2, 2)), np.zeros((3, 3)))
-    with pytest.raises(ValueError, match=re.escape("spacing must be 2 positive finite numbers, got (1.0,)")):
+    with pytest.raises(
+        ValueError, match=re.escape("spacing must be 2 positive finite numbers, got (1.0,)")
+    ):
         hd95(np.ones((2, 2)), np.ones((2, 2)), spacing=(1.0,))
-    with pytest.raises(ValueError, match=re.escape("connectivity must be one of (6, 18, 26), got 4")):
+    with pytest.raises(
+        ValueError, match=re.escape("connectivity must be one of (6, 18, 26), got 4")
+    ):
         fp_volume(np.ones((2, 2, 2)), np.ones((2, 2, 2)), connectivity=4)
 
 
@@ -70,11 +76,11 @@ def test_hd95_and_nsd_match_monai(seed, spacing):
 def test_fp_fn_volumes_count_untouched_components():
     p = np.zeros((10, 10, 10), bool)
     g = np.zeros_like(p)
-    g[1:3, 1:3, 1:3] = True          # found (overlaps p)
+    g[1:3, 1:3, 1:3] = True  # found (overlaps p)
     p[2:4, 2:4, 2:4] = True
-    g[6:8, 6:8, 6:8] = True          # missed: 8 voxels
-    p[0, 8, 8] = True                # false positive: 1 voxel
-    p[5, 5, 5] = True                # touches g's missed cube only diagonally: still FP
+    g[6:8, 6:8, 6:8] = True  # missed: 8 voxels
+    p[0, 8, 8] = True  # false positive: 1 voxel
+    p[5, 5, 5] = True  # touches g's missed cube only diagonally: still FP
     sp = (2.0, 1.0, 1.0)
     assert fn_volume(p, g, spacing=sp) == pytest.approx(8 * 2.0 / 1000)
     assert fp_volume(p, g, spacing=sp) == pytest.approx(2 * 2.0 / 1000)

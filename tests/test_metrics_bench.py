@@ -16,7 +16,9 @@ def test_bench_metrics_cli_same_values_as_monai(tmp_path, shared_data, capsys):
         s = res["summary"][metric]
         assert s["max_abs_value_diff"] < 1e-6 and s["ratio_monai_over_ours"] > 0
     for row in res["organs"].values():
-        assert row["ours_hd95"]["min_s"] <= row["ours_hd95"]["median_s"] <= row["ours_hd95"]["max_s"]
+        assert (
+            row["ours_hd95"]["min_s"] <= row["ours_hd95"]["median_s"] <= row["ours_hd95"]["max_s"]
+        )
     assert "MONAI/ours" in capsys.readouterr().out
 
 

@@ -10,8 +10,13 @@ from scipy import ndimage as ndi
 
 from reference_impl.metrics import auc, dice, hd95, iou, noc, nsd
 
-BAD_SPACINGS = [(np.nan, 1.0, 1.0), (np.inf, 1.0, 1.0), (0.0, 1.0, 1.0), (-2.0, 1.0, 1.0),
-                (1e-12, 1.0, 1.0)]
+BAD_SPACINGS = [
+    (np.nan, 1.0, 1.0),
+    (np.inf, 1.0, 1.0),
+    (0.0, 1.0, 1.0),
+    (-2.0, 1.0, 1.0),
+    (1e-12, 1.0, 1.0),
+]
 
 
 def _pair(seed, shape=(12, 20, 18)):
@@ -67,13 +72,16 @@ def _monai(a, b, spacing, tol):
     ta = torch.from_numpy(a)[None, None].float()
     tb = torch.from_numpy(b)[None, None].float()
     hd = compute_hausdorff_distance(ta, tb, percentile=95, spacing=list(spacing)).item()
-    ns = compute_surface_dice(torch.cat([1 - ta, ta], 1), torch.cat([1 - tb, tb], 1), [tol],
-                              spacing=list(spacing)).item()
+    ns = compute_surface_dice(
+        torch.cat([1 - ta, ta], 1), torch.cat([1 - tb, tb], 1), [tol], spacing=list(spacing)
+    ).item()
     return hd, ns
 
 
-@pytest.mark.parametrize("shape,spacing", [((24, 30), (1.0, 1.0)), ((26, 19), (0.5, 2.0)),
-                                           ((10, 16, 14), (3.0, 0.8, 0.8))])
+@pytest.mark.parametrize(
+    "shape,spacing",
+    [((24, 30), (1.0, 1.0)), ((26, 19), (0.5, 2.0)), ((10, 16, 14), (3.0, 0.8, 0.8))],
+)
 @pytest.mark.parametrize("seed", range(3))
 def test_bbox_metrics_match_monai_with_border_masks(shape, spacing, seed):
     a, b = _pair(seed, shape)

@@ -31,9 +31,14 @@ def test_auc_variants_by_hand():
     assert auc(eleven, variant="autopet") == pytest.approx(5.0)
     assert auc(eleven) == pytest.approx(0.5)
     assert auc([0.7]) == 0.7
-    with pytest.raises(ValueError, match=re.escape("the autoPET AUC needs 11 values (clicks 0..10), got 6")):
+    with pytest.raises(
+        ValueError, match=re.escape("the autoPET AUC needs 11 values (clicks 0..10), got 6")
+    ):
         auc(v, variant="autopet")
-    with pytest.raises(ValueError, match=re.escape("variant must be one of ('normalized', 'autopet', 'cvpr25'), got 'x'")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("variant must be one of ('normalized', 'autopet', 'cvpr25'), got 'x'"),
+    ):
         auc(v, variant="x")
     with pytest.raises(ValueError, match="must not contain NaN"):
         auc([0.1, float("nan")])
@@ -63,7 +68,9 @@ def test_interactive_metric_wraps_any_base_metric():
     assert out["values"] == [1.0, 0.0] and out["Final"] == 0.0
     assert metric_at(res["values"], 1) == pytest.approx(dice(preds[1], lab))
     assert final(metric_curve(preds, lab)) == 1.0
-    with pytest.raises(ValueError, match=re.escape("k must be in [0, 2] for a curve of 3 values, got 3")):
+    with pytest.raises(
+        ValueError, match=re.escape("k must be in [0, 2] for a curve of 3 values, got 3")
+    ):
         metric_at(res["values"], 3)
     with pytest.raises(ValueError, match="auc_variant must be one of"):
         InteractiveMetric(dice, auc_variant="trapz")

@@ -43,13 +43,16 @@ def test_unknown_pipeline_lists_known_ids():
 
 
 def test_unknown_budget():
-    with pytest.raises(ValueError, match=re.escape("unknown budget 'huge'; known: ['small', 'full']")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown budget 'huge'; known: ['small', 'full']")
+    ):
         get_budget("huge")
 
 
 # --------------------------------------------------------------------------- bad inputs
-def _pair(tmp_path, *, shape=(12, 14, 16), label_shape=None, label_affine=None, nan=False,
-          empty=False):
+def _pair(
+    tmp_path, *, shape=(12, 14, 16), label_shape=None, label_affine=None, nan=False, empty=False
+):
     rng = np.random.default_rng(0)
     img = rng.random(shape).astype(np.float32)
     if nan:
@@ -76,16 +79,22 @@ def no_training(monkeypatch):
     monkeypatch.setattr(torch.optim, "Adam", boom)
 
 
-@pytest.mark.parametrize("kind, message", [
-    ("shape", "image/label shape mismatch"),
-    ("affine", "image/label affine mismatch"),
-    ("nan", "image contains NaN or infinite values"),
-    ("empty", "the label is empty"),
-])
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("shape", "image/label shape mismatch"),
+        ("affine", "image/label affine mismatch"),
+        ("nan", "image contains NaN or infinite values"),
+        ("empty", "the label is empty"),
+    ],
+)
 def test_bad_inputs_fail_before_training(tmp_path, capsys, no_training, kind, message):
-    kwargs = {"shape": {"label_shape": (12, 14, 15)},
-              "affine": {"label_affine": np.diag([2.0, 1, 1, 1])},
-              "nan": {"nan": True}, "empty": {"empty": True}}[kind]
+    kwargs = {
+        "shape": {"label_shape": (12, 14, 15)},
+        "affine": {"label_affine": np.diag([2.0, 1, 1, 1])},
+        "nan": {"nan": True},
+        "empty": {"empty": True},
+    }[kind]
     data = _pair(tmp_path, **kwargs)
     out = tmp_path / "out"
     code = main(["run", "--leaf", "T2.1.2.2.1", "--data", data, "--out", str(out), "--quiet"])
@@ -97,11 +106,25 @@ def test_bad_inputs_fail_before_training(tmp_path, capsys, no_training, kind, me
 def test_unknown_leaf_and_data_exit_2(tmp_path, capsys, no_training):
     assert main(["run", "--leaf", "T9.9", "--out", str(tmp_path / "o")]) == 2
     assert "unknown pipeline or leaf 'T9.9'" in capsys.readouterr().err
-    assert main(["run", "--leaf", "T3.1", "--data", "no_such_thing", "--out",
-                 str(tmp_path / "o")]) == 2
+    assert (
+        main(["run", "--leaf", "T3.1", "--data", "no_such_thing", "--out", str(tmp_path / "o")])
+        == 2
+    )
     assert "is neither 'synthetic', a sample" in capsys.readouterr().err
-    assert main(["run", "--leaf", "T3.1", "--data", str(tmp_path / "a.nii.gz"), "--out",
-                 str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--leaf",
+                "T3.1",
+                "--data",
+                str(tmp_path / "a.nii.gz"),
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     assert "give an image and its label as IMAGE,LABEL" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
@@ -125,8 +148,9 @@ def test_cancel_leaves_no_output(tmp_path):
             ev.set()
 
     with pytest.raises(Cancelled):
-        run_pipeline("T2.1.2.2.1", out=tmp_path / "run", progress=progress, cancel=ev,
-                     show_progress=False)
+        run_pipeline(
+            "T2.1.2.2.1", out=tmp_path / "run", progress=progress, cancel=ev, show_progress=False
+        )
     assert seen and not (tmp_path / "run").exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -156,8 +180,9 @@ def test_leaf_small_budget(tmp_path, leaf):
         assert m["curve_kind"] == "round"
         assert len(m["dice"]) == b.al_rounds + 1
         rounds = m["active_learning"]["rounds"]
-        assert [r["n_labelled"] for r in rounds] == [b.al_start + b.al_query * (i + 1)
-                                                    for i in range(len(rounds))]
+        assert [r["n_labelled"] for r in rounds] == [
+            b.al_start + b.al_query * (i + 1) for i in range(len(rounds))
+        ]
         assert m["final"] > 0.3
     elif leaf == "T2.2.1":
         assert len(m["dice"]) == 2
@@ -173,8 +198,7 @@ def test_leaf_small_budget(tmp_path, leaf):
 @pytest.mark.slow
 def test_config_yaml_reproduces_run(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert main(["run", "--leaf", "T3.1", "--interactions", "2", "--out", str(a),
-                 "--quiet"]) == 0
+    assert main(["run", "--leaf", "T3.1", "--interactions", "2", "--out", str(a), "--quiet"]) == 0
     capsys.readouterr()
     assert main(["run", "--config", str(a / "config.yaml"), "--out", str(b), "--quiet"]) == 0
     ma = json.loads((a / "metrics.json").read_text())

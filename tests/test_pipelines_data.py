@@ -18,8 +18,9 @@ from app.cli import main
 from reference_impl.pipelines import get_budget, run_pipeline
 from reference_impl.pipelines._data import load_data
 
-AFFINE_XYZ = np.array([[0.0, 0.0, -1.5, 10.0], [0.0, 0.9, 0.0, -5.0], [2.0, 0.0, 0.0, 3.0],
-                       [0.0, 0.0, 0.0, 1.0]])  # oblique axis order, anisotropic
+AFFINE_XYZ = np.array(
+    [[0.0, 0.0, -1.5, 10.0], [0.0, 0.9, 0.0, -5.0], [2.0, 0.0, 0.0, 3.0], [0.0, 0.0, 0.0, 1.0]]
+)  # oblique axis order, anisotropic
 
 
 def _save(path, arr_zyx, affine_xyz=AFFINE_XYZ):
@@ -39,15 +40,26 @@ def _multi(tmp_path, shape=(12, 20, 22), names=True):
     _save(a, img)
     _save(b, lab)
     if names:
-        (tmp_path / "labels.json").write_text(json.dumps(
-            {"labels": {"1": "spleen", "2": "liver", "3": "kidney"}}))
+        (tmp_path / "labels.json").write_text(
+            json.dumps({"labels": {"1": "spleen", "2": "liver", "3": "kidney"}})
+        )
     return a, b, img, lab
 
 
 def test_multi_class_without_label_is_an_error_listing_the_classes(tmp_path, capsys):
     a, b, _, _ = _multi(tmp_path)
-    code = main(["run", "--leaf", "T2.1.2.2.1", "--data", f"{a},{b}", "--out",
-                 str(tmp_path / "o"), "--quiet"])
+    code = main(
+        [
+            "run",
+            "--leaf",
+            "T2.1.2.2.1",
+            "--data",
+            f"{a},{b}",
+            "--out",
+            str(tmp_path / "o"),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "multi-class" in err and "1 (spleen), 2 (liver), 3 (kidney)" in err
     assert "--label" in err and not (tmp_path / "o").exists()
@@ -72,11 +84,28 @@ def test_leave_label_out_never_trains_on_the_evaluation_label(tmp_path, label):
 
 def test_unknown_label_name_and_synthetic_label(tmp_path, capsys):
     a, b, _, _ = _multi(tmp_path)
-    assert main(["run", "--leaf", "T3.1", "--data", f"{a},{b}", "--label", "pancreas",
-                 "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "run",
+                "--leaf",
+                "T3.1",
+                "--data",
+                f"{a},{b}",
+                "--label",
+                "pancreas",
+                "--out",
+                str(tmp_path / "o"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     assert "unknown label name 'pancreas'" in capsys.readouterr().err
-    assert main(["run", "--leaf", "T3.1", "--label", "2", "--out", str(tmp_path / "o"),
-                 "--quiet"]) == 2
+    assert (
+        main(["run", "--leaf", "T3.1", "--label", "2", "--out", str(tmp_path / "o"), "--quiet"])
+        == 2
+    )
     assert "--label applies to real label maps" in capsys.readouterr().err
 
 
@@ -147,19 +176,41 @@ def test_permuted_axes_give_the_same_evaluation_volume(tmp_path):
 def test_permuted_axes_give_the_same_dice(tmp_path):
     a, b, img, lab = _multi(tmp_path)
     a2, b2 = _permuted(tmp_path, img, lab, (1, 2, 0))
-    runs = [run_pipeline("T3.1", data=f"{x},{y}", label="spleen", n_interactions=2,
-                         show_progress=False).metrics for x, y in ((a, b), (a2, b2))]
+    runs = [
+        run_pipeline(
+            "T3.1", data=f"{x},{y}", label="spleen", n_interactions=2, show_progress=False
+        ).metrics
+        for x, y in ((a, b), (a2, b2))
+    ]
     assert runs[0]["dice"] == pytest.approx(runs[1]["dice"], abs=0.01)
     assert runs[0]["final_dice_input_grid"]["leaf"] == pytest.approx(
-        runs[1]["final_dice_input_grid"]["leaf"], abs=0.01)
+        runs[1]["final_dice_input_grid"]["leaf"], abs=0.01
+    )
 
 
 @pytest.mark.slow
 def test_run_writes_input_grid_nifti_split_and_baselines(tmp_path, capsys):
     a, b, _, lab = _multi(tmp_path)
     out = tmp_path / "run"
-    assert main(["run", "--leaf", "T3.1", "--data", f"{a},{b}", "--label", "kidney",
-                 "--interactions", "2", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--leaf",
+                "T3.1",
+                "--data",
+                f"{a},{b}",
+                "--label",
+                "kidney",
+                "--interactions",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert "split: leave-label-out" in captured.err and "evaluated on [kidney]" in captured.err
     assert "nothing trained before application" in captured.err  # T3.1 trains nothing
@@ -187,5 +238,6 @@ def test_in_memory_single_volume_from_the_app(tmp_path):
     d = load_data(Volume(img, lab, (1.0, 1.0, 1.0), np.eye(4), "upload"), get_budget("small"), 0)
     assert d.split["kind"] == "synthetic training" and d.split["eval"] == "upload"
     with pytest.raises(ValueError, match="in-memory volumes"):
-        run_pipeline("T3.1", data=Volume(img, lab, (1.0,) * 3, np.eye(4)), label=1,
-                     show_progress=False)
+        run_pipeline(
+            "T3.1", data=Volume(img, lab, (1.0,) * 3, np.eye(4)), label=1, show_progress=False
+        )

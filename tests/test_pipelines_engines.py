@@ -57,8 +57,7 @@ def test_online_follows_the_one_loop():
     img, lab = _toy()
     eng = get_engine("online", seed=0)
     eng.set_image(img)
-    res = run_interaction(lambda cl: eng.predict(cl) > 0.5, lab, user="R1", n_iterations=3,
-                          rng=0)
+    res = run_interaction(lambda cl: eng.predict(cl) > 0.5, lab, user="R1", n_iterations=3, rng=0)
     assert res.values[0] == 0.0 and min(res.values[1:]) > 0.6  # plateaus near 0.7 here
 
 

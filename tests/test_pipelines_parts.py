@@ -65,9 +65,9 @@ def test_load_data_synthetic_and_single_volume():
 
 def test_postprocess_click_rules():
     probs = np.zeros((1, 20, 20), np.float32)
-    probs[0, 2:6, 2:6] = 0.9      # object A
+    probs[0, 2:6, 2:6] = 0.9  # object A
     probs[0, 12:16, 12:16] = 0.9  # object B
-    probs[0, 2:6, 12:16] = 0.3    # weak object C (below 0.5, above the low threshold)
+    probs[0, 2:6, 12:16] = 0.3  # weak object C (below 0.5, above the low threshold)
     img = probs.copy()
     none = postprocess(probs, img, [])
     assert none.sum() == 32
@@ -81,10 +81,10 @@ def test_postprocess_click_rules():
 
 def test_postprocess_boundary_click_refines_locally_with_random_walker():
     probs = np.zeros((1, 20, 24), np.float32)
-    probs[0, 4:16, 4:16] = 0.95   # confident object
-    probs[0, 4:16, 16:20] = 0.7   # uncertain rim attached to it
+    probs[0, 4:16, 4:16] = 0.95  # confident object
+    probs[0, 4:16, 16:20] = 0.7  # uncertain rim attached to it
     img = np.zeros_like(probs)
-    img[0, 4:16, 4:16] = 1.0      # the object is bright, the rim is not
+    img[0, 4:16, 4:16] = 1.0  # the object is bright, the rim is not
     out = postprocess(probs, img, [Click(0, (0, 10, 18))])  # negative click in the rim
     assert out[0, 4:16, 4:16].all(), "the confident object must stay"
     assert not out[0, 5:16, 16:20].any(), "the rim near the click must go"
@@ -138,11 +138,24 @@ def test_evaluation_and_training_simulation_use_the_one_loop(monkeypatch):
 
     monkeypatch.setattr(inter, "run_interaction", spy)
     v = _vol()
-    ctx = Context(train=[v], eval=[v], budget=get_budget("small"), device="cpu", seed=0,
-                  workdir=None, n_interactions=3)
+    ctx = Context(
+        train=[v],
+        eval=[v],
+        budget=get_budget("small"),
+        device="cpu",
+        seed=0,
+        workdir=None,
+        n_interactions=3,
+    )
     p = click_protocol("R1", user="R1")
-    trajs = inter.evaluate(lambda vol: (lambda h: (vol.label * 0.9).astype(np.float32)), p, ctx)
+    trajs = inter.evaluate(lambda vol: lambda h: (vol.label * 0.9).astype(np.float32), p, ctx)
     assert calls == [3] and [round(d, 3) for d in trajs[0].dice] == [1.0] * 4
-    hist = inter.simulate(lambda h: np.zeros(v.label.shape, np.float32), p, v.label, v.image,
-                          rounds=2, rng=np.random.default_rng(0))
+    hist = inter.simulate(
+        lambda h: np.zeros(v.label.shape, np.float32),
+        p,
+        v.label,
+        v.image,
+        rounds=2,
+        rng=np.random.default_rng(0),
+    )
     assert calls == [3, 3] and len(hist) >= 2 and hist[0].label == 1

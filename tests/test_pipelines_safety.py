@@ -84,13 +84,16 @@ def test_out_under_a_file_and_out_a_file(tmp_path, capsys, no_work):
     assert f.read_text() == "x"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--device", "quantum"], "--device 'quantum'"),
-    (["--seed", "-1"], "--seed must be in"),
-    (["--seed", str(2**70)], "--seed must be in"),
-    (["--interactions", "0"], "--interactions must be in"),
-    (["--budget", "huge"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--device", "quantum"], "--device 'quantum'"),
+        (["--seed", "-1"], "--seed must be in"),
+        (["--seed", str(2**70)], "--seed must be in"),
+        (["--interactions", "0"], "--interactions must be in"),
+        (["--budget", "huge"], "invalid choice"),
+    ],
+)
 def test_bad_options_exit_2_before_any_work(tmp_path, capsys, no_work, argv, message):
     out = tmp_path / "o"
     with pytest.raises(SystemExit) if "--budget" in argv else _nothing():
@@ -109,15 +112,18 @@ class _nothing:
         return False
 
 
-@pytest.mark.parametrize("text, message", [
-    ("pipeline: [a, b]\n", "'pipeline' must be a string"),
-    ("pipeline: T3.1\nseed: 1.7\n", "'seed' must be an integer, got 1.7"),
-    ("pipeline: T3.1\nseed: true\n", "'seed' must be an integer, got True"),
-    ("pipeline: T3.1\ninteractions: 2.5\n", "'interactions' must be an integer"),
-    ("pipeline: T3.1\n  seed: [\n", "not valid YAML"),
-    ("- just a list\n", "not a pipeline config"),
-    ("pipeline: T3.1\nrm: -rf\n", "unknown keys ['rm']"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("pipeline: [a, b]\n", "'pipeline' must be a string"),
+        ("pipeline: T3.1\nseed: 1.7\n", "'seed' must be an integer, got 1.7"),
+        ("pipeline: T3.1\nseed: true\n", "'seed' must be an integer, got True"),
+        ("pipeline: T3.1\ninteractions: 2.5\n", "'interactions' must be an integer"),
+        ("pipeline: T3.1\n  seed: [\n", "not valid YAML"),
+        ("- just a list\n", "not a pipeline config"),
+        ("pipeline: T3.1\nrm: -rf\n", "unknown keys ['rm']"),
+    ],
+)
 def test_bad_configs_exit_2_naming_the_file(tmp_path, capsys, no_work, text, message):
     cfg = tmp_path / "config.yaml"
     cfg.write_text(text)
@@ -155,8 +161,12 @@ def test_tmp_folder_permissions_marker_and_replacing_an_iseg_run(tmp_path):
 
 def test_stale_tmp_of_a_killed_run_is_removed(tmp_path):
     out = tmp_path / "run"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     stale = tmp_path / f".run.tmp-{dead}-abcd1234"
     stale.mkdir()
     (stale / "metrics.json").write_text("{}")
@@ -170,9 +180,23 @@ def test_stale_tmp_of_a_killed_run_is_removed(tmp_path):
 def test_sigterm_leaves_no_temporary_folder(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "run", "--leaf", "T2.1.2.2.1",
-                             "--out", str(out), "--quiet"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "run",
+            "--leaf",
+            "T2.1.2.2.1",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not _leftovers(tmp_path):
         if proc.poll() is not None:
@@ -195,8 +219,10 @@ def test_sigterm_leaves_no_temporary_folder(tmp_path):
 def test_rerun_into_the_same_iseg_folder(tmp_path, capsys):
     out = tmp_path / "run"
     for _ in range(2):
-        assert main(["run", "--leaf", "T3.1", "--interactions", "1", "--out", str(out),
-                     "--quiet"]) == 0
+        assert (
+            main(["run", "--leaf", "T3.1", "--interactions", "1", "--out", str(out), "--quiet"])
+            == 0
+        )
     capsys.readouterr()
     files = json.loads((out / MARKER).read_text())["files"]
     assert "metrics.json" in files and _leftovers(tmp_path) == []

@@ -60,14 +60,16 @@ def test_autopet_perturbation_keeps_clicks_inside_and_no_component_no_loop():
     tiny[5, 5, 5] = True
     fg, _ = autopet_clicks(tiny, img, n=10, rng=0)
     assert [c.index for c in fg] == [(5, 5, 5)]  # one voxel: no more distinct clicks exist
-    with pytest.raises(ValueError, match=re.escape("image has shape (2, 2, 2), expected (24, 32, 32)")):
+    with pytest.raises(
+        ValueError, match=re.escape("image has shape (2, 2, 2), expected (24, 32, 32)")
+    ):
         autopet_clicks(lab, np.zeros((2, 2, 2)))
 
 
 def test_toothfairy_clicks_follow_the_canal():
     lab = np.zeros((30, 40, 40), bool)
     for z in range(5, 25):  # an oblique tube
-        lab[z, 10 + z // 2 - 1:10 + z // 2 + 2, 12:15] = True
+        lab[z, 10 + z // 2 - 1 : 10 + z // 2 + 2, 12:15] = True
     clicks = toothfairy_clicks(lab, n=6, sigma=1.0, rng=0)
     zs = [c.index[0] for c in clicks]
     assert len(clicks) == 6 and zs == sorted(zs) and len(set(zs)) == 6
@@ -142,11 +144,15 @@ def test_worst_slice_and_vertex_correction():
 
 def test_protocol_options_are_validated_with_the_received_value():
     lab, img = _lesions()
-    with pytest.raises(ValueError, match=re.escape("n must be an integer >= 1 (clicks per class), got 0")):
+    with pytest.raises(
+        ValueError, match=re.escape("n must be an integer >= 1 (clicks per class), got 0")
+    ):
         autopet_clicks(lab, img, n=0)
     with pytest.raises(ValueError, match=re.escape("sigma must be >= 0 voxels, got -1.0")):
         trials_clicks(lab, np.ones_like(lab), sigma=-1.0)
     with pytest.raises(ValueError, match=re.escape("axis must be one of (0, 1, 2), got 3")):
         toothfairy_clicks(lab, axis=3)
-    with pytest.raises(ValueError, match=re.escape("n must be an integer >= 1 (clicks per class), got 2.5")):
+    with pytest.raises(
+        ValueError, match=re.escape("n must be an integer >= 1 (clicks per class), got 2.5")
+    ):
         toothfairy_clicks(lab, n=2.5)

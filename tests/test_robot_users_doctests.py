@@ -26,8 +26,9 @@ MODULES = [
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
     mod = importlib.import_module(name)
-    res = doctest.testmod(mod, extraglobs={"np": importlib.import_module("numpy")},
-                          optionflags=doctest.ELLIPSIS)
+    res = doctest.testmod(
+        mod, extraglobs={"np": importlib.import_module("numpy")}, optionflags=doctest.ELLIPSIS
+    )
     assert res.failed == 0
     if name != "reference_impl.robot_users" or res.attempted:
         assert res.attempted > 0

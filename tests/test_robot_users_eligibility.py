@@ -55,7 +55,9 @@ def test_eligibility_functions():
     hu = eligibility_mask("high_uptake_background", v.image, v.label, pred)
     assert hu.any() and not (hu & (v.label > 0)).any()
     assert (eligibility_mask("false_negative", v.image, v.label, pred) == (v.label > 0)).all()
-    with pytest.raises(ValueError, match=re.escape("unknown eligibility kind 'liver'; known: label")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown eligibility kind 'liver'; known: label")
+    ):
         eligibility_mask("liver", v.image, v.label, pred)
 
 
@@ -114,7 +116,7 @@ def test_polygon_in_eligibility_mask():
     sizes[0] = 0
     big = np.pad(labels == np.argmax(sizes), 1)
     for y, x in p.vertices + 1:
-        around = big[int(np.floor(y)):int(np.ceil(y)) + 1, int(np.floor(x)):int(np.ceil(x)) + 1]
+        around = big[int(np.floor(y)) : int(np.ceil(y)) + 1, int(np.floor(x)) : int(np.ceil(x)) + 1]
         assert around.any() and not around.all()
     assert eligibility_polygon(np.zeros((5, 5)), 4) is None
 
@@ -125,5 +127,7 @@ def test_scribble_options_are_validated():
         eligibility_scribble(m, deform=-1.0)
     with pytest.raises(ValueError, match=re.escape("sigma must be > 0 voxels, got 0")):
         eligibility_scribble(m, style="boundary", sigma=0)
-    with pytest.raises(ValueError, match=re.escape("n_points must be >= 2 for random line scribbles, got 1")):
+    with pytest.raises(
+        ValueError, match=re.escape("n_points must be >= 2 for random line scribbles, got 1")
+    ):
         eligibility_scribble(m, style="random", n_points=1)

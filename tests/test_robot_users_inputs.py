@@ -99,8 +99,13 @@ def test_r1_r5_medsegfm_autopet_are_deterministic():
     pred = np.zeros_like(lab)
     r1 = {tuple(c.index for c in r1_center(lab, pred, rng=s)) for s in range(10)}
     assert len(r1) == 1
-    r5 = {tuple(c.index for c in r5_realistic(lab, pred, image=lab * 1.0, rng=s,
-                                                p_perturb=0, p_system=0)) for s in range(10)}
+    r5 = {
+        tuple(
+            c.index
+            for c in r5_realistic(lab, pred, image=lab * 1.0, rng=s, p_perturb=0, p_system=0)
+        )
+        for s in range(10)
+    }
     assert r5 == r1
     ms = {medsegfm_click(lab, pred, rng=s).index for s in range(10)}
     assert len(ms) == 1 and ms == {next(iter(r1))[0]}

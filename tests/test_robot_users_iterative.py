@@ -156,7 +156,9 @@ def test_r3_deepedit_weighting_is_stable_for_large_distances():
     # 200 mm voxels: the central distance is 1000 mm, exp(1000) overflows float64
     c = r3_edt(lab, np.zeros_like(lab), spacing=(200.0, 200.0), weighting="deepedit", rng=0)[0]
     assert c.index == (5, 5)
-    with pytest.raises(ValueError, match=re.escape("weighting must be one of ('linear', 'deepedit'), got 'exp'")):
+    with pytest.raises(
+        ValueError, match=re.escape("weighting must be one of ('linear', 'deepedit'), got 'exp'")
+    ):
         r3_edt(lab, lab, weighting="exp")
 
 
@@ -168,8 +170,10 @@ def test_r2_follows_the_uncertainty_and_needs_one():
     probs[3, 4] = 0.5  # maximal entropy: the only uncertain voxel
     u = entropy_uncertainty(probs)
     assert u[3, 4] == pytest.approx(1.0) and u[0, 0] < 0.1
-    hits = {r2_uncertainty(lab, pred, uncertainty=np.where(u > 0.5, u, 0), rng=s)[0].index
-            for s in range(20)}
+    hits = {
+        r2_uncertainty(lab, pred, uncertainty=np.where(u > 0.5, u, 0), rng=s)[0].index
+        for s in range(20)
+    }
     assert hits == {(3, 4)}
     with pytest.raises(ValueError, match="R2 needs `uncertainty`"):
         r2_uncertainty(lab, pred)
@@ -237,8 +241,12 @@ def test_mc_dropout_uncertainty_drives_r2():
 
     with torch.random.fork_rng(devices=[]):  # seed locally, leave the global state alone
         torch.manual_seed(0)
-        net = torch.nn.Sequential(torch.nn.Conv3d(1, 4, 3, padding=1), torch.nn.BatchNorm3d(4),
-                                  torch.nn.Dropout3d(0.5), torch.nn.Conv3d(4, 2, 1))
+        net = torch.nn.Sequential(
+            torch.nn.Conv3d(1, 4, 3, padding=1),
+            torch.nn.BatchNorm3d(4),
+            torch.nn.Dropout3d(0.5),
+            torch.nn.Conv3d(4, 2, 1),
+        )
         net.train()
         x = torch.randn(1, 1, 6, 8, 8)
         samples = mc_dropout_probs(net, x, n_samples=6)
@@ -259,7 +267,11 @@ def test_r5_options_are_validated():
     img = lab.astype(float)
     with pytest.raises(ValueError, match=re.escape("percentile must lie in [0, 100], got 150")):
         r5_realistic(lab, None, image=img, percentile=150)
-    with pytest.raises(ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got 2.5")):
+    with pytest.raises(
+        ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got 2.5")
+    ):
         r5_realistic(lab, None, image=img, amplitude=2.5)
-    with pytest.raises(ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got -1")):
+    with pytest.raises(
+        ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got -1")
+    ):
         r5_realistic(lab, None, image=img, amplitude=-1)

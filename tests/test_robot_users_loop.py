@@ -43,23 +43,39 @@ def test_loop_improves_dice_and_feeds_the_metrics(user):
     fp[1:3, 1:4, 1:4] = True
     fp &= ~lab
     seen = []
-    res = run_interaction(_toy_model(lab, fp), lab, user=user, n_iterations=12, rng=0,
-                          spacing=v.spacing, callback=lambda i, c, p: seen.append(i))
+    res = run_interaction(
+        _toy_model(lab, fp),
+        lab,
+        user=user,
+        n_iterations=12,
+        rng=0,
+        spacing=v.spacing,
+        callback=lambda i, c, p: seen.append(i),
+    )
     assert len(res.values) == 13 and seen == list(range(1, 13))
     assert res.values[-1] > res.values[0] and np.all(np.diff(res.values) >= -1e-12)
     assert res.clicks[0] and all(c.label == 1 for c in res.clicks[0])  # first from the label
     assert any(c.label == 0 for c in res.all_clicks)  # the FP region got a background click
     assert 0 <= auc(res.values) <= 1 and consistent_improvement(res.values) > 0
-    again = run_interaction(_toy_model(lab, fp), lab, user=user, n_iterations=12, rng=0,
-                            spacing=v.spacing)
+    again = run_interaction(
+        _toy_model(lab, fp), lab, user=user, n_iterations=12, rng=0, spacing=v.spacing
+    )
     assert again.values == res.values
 
 
 def test_loop_with_r5_iou_and_noc():
     v = make_phantom((16, 28, 28), n_lesions=1, n_distractors=2, rng=3)
     lab = v.label.astype(bool)
-    res = run_interaction(_toy_model(lab, np.zeros_like(lab), radius=6), lab, user="R5",
-                          image=v.image, n_iterations=6, rng=1, metric=iou, keep_preds=True)
+    res = run_interaction(
+        _toy_model(lab, np.zeros_like(lab), radius=6),
+        lab,
+        user="R5",
+        image=v.image,
+        n_iterations=6,
+        rng=1,
+        metric=iou,
+        keep_preds=True,
+    )
     assert len(res.preds) == 7 and res.preds[0].sum() == 0
     first = next((k for k in range(1, 7) if res.values[k] >= 0.85), None)
     n = noc(res.values, 0.85, max_clicks=6)

@@ -34,10 +34,14 @@ def test_edt_and_center_sampling_are_biased_inwards():
     lab = np.zeros((41, 41), bool)
     lab[5:36, 5:36] = True
     d = edt(lab, (1.0, 1.0))
-    mean_d = {s: np.mean([d[c.index] for c in sample_clicks(lab, 300, strategy=s, rng=3)])
-              for s in ("uniform", "edt", "center")}
+    mean_d = {
+        s: np.mean([d[c.index] for c in sample_clicks(lab, 300, strategy=s, rng=3)])
+        for s in ("uniform", "edt", "center")
+    }
     assert mean_d["edt"] > mean_d["uniform"] + 1 and mean_d["center"] > mean_d["uniform"] + 1
-    with pytest.raises(ValueError, match=re.escape("n must be in [1, 961] (label voxels), got 962")):
+    with pytest.raises(
+        ValueError, match=re.escape("n must be in [1, 961] (label voxels), got 962")
+    ):
         sample_clicks(lab, 962)
     with pytest.raises(ValueError, match="strategy must be one of"):
         sample_clicks(lab, 1, strategy="gauss")
@@ -117,5 +121,7 @@ def test_polygon_vertices_lie_on_the_boundary():
 def test_center_sampling_needs_a_positive_sigma():
     lab = np.zeros((5, 5), bool)
     lab[1:4, 1:4] = True
-    with pytest.raises(ValueError, match=re.escape("sigma must be > 0 (a share of the label extent), got 0.0")):
+    with pytest.raises(
+        ValueError, match=re.escape("sigma must be > 0 (a share of the label extent), got 0.0")
+    ):
         sample_clicks(lab, 2, strategy="center", sigma=0.0)

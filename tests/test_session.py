@@ -64,7 +64,10 @@ def test_undo_reset_and_order_errors():
 def test_bounds_boxes_and_scribbles():
     s = InteractiveSession("ball-floor")
     s.set_image(_img())
-    with pytest.raises(ValueError, match=re.escape("click index (8, 0, 0) is outside the image of shape (8, 16, 16)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("click index (8, 0, 0) is outside the image of shape (8, 16, 16)"),
+    ):
         s.add_click((8, 0, 0))
     with pytest.raises(ValueError, match="must be 3 integers"):
         s.add_click((1, 2))

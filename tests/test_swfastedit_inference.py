@@ -54,8 +54,11 @@ def test_window_grid_matches_monai_and_brute_force_intersection():
     for _ in range(20):
         lo = rng.integers(0, 36, 3)
         hi = lo + rng.integers(1, 6, 3)
-        brute = [i for i, sl in enumerate(g.slices)
-                 if all(s.start < h and s.stop > low for s, low, h in zip(sl, lo, hi, strict=True))]
+        brute = [
+            i
+            for i, sl in enumerate(g.slices)
+            if all(s.start < h and s.stop > low for s, low, h in zip(sl, lo, hi, strict=True))
+        ]
         assert g.intersecting(lo, hi).tolist() == brute
 
 
@@ -67,21 +70,28 @@ def test_local_corrective_inference_equals_full_sliding_window(seed, shape):
     rng = np.random.default_rng(seed)
     net = _net(seed)
     image = (rng.standard_normal(shape) * rng.uniform(1, 50)).astype(np.float32)
-    pred = SWFastEditPredictor(net, roi_size=ROI, sw_batch_size=4, device="cpu",
-                               divisor=required_divisor(CFG))
+    pred = SWFastEditPredictor(
+        net, roi_size=ROI, sw_batch_size=4, device="cpu", divisor=required_divisor(CFG)
+    )
     pred.set_volume(image)
     n_all = len(window_grid(tuple(max(s, r) for s, r in zip(shape, ROI, strict=True)), ROI).slices)
     clicks: list[Click] = []
     total = 0
     corner = Click(1, tuple(s - 1 for s in shape))  # a click on the far border
     padded = tuple(max(s, r) for s, r in zip(shape, ROI, strict=True))
-    grid, pad_lo = window_grid(padded, ROI), np.array([(p - s) // 2 for s, p in zip(shape, padded, strict=True)])
+    grid, pad_lo = (
+        window_grid(padded, ROI),
+        np.array([(p - s) // 2 for s, p in zip(shape, padded, strict=True)]),
+    )
 
     def touched(c):  # brute force: windows overlapping the click's 4-sigma heatmap box
         lo = np.maximum(np.array(c.index) + pad_lo - 4, pad_lo)
         hi = np.minimum(np.array(c.index) + pad_lo + 5, pad_lo + np.array(shape))
-        return {i for i, sl in enumerate(grid.slices)
-                if all(a.start < h and a.stop > low for a, low, h in zip(sl, lo, hi, strict=True))}
+        return {
+            i
+            for i, sl in enumerate(grid.slices)
+            if all(a.start < h and a.stop > low for a, low, h in zip(sl, lo, hi, strict=True))
+        }
 
     for step in range(9):
         before = list(clicks)
@@ -141,12 +151,17 @@ def test_global_inference_is_one_padded_forward_pass():
     image = rng.standard_normal((10, 13, 9)).astype(np.float32)
     net = _net(3)
     clicks = [Click(1, (2, 3, 4)), Click(0, (9, 12, 8))]
-    pred = SWFastEditPredictor(net, inference="global", roi_size=ROI, device="cpu",
-                               divisor=required_divisor(CFG))
+    pred = SWFastEditPredictor(
+        net, inference="global", roi_size=ROI, device="cpu", divisor=required_divisor(CFG)
+    )
     pred.set_volume(image)
     out = pred.predict(clicks)
-    x = torch.cat([torch.from_numpy(normalize_intensity(image))[None],
-                   gaussian_heatmap(clicks, image.shape, device="cpu")])[None]
+    x = torch.cat(
+        [
+            torch.from_numpy(normalize_intensity(image))[None],
+            gaussian_heatmap(clicks, image.shape, device="cpu"),
+        ]
+    )[None]
     x = torch.nn.functional.pad(x, (0, 3, 0, 3, 0, 2))  # to multiples of 4
     with torch.no_grad():
         ref = torch.softmax(net(x)[0, :, :10, :13, :9], 0)[1].numpy()
@@ -185,11 +200,16 @@ def test_contract_errors_and_reset():
     assert not pred.is_volume_set and pred.n_forward == 0
     with pytest.raises(RuntimeError, match="set_volume"):
         pred.predict([])
-    with pytest.raises(ValueError, match=re.escape("inference must be one of ['sliding_window', 'global'], got 'x'")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("inference must be one of ['sliding_window', 'global'], got 'x'"),
+    ):
         SWFastEditPredictor(_net(0), inference="x")
     with pytest.raises(ValueError, match=re.escape("image must be 3D, got shape (4, 4)")):
         pred.set_volume(np.zeros((4, 4)))
-    with pytest.raises(ValueError, match=re.escape("roi_size (16, 16, 16) must be a multiple of (32, 32, 32)")):
+    with pytest.raises(
+        ValueError, match=re.escape("roi_size (16, 16, 16) must be a multiple of (32, 32, 32)")
+    ):
         SWFastEditPredictor(_net(0), roi_size=ROI, divisor=(32, 32, 32))
 
 
@@ -236,8 +256,9 @@ def test_cuda_global_inference_matches_cpu():
     clicks = [_random_click(rng, image.shape) for _ in range(3)]
     out = []
     for dev in ("cpu", "cuda"):
-        p = SWFastEditPredictor(_net(0), inference="global", roi_size=ROI, device=dev,
-                                divisor=required_divisor(CFG))
+        p = SWFastEditPredictor(
+            _net(0), inference="global", roi_size=ROI, device=dev, divisor=required_divisor(CFG)
+        )
         p.set_volume(image)
         out.append(p.predict(clicks).probs)
     np.testing.assert_allclose(out[0], out[1], atol=1e-4)

@@ -34,8 +34,13 @@ from reference_impl.swfastedit.model import (
 from reference_impl.swfastedit.training import TrainConfig, load_checkpoint, train
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = {"crop_size": (16, 16, 16), "roi_size": (16, 16, 16), "lr": 3e-3,
-        "net": UNetConfig(width=2, levels=3).to_dict(), "n_iterations": 2}
+TINY = {
+    "crop_size": (16, 16, 16),
+    "roi_size": (16, 16, 16),
+    "lr": 3e-3,
+    "net": UNetConfig(width=2, levels=3).to_dict(),
+    "n_iterations": 2,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -70,8 +75,9 @@ def test_cli_import_and_register_load_no_heavy_module():
         "c.register(s, b); p.parse_args(['train', '--data', 'synthetic', '--out', 'x']); p.parse_args(['bench', 'swfastedit']);"
         f"print(sorted(m for m in {_HEAVY!r} if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=ROOT).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.strip()
     assert out == "[]", f"importing reference_impl.swfastedit.cli loaded {out}"
 
 
@@ -97,8 +103,15 @@ def test_synthetic_phantoms_show_their_objects_in_both_polarities():
     same = synthetic_volumes(3, (24, 32, 32), rng=3, body=0.0)
     assert all((a.image == b.image).all() for a, b in zip(vols, same, strict=False))
     low = synthetic_volumes(12, (24, 32, 32), rng=3, contrast=(0.1, 0.1))  # faint objects
-    faint = [abs(float(normalize_intensity(v.image)[v.label > 0].mean()
-                       - normalize_intensity(v.image)[v.label == 0].mean())) for v in low]
+    faint = [
+        abs(
+            float(
+                normalize_intensity(v.image)[v.label > 0].mean()
+                - normalize_intensity(v.image)[v.label == 0].mean()
+            )
+        )
+        for v in low
+    ]
     assert max(faint) < min(abs(g) for g in gaps), (faint, gaps)
     for v in synthetic_volumes(3, (24, 32, 32), rng=3, body=1.0):  # CT-like: air around a body
         x = normalize_intensity(v.image)
@@ -111,13 +124,17 @@ def test_data_helpers(tmp_path):
     x = normalize_intensity(np.array([0.0, 1.0, 2.0, 100.0]), lower=0, upper=75)
     assert x.min() == 0.0 and x.max() == 1.0 and x.dtype == np.float32
     assert not normalize_intensity(np.ones((3, 3))).any()
-    with pytest.raises(ValueError, match=re.escape("method must be one of ['percentile', 'none'], got 'z'")):
+    with pytest.raises(
+        ValueError, match=re.escape("method must be one of ['percentile', 'none'], got 'z'")
+    ):
         normalize_intensity(np.ones(3), method="z")
     vol = make_phantoms(1, (20, 30, 30), rng=0)[0]
     for seed in range(5):
         img, lab = random_crop(vol.image, vol.label, (16, 16, 16), p_lesion=1.0, rng=seed)
         assert img.shape == (16, 16, 16) and lab.any()
-    img, lab = random_crop(vol.image, vol.label, (24, 40, 8), rng=0)  # larger than the volume: padded
+    img, lab = random_crop(
+        vol.image, vol.label, (24, 40, 8), rng=0
+    )  # larger than the volume: padded
     assert img.shape == (24, 40, 8)
     a, b = augment(vol.image, vol.label, p_flip=1.0, p_rot=0.0, rng=0)
     np.testing.assert_array_equal(a, vol.image[::-1, ::-1, ::-1])
@@ -164,11 +181,15 @@ def test_training_smoke_checkpoint_and_resume(tmp_path):
     bad = TrainConfig(epochs=1, **{**TINY, "net": UNetConfig(width=3, levels=3).to_dict()})
     with pytest.raises(ValueError, match="network config"):
         train(vols, bad, out_dir=tmp_path, resume=tmp_path / "last.pt")
-    with pytest.raises(ValueError, match=re.escape("iterations must be one of ['fixed', 'random'], got 'x'")):
+    with pytest.raises(
+        ValueError, match=re.escape("iterations must be one of ['fixed', 'random'], got 'x'")
+    ):
         TrainConfig(iterations="x")
     with pytest.raises(FileNotFoundError, match="no such checkpoint"):
         load_checkpoint(tmp_path / "nope.pt")
-    with pytest.raises(ValueError, match=re.escape("unknown robot user 'R9'; known: R1, R2, R3, R4, R5")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown robot user 'R9'; known: R1, R2, R3, R4, R5")
+    ):
         TrainConfig(robot_user="R9")
     with pytest.raises(ValueError, match=re.escape("got epochs=0, pretrain_epochs=0")):
         TrainConfig(epochs=0)
@@ -178,11 +199,41 @@ def test_training_smoke_checkpoint_and_resume(tmp_path):
 
 def test_ddp_two_gloo_processes_stay_in_sync(tmp_path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "app.cli", "train", "--data", "synthetic", "--n-synthetic", "4",
-           "--synthetic-shape", "16,24,24", "--epochs", "2", "--crop-size", "16", "--roi-size", "16",
-           "--width", "2", "--levels", "3", "--n-iterations", "2", "--lr", "1e-2",
-           "--device", "cpu", "--out", str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "app.cli",
+        "train",
+        "--data",
+        "synthetic",
+        "--n-synthetic",
+        "4",
+        "--synthetic-shape",
+        "16,24,24",
+        "--epochs",
+        "2",
+        "--crop-size",
+        "16",
+        "--roi-size",
+        "16",
+        "--width",
+        "2",
+        "--levels",
+        "3",
+        "--n-iterations",
+        "2",
+        "--lr",
+        "1e-2",
+        "--device",
+        "cpu",
+        "--out",
+        str(tmp_path),
+    ]
     res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-3000:]
     _, _, meta = load_checkpoint(tmp_path / "model.pt")
@@ -194,9 +245,29 @@ def test_cli_bench_cpu_writes_json(tmp_path):
     from app.cli import main
 
     out = tmp_path / "b.json"
-    rc = main(["bench", "swfastedit", "--device", "cpu", "--sizes", "40,40,40", "48,48,40",
-               "--roi-size", "16", "--width", "2", "--levels", "3", "--clicks", "3", "--out", str(out),
-               "--threads", "1"])
+    rc = main(
+        [
+            "bench",
+            "swfastedit",
+            "--device",
+            "cpu",
+            "--sizes",
+            "40,40,40",
+            "48,48,40",
+            "--roi-size",
+            "16",
+            "--width",
+            "2",
+            "--levels",
+            "3",
+            "--clicks",
+            "3",
+            "--out",
+            str(out),
+            "--threads",
+            "1",
+        ]
+    )
     assert rc == 0
     res = json.loads(out.read_text())
     rows = res["results"]
@@ -209,14 +280,23 @@ def test_cli_bench_cpu_writes_json(tmp_path):
 def test_cli_rejects_bad_values_naming_them(tmp_path, capsys):
     from app.cli import main
 
-    assert main(["train", "--data", "synthetic", "--synthetic-body", "1.5", "--out", str(tmp_path)]) == 2
+    assert (
+        main(["train", "--data", "synthetic", "--synthetic-body", "1.5", "--out", str(tmp_path)])
+        == 2
+    )
     assert "--synthetic-body must be in [0, 1], got 1.5" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        main(["train", "--data", "synthetic", "--synthetic-contrast", "0,1", "--out", str(tmp_path)])
+        main(
+            ["train", "--data", "synthetic", "--synthetic-contrast", "0,1", "--out", str(tmp_path)]
+        )
     assert "expected 0 < min <= max, got '0,1'" in capsys.readouterr().err
-    with pytest.raises(ValueError, match=re.escape("contrast must be a range 0 < min <= max, got (2.0, 1.0)")):
+    with pytest.raises(
+        ValueError, match=re.escape("contrast must be a range 0 < min <= max, got (2.0, 1.0)")
+    ):
         load_dataset("synthetic", contrast=(2.0, 1.0))
-    with pytest.raises(ValueError, match=re.escape("body must be a probability in [0, 1], got -0.5")):
+    with pytest.raises(
+        ValueError, match=re.escape("body must be a probability in [0, 1], got -0.5")
+    ):
         load_dataset("synthetic", body=-0.5)
     assert not any(tmp_path.iterdir())
 
@@ -232,6 +312,11 @@ def test_cuda_bench_defaults_cover_the_issue_range():
 
 
 def test_nrrd_folder_of_real_pairs(shared_data):
-    vols = load_dataset(shared_data / "pyradiomics_lesions")  # <case>_image.nrrd + <case>_label.nrrd
+    vols = load_dataset(
+        shared_data / "pyradiomics_lesions"
+    )  # <case>_image.nrrd + <case>_label.nrrd
     assert [(v.shape, int(v.label.sum())) for v in vols] == [
-        ((25, 256, 256), 4137), ((23, 256, 256), 453), ((21, 120, 45), 143)]
+        ((25, 256, 256), 4137),
+        ((23, 256, 256), 453),
+        ((21, 120, 45), 143),
+    ]

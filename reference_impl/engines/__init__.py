@@ -13,8 +13,11 @@ from .base import Engine, available_engines, get_engine, register_engine
 __all__ = ["Engine", "get_engine", "register_engine", "available_engines"]
 
 # modules that register engines on import (heavy ones are imported only when asked for)
-_ENGINE_MODULES = ("reference_impl.engines.classical", "reference_impl.engines.shipped",
-                   "reference_impl.pipelines.engines")
+_ENGINE_MODULES = (
+    "reference_impl.engines.classical",
+    "reference_impl.engines.shipped",
+    "reference_impl.pipelines.engines",
+)
 
 
 def _ensure_registered() -> None:

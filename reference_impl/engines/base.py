@@ -49,7 +49,9 @@ class Engine(abc.ABC):
             raise ValueError(f"{self.name}: image must be 2D or 3D, got {img.ndim}D")
         sp = (1.0,) * img.ndim if spacing is None else tuple(float(s) for s in spacing)
         if len(sp) != img.ndim or not all(np.isfinite(s) and s > 0 for s in sp):
-            raise ValueError(f"{self.name}: spacing must be {img.ndim} finite values > 0, got {spacing}")
+            raise ValueError(
+                f"{self.name}: spacing must be {img.ndim} finite values > 0, got {spacing}"
+            )
         self._shape = img.shape
         self._set_image(img, sp)
 

@@ -27,11 +27,31 @@ if TYPE_CHECKING:
     )
     from .segment import segment_file
 
-__all__ = ["CaseSpec", "resolve_data", "Case", "CaseResult", "load_cases", "evaluate_case",
-           "evaluate", "summarize", "format_table", "segment_file"]
+__all__ = [
+    "CaseSpec",
+    "resolve_data",
+    "Case",
+    "CaseResult",
+    "load_cases",
+    "evaluate_case",
+    "evaluate",
+    "summarize",
+    "format_table",
+    "segment_file",
+]
 
-__getattr__, __dir__ = lazy_exports(__name__, {
-    "CaseSpec": "data", "resolve_data": "data", "Case": "harness", "CaseResult": "harness",
-    "load_cases": "harness", "evaluate_case": "harness", "evaluate": "harness",
-    "summarize": "harness", "format_table": "harness", "segment_file": "segment",
-})
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "CaseSpec": "data",
+        "resolve_data": "data",
+        "Case": "harness",
+        "CaseResult": "harness",
+        "load_cases": "harness",
+        "evaluate_case": "harness",
+        "evaluate": "harness",
+        "summarize": "harness",
+        "format_table": "harness",
+        "segment_file": "segment",
+    },
+)

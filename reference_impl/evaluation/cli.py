@@ -55,49 +55,112 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
         "evaluate",
         help="evaluate engines with robot users on image/label data (Dice per click, AUC, NoC)",
         description="Every engine side by side with the classical baselines, on held-out "
-        "image/label data, in the input's voxel grid (docs/evaluation.md).")
-    e.add_argument("--data", action="append", required=True, metavar="DATA",
-                   help="sample name (ct_spleen, sample:mr_brain1), IMAGE,LABEL, one image with "
-                   "its label beside it (<case>_seg/_label/_mask), or a folder; repeatable")
-    e.add_argument("--label", default=None, metavar="VALUE|NAME",
-                   help="class of a multi-class label map (a value, or a name from labels.json)")
-    e.add_argument("--engine", action="append", default=None, metavar="NAME",
-                   help="engine to evaluate; repeatable (default: every registered engine)")
-    e.add_argument("--engine-opt", action="append", default=None, metavar="ENGINE:KEY=VALUE",
-                   help="an engine option, e.g. random-walker:beta=200; repeatable")
-    e.add_argument("--user", action="append", default=None, metavar="R1|R2|..",
-                   help="robot user; repeatable (default R1)")
+        "image/label data, in the input's voxel grid (docs/evaluation.md).",
+    )
+    e.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="DATA",
+        help="sample name (ct_spleen, sample:mr_brain1), IMAGE,LABEL, one image with "
+        "its label beside it (<case>_seg/_label/_mask), or a folder; repeatable",
+    )
+    e.add_argument(
+        "--label",
+        default=None,
+        metavar="VALUE|NAME",
+        help="class of a multi-class label map (a value, or a name from labels.json)",
+    )
+    e.add_argument(
+        "--engine",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="engine to evaluate; repeatable (default: every registered engine)",
+    )
+    e.add_argument(
+        "--engine-opt",
+        action="append",
+        default=None,
+        metavar="ENGINE:KEY=VALUE",
+        help="an engine option, e.g. random-walker:beta=200; repeatable",
+    )
+    e.add_argument(
+        "--user",
+        action="append",
+        default=None,
+        metavar="R1|R2|..",
+        help="robot user; repeatable (default R1)",
+    )
     e.add_argument("--rounds", type=_positive_int, default=10, help="interaction rounds (10)")
     e.add_argument("--seed", type=int, default=0, help="robot-user seed (0)")
     e.add_argument("--device", default=None, help="cpu or cuda (engines that can use it)")
-    e.add_argument("--max-voxels", type=_positive_int, default=None,
-                   help="refuse larger volumes before decoding them")
-    e.add_argument("--out", required=True, metavar="DIR",
-                   help="new or empty folder (or an earlier iseg evaluate result) for "
-                   "metrics.json, summary.md and seg/*.nii.gz")
+    e.add_argument(
+        "--max-voxels",
+        type=_positive_int,
+        default=None,
+        help="refuse larger volumes before decoding them",
+    )
+    e.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="new or empty folder (or an earlier iseg evaluate result) for "
+        "metrics.json, summary.md and seg/*.nii.gz",
+    )
     e.set_defaults(func=_evaluate)
 
     s = sub.add_parser(
-        "segment", help="segment an image from clicks/scribbles with an engine",
+        "segment",
+        help="segment an image from clicks/scribbles with an engine",
         description="Segment IMAGE from voxel clicks (z,y,x indices of the numpy array, see "
         "README 'Conventions'), world clicks (RAS mm) or scribbles; writes the mask as "
-        "NIfTI with the input's affine.")
+        "NIfTI with the input's affine.",
+    )
     s.add_argument("image", metavar="IMAGE")
     s.add_argument("--engine", default="random-walker", metavar="NAME")
     s.add_argument("--engine-opt", action="append", default=None, metavar="KEY=VALUE")
-    s.add_argument("--click", dest="interactions", action=_Ordered, metavar="Z,Y,X[:neg]",
-                   help="voxel click; repeatable")
-    s.add_argument("--click-world", dest="interactions", action=_Ordered,
-                   metavar="X,Y,Z[:neg]", help="click in RAS millimetres; repeatable (write "
-                   "--click-world=-12.5,40,7 when the first value is negative)")
-    s.add_argument("--clicks-json", dest="interactions", action=_Ordered, metavar="FILE",
-                   help='[{"index": [z, y, x]} | {"world": [x, y, z]}, "positive": bool]')
-    s.add_argument("--scribble", dest="interactions", action=_Ordered, metavar="FILE",
-                   help='{"points": [[z, y, x], ...], "positive": bool}')
-    s.add_argument("--label-for-dice", default=None, metavar="LABEL",
-                   help="label file to print the Dice against")
-    s.add_argument("--label", default=None, metavar="VALUE|NAME",
-                   help="class of a multi-class --label-for-dice map")
+    s.add_argument(
+        "--click",
+        dest="interactions",
+        action=_Ordered,
+        metavar="Z,Y,X[:neg]",
+        help="voxel click; repeatable",
+    )
+    s.add_argument(
+        "--click-world",
+        dest="interactions",
+        action=_Ordered,
+        metavar="X,Y,Z[:neg]",
+        help="click in RAS millimetres; repeatable (write "
+        "--click-world=-12.5,40,7 when the first value is negative)",
+    )
+    s.add_argument(
+        "--clicks-json",
+        dest="interactions",
+        action=_Ordered,
+        metavar="FILE",
+        help='[{"index": [z, y, x]} | {"world": [x, y, z]}, "positive": bool]',
+    )
+    s.add_argument(
+        "--scribble",
+        dest="interactions",
+        action=_Ordered,
+        metavar="FILE",
+        help='{"points": [[z, y, x], ...], "positive": bool}',
+    )
+    s.add_argument(
+        "--label-for-dice",
+        default=None,
+        metavar="LABEL",
+        help="label file to print the Dice against",
+    )
+    s.add_argument(
+        "--label",
+        default=None,
+        metavar="VALUE|NAME",
+        help="class of a multi-class --label-for-dice map",
+    )
     s.add_argument("--device", default=None)
     s.add_argument("--max-voxels", type=_positive_int, default=None)
     s.add_argument("--out", required=True, metavar="FILE.nii.gz")
@@ -122,8 +185,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     for u in users:
         get_robot_user(u)  # ValueError listing the users
     cases = load_cases(resolve_data(args.data, target=args.label), max_voxels=args.max_voxels)
-    engines = usable_engines(args.engine, options=opts, device=args.device, probe=cases[0],
-                             warn=lambda m: print(m, file=sys.stderr))
+    engines = usable_engines(
+        args.engine,
+        options=opts,
+        device=args.device,
+        probe=cases[0],
+        warn=lambda m: print(m, file=sys.stderr),
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / "seg").mkdir(exist_ok=True)
     written: list[str] = []
@@ -134,16 +202,35 @@ def _evaluate(args: argparse.Namespace) -> int:
         write_segmentation(r.mask, case.affine, out / rel)
         written.append(rel)
         finish_out_dir(out, written)
-        print(f"{rec['target']} {rec['engine']} {rec['user']}: Dice@{len(rec['dice']) - 1} "
-              f"{rec['dice'][-1]:.3f}", file=sys.stderr)
+        print(
+            f"{rec['target']} {rec['engine']} {rec['user']}: Dice@{len(rec['dice']) - 1} "
+            f"{rec['dice'][-1]:.3f}",
+            file=sys.stderr,
+        )
 
-    results = evaluate(cases, engines, users, rounds=args.rounds, seed=args.seed,
-                       device=args.device, engine_options=opts, on_result=save)
+    results = evaluate(
+        cases,
+        engines,
+        users,
+        rounds=args.rounds,
+        seed=args.seed,
+        device=args.device,
+        engine_options=opts,
+        on_result=save,
+    )
     records = [r.record for r in results]
     rows = summarize(records)
     table = format_table(rows)
-    report = {"data": args.data, "label": args.label, "engines": engines, "users": users,
-              "rounds": args.rounds, "seed": args.seed, "summary": rows, "records": records}
+    report = {
+        "data": args.data,
+        "label": args.label,
+        "engines": engines,
+        "users": users,
+        "rounds": args.rounds,
+        "seed": args.seed,
+        "summary": rows,
+        "records": records,
+    }
     write_text(out / "metrics.json", json.dumps(report, indent=1) + "\n")
     write_text(out / "summary.md", table + "\n")
     finish_out_dir(out, [*written, "metrics.json", "summary.md"])
@@ -173,12 +260,20 @@ def _segment(args: argparse.Namespace) -> int:
             items += read_clicks_json(value)
         else:
             items += read_scribble_json(value)
-    res = segment_file(args.image, items, engine=args.engine,
-                       engine_options=_engine_opts(args.engine_opt, per_engine=False),
-                       device=args.device, label=args.label_for_dice, label_target=args.label,
-                       max_voxels=args.max_voxels)
+    res = segment_file(
+        args.image,
+        items,
+        engine=args.engine,
+        engine_options=_engine_opts(args.engine_opt, per_engine=False),
+        device=args.device,
+        label=args.label_for_dice,
+        label_target=args.label,
+        max_voxels=args.max_voxels,
+    )
     write_segmentation(res.mask, res.affine, out)
     dice = "" if res.dice is None else f", Dice {res.dice:.3f}"
-    print(f"{res.engine}: {res.n_interactions} interactions, {int(res.mask.sum())} voxels, "
-          f"{res.seconds:.2f} s{dice}; wrote {out}")
+    print(
+        f"{res.engine}: {res.n_interactions} interactions, {int(res.mask.sum())} voxels, "
+        f"{res.seconds:.2f} s{dice}; wrote {out}"
+    )
     return 0

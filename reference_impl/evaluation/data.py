@@ -56,8 +56,11 @@ def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
     """Image/label pairs in ``folder`` (module rules), sorted by label name."""
     folder = Path(folder)
     if (folder / "imagesTr").is_dir() and (folder / "labelsTr").is_dir():
-        return [(p, folder / "labelsTr" / p.name) for p in sorted((folder / "imagesTr").iterdir())
-                if _stem(p) is not None and (folder / "labelsTr" / p.name).is_file()]
+        return [
+            (p, folder / "labelsTr" / p.name)
+            for p in sorted((folder / "imagesTr").iterdir())
+            if _stem(p) is not None and (folder / "labelsTr" / p.name).is_file()
+        ]
     files = {s: p for p in sorted(folder.iterdir()) if p.is_file() and (s := _stem(p))}
     labels = {s: b for s in files if (b := _label_base(s)) is not None}
     images = {s: p for s, p in files.items() if s not in labels}
@@ -84,8 +87,9 @@ def _file(text: str, what: str) -> Path:
     if not p.is_file():
         raise ValueError(f"--data: {what} {p}: no such file")
     if _stem(p) is None:
-        raise ValueError(f"--data: {what} {p}: unsupported file type; expected one of "
-                         f"{', '.join(_EXTS)}")
+        raise ValueError(
+            f"--data: {what} {p}: unsupported file type; expected one of {', '.join(_EXTS)}"
+        )
     return p
 
 
@@ -119,8 +123,9 @@ def resolve_data(specs: list[str] | str, *, target: int | str | None = None) -> 
         if "," in s:
             parts = s.split(",")
             if len(parts) != 2:
-                raise ValueError(f"--data {s!r}: IMAGE,LABEL expects exactly two paths, got "
-                                 f"{len(parts)}")
+                raise ValueError(
+                    f"--data {s!r}: IMAGE,LABEL expects exactly two paths, got {len(parts)}"
+                )
             img, lab = _file(parts[0], "image"), _file(parts[1], "label")
             out.append(CaseSpec(_name(img, lab, taken), img, lab, target))
             continue
@@ -128,8 +133,10 @@ def resolve_data(specs: list[str] | str, *, target: int | str | None = None) -> 
         if p.is_dir():
             pairs = find_pairs(p)
             if not pairs:
-                raise ValueError(f"--data {s}: no image/label pairs found (imagesTr/labelsTr, "
-                                 f"or <case> beside <case>{{{','.join(LABEL_TAGS)}}})")
+                raise ValueError(
+                    f"--data {s}: no image/label pairs found (imagesTr/labelsTr, "
+                    f"or <case> beside <case>{{{','.join(LABEL_TAGS)}}})"
+                )
             out += [CaseSpec(_name(i, lab, taken), i, lab, target) for i, lab in pairs]
             continue
         if p.is_file():
@@ -137,8 +144,9 @@ def resolve_data(specs: list[str] | str, *, target: int | str | None = None) -> 
             lab = _label_beside(img)
             out.append(CaseSpec(_name(img, lab, taken), img, lab, target))
             continue
-        raise ValueError(f"--data {s!r}: no such file or folder, and not a sample "
-                         f"({', '.join(SAMPLE_CASES)})")
+        raise ValueError(
+            f"--data {s!r}: no such file or folder, and not a sample ({', '.join(SAMPLE_CASES)})"
+        )
     return out
 
 
@@ -146,8 +154,9 @@ def _label_beside(image: Path) -> Path:
     """The label of a single image file, by the naming rules."""
     stem = _stem(image) or ""
     if _label_base(stem) is not None:
-        raise ValueError(f"--data {image}: looks like a label file; give the image (or "
-                         "IMAGE,LABEL)")
+        raise ValueError(
+            f"--data {image}: looks like a label file; give the image (or IMAGE,LABEL)"
+        )
     folder = image.parent
     cands = []
     for p in sorted(folder.iterdir()):
@@ -159,6 +168,8 @@ def _label_beside(image: Path) -> Path:
     found = exact or cands
     if len(found) != 1:
         what = "no label" if not found else f"{len(found)} candidate labels"
-        raise ValueError(f"--data {image}: {what} found beside it (expected <case>_seg, _label, "
-                         "_mask ...); give IMAGE,LABEL")
+        raise ValueError(
+            f"--data {image}: {what} found beside it (expected <case>_seg, _label, "
+            "_mask ...); give IMAGE,LABEL"
+        )
     return found[0]

@@ -30,8 +30,16 @@ import numpy as np
 
 from .data import CaseSpec
 
-__all__ = ["Case", "CaseResult", "load_cases", "usable_engines", "evaluate_case", "evaluate",
-           "summarize", "format_table"]
+__all__ = [
+    "Case",
+    "CaseResult",
+    "load_cases",
+    "usable_engines",
+    "evaluate_case",
+    "evaluate",
+    "summarize",
+    "format_table",
+]
 
 DICE_AT = (0, 1, 5, 10)
 
@@ -68,14 +76,18 @@ def load_cases(specs: Sequence[CaseSpec], *, max_voxels: int | None = None) -> l
             raise ValueError(f"{s.image}: the harness needs a label")
         if v.image.ndim != 3:
             raise ValueError(f"{s.image}: the harness needs a 3D image, got {v.image.shape}")
-        out.append(Case(s.name, v.image, v.label, v.spacing, v.affine, str(s.image),
-                        str(s.label)))
+        out.append(Case(s.name, v.image, v.label, v.spacing, v.affine, str(s.image), str(s.label)))
     return out
 
 
-def usable_engines(names: Sequence[str] | None, *, options: dict[str, dict] | None = None,
-                   device: str | None = None, probe: Case | None = None,
-                   warn=None) -> list[str]:
+def usable_engines(
+    names: Sequence[str] | None,
+    *,
+    options: dict[str, dict] | None = None,
+    device: str | None = None,
+    probe: Case | None = None,
+    warn=None,
+) -> list[str]:
     """Build every engine before the evaluation (and, given ``probe``, let it embed that
     case and answer without interactions, as round 0 will).
 
@@ -118,7 +130,7 @@ def _session_predictor(session):
         if list(clicks[: len(have)]) != list(have):
             session.reset()
             have = ()
-        new = list(clicks[len(have):])
+        new = list(clicks[len(have) :])
         return session.add_interactions(new) if new else session.predict()
 
     return predict
@@ -157,23 +169,40 @@ def evaluate_case(
     def metric(pred_c, _lab):
         return dice(reo.from_canonical(np.asarray(pred_c)), case.label)
 
-    res = run_interaction(_session_predictor(session), lab_c, user=user, n_iterations=rounds,
-                          image=img_c, rng=seed, spacing=reo.canonical_spacing, affine=aff_c,
-                          metric=metric)
+    res = run_interaction(
+        _session_predictor(session),
+        lab_c,
+        user=user,
+        n_iterations=rounds,
+        image=img_c,
+        rng=seed,
+        spacing=reo.canonical_spacing,
+        affine=aff_c,
+        metric=metric,
+    )
     final = session.result
     own = np.asarray(final.probs) >= 0.5
     rounds_pos = [[c for c in r if c.label == 1] for r in res.clicks]
     rounds_pos = [r for r in rounds_pos if r]
     inside = [all(own[c.index] for c in r) for r in rounds_pos]
-    clicks = [[k + 1, c.label, *reo.index_from_canonical(c.index)]
-              for k, r in enumerate(res.clicks) for c in r]
+    clicks = [
+        [k + 1, c.label, *reo.index_from_canonical(c.index)]
+        for k, r in enumerate(res.clicks)
+        for c in r
+    ]
     values = [float(v) for v in res.values]
     n85, n90 = noc(values, 0.85, max_clicks=rounds), noc(values, 0.90, max_clicks=rounds)
     after = res.seconds[1:]
     record = {
-        "target": case.name, "user": user, "engine": engine, "dice": values,
+        "target": case.name,
+        "user": user,
+        "engine": engine,
+        "dice": values,
         "auc": float(auc(values)),
-        "noc85": n85.noc, "noc85_failed": n85.failed, "noc90": n90.noc, "noc90_failed": n90.failed,
+        "noc85": n85.noc,
+        "noc85_failed": n85.failed,
+        "noc90": n90.noc,
+        "noc90_failed": n90.failed,
         "click_s": float(np.mean(after)) if after else None,
         "first_s": float(res.seconds[0]),
         "seconds": [float(s) for s in res.seconds],
@@ -207,12 +236,14 @@ def evaluate(
     for case in cases:
         reo = Reorientation.from_affine(case.image.shape, case.affine)
         for engine in engines:
-            session = InteractiveSession(engine, device=device,
-                                         **(engine_options or {}).get(engine, {}))
+            session = InteractiveSession(
+                engine, device=device, **(engine_options or {}).get(engine, {})
+            )
             session.set_image(reo.to_canonical(case.image), affine=reo.canonical_affine)
             for user in users:
-                r = evaluate_case(case, engine, user=user, rounds=rounds, seed=seed,
-                                  session=session)
+                r = evaluate_case(
+                    case, engine, user=user, rounds=rounds, seed=seed, session=session
+                )
                 out.append(r)
                 if on_result is not None:
                     on_result(r)
@@ -248,8 +279,10 @@ def summarize(records: Sequence[dict]) -> list[dict]:
 
 def format_table(rows: Sequence[dict]) -> str:
     """A Markdown table of :func:`summarize` rows."""
-    head = ("| engine | user | n | Dice@0 | Dice@1 | Dice@5 | Dice@10 | AUC | NoC@85 (fail) "
-            "| NoC@90 (fail) | s/click |")
+    head = (
+        "| engine | user | n | Dice@0 | Dice@1 | Dice@5 | Dice@10 | AUC | NoC@85 (fail) "
+        "| NoC@90 (fail) | s/click |"
+    )
     lines = [head, "|" + "---|" * 11]
     for r in rows:
         s = "-" if r["click_s"] is None else f"{r['click_s']:.2f}"
@@ -257,5 +290,6 @@ def format_table(rows: Sequence[dict]) -> str:
             f"| {r['engine']} | {r['user']} | {r['n']} | {r['dice@0']:.3f} | {r['dice@1']:.3f} | "
             f"{r['dice@5']:.3f} | {r['dice@10']:.3f} | {r['auc']:.3f} | "
             f"{r['noc85']:.1f} ({r['noc85_failed']}) | {r['noc90']:.1f} ({r['noc90_failed']}) | "
-            f"{s} |")
+            f"{s} |"
+        )
     return "\n".join(lines)

@@ -20,8 +20,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SEG_DESCRIP", "MARKER", "check_seg_path", "check_out_dir", "write_segmentation",
-           "write_text", "finish_out_dir"]
+__all__ = [
+    "SEG_DESCRIP",
+    "MARKER",
+    "check_seg_path",
+    "check_out_dir",
+    "write_segmentation",
+    "write_text",
+    "finish_out_dir",
+]
 
 #: Start of the NIfTI ``descrip`` field of every segmentation iseg writes.
 SEG_DESCRIP = "iseg-navigator segmentation"
@@ -63,12 +70,16 @@ def check_seg_path(out: str | Path, *, option: str = "--out") -> Path:
     if path.is_dir():
         raise ValueError(f"{option} {text}: is a folder; give a file name such as seg.nii.gz")
     if not path.name.lower().endswith((".nii", ".nii.gz")):
-        raise ValueError(f"{option} {text}: the segmentation is written as NIfTI; use a "
-                         ".nii.gz or .nii file name")
+        raise ValueError(
+            f"{option} {text}: the segmentation is written as NIfTI; use a "
+            ".nii.gz or .nii file name"
+        )
     _check_parent(path, option)
     if path.exists() and not _written_by_iseg(path):
-        raise ValueError(f"{option} {text}: exists and was not written by iseg; refusing to "
-                         "overwrite it (choose a new file name)")
+        raise ValueError(
+            f"{option} {text}: exists and was not written by iseg; refusing to "
+            "overwrite it (choose a new file name)"
+        )
     return path
 
 
@@ -84,9 +95,11 @@ def check_out_dir(out: str | Path, *, option: str = "--out") -> Path:
     if path.is_dir():
         entries = {p.name for p in path.iterdir()}
         if entries and not entries <= _listed(path):
-            raise ValueError(f"{option} {text}: folder is not empty and was not written by "
-                             f"iseg evaluate (no {MARKER} listing its files); choose a new or "
-                             "empty folder")
+            raise ValueError(
+                f"{option} {text}: folder is not empty and was not written by "
+                f"iseg evaluate (no {MARKER} listing its files); choose a new or "
+                "empty folder"
+            )
     return path
 
 
@@ -133,8 +146,9 @@ def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -
     aff = np.asarray(affine, dtype=np.float64)
     if m.ndim != 3 or aff.shape != (4, 4):
         raise ValueError(f"need a 3D mask and a 4x4 affine, got {m.shape} and {aff.shape}")
-    img = nib.Nifti1Image(np.ascontiguousarray(np.transpose(m.astype(np.uint8), (2, 1, 0))),
-                          aff[:, [2, 1, 0, 3]])
+    img = nib.Nifti1Image(
+        np.ascontiguousarray(np.transpose(m.astype(np.uint8), (2, 1, 0))), aff[:, [2, 1, 0, 3]]
+    )
     img.header["descrip"] = SEG_DESCRIP.encode()
     img.set_qform(img.affine, code=1)
     img.set_sform(img.affine, code=1)
@@ -152,5 +166,6 @@ def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -
 def finish_out_dir(path: Path, files: list[str]) -> None:
     """Record the files written into an ``iseg evaluate`` folder (its :data:`MARKER`)."""
     listed = sorted(_files(path) | set(files))
-    write_text(path / MARKER, json.dumps({"written_by": "iseg evaluate", "files": listed},
-                                         indent=1) + "\n")
+    write_text(
+        path / MARKER, json.dumps({"written_by": "iseg evaluate", "files": listed}, indent=1) + "\n"
+    )

@@ -26,8 +26,14 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Interaction", "parse_click", "read_clicks_json", "read_scribble_json",
-           "SegmentOutput", "segment_file"]
+__all__ = [
+    "Interaction",
+    "parse_click",
+    "read_clicks_json",
+    "read_scribble_json",
+    "SegmentOutput",
+    "segment_file",
+]
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,9 @@ def read_clicks_json(path: str | Path) -> list[Interaction]:
     out = []
     for k, it in enumerate(items):
         if not isinstance(it, dict) or ("index" in it) == ("world" in it):
-            raise ValueError(f"--clicks-json {path}: click {k} needs exactly one of "
-                             "'index' or 'world'")
+            raise ValueError(
+                f"--clicks-json {path}: click {k} needs exactly one of 'index' or 'world'"
+            )
         world = "world" in it
         pos = it.get("positive", True)
         if not isinstance(pos, bool):
@@ -100,12 +107,17 @@ def read_scribble_json(path: str | Path) -> list[Interaction]:
         pos = it.get("positive", True) if isinstance(it, dict) else None
         arr = np.asarray(pts if pts is not None else [], dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != 3 or len(arr) == 0 or not isinstance(pos, bool):
-            raise ValueError(f"--scribble {path}: scribble {k} needs 'points' [[z, y, x], ...] "
-                             "(at least one) and an optional boolean 'positive'")
+            raise ValueError(
+                f"--scribble {path}: scribble {k} needs 'points' [[z, y, x], ...] "
+                "(at least one) and an optional boolean 'positive'"
+            )
         if not np.isfinite(arr).all() or np.any(arr != np.round(arr)):
             raise ValueError(f"--scribble {path}: scribble {k}: points must be integer indices")
-        out.append(Interaction("scribble", tuple(tuple(int(v) for v in p) for p in arr), pos,
-                               f"--scribble {path}"))
+        out.append(
+            Interaction(
+                "scribble", tuple(tuple(int(v) for v in p) for p in arr), pos, f"--scribble {path}"
+            )
+        )
     return out
 
 
@@ -129,8 +141,10 @@ def _check_bounds(items: list[Interaction], shape, affine) -> None:
             idx = np.rint((inv @ np.append(p, 1.0))[:3]) if it.kind == "world" else np.array(p)
             if np.any(idx < 0) or np.any(idx >= np.asarray(shape)):
                 where = f" (voxel {tuple(int(v) for v in idx)})" if it.kind == "world" else ""
-                raise ValueError(f"{it.source}: point {tuple(p)}{where} is outside the image of "
-                                 f"shape {tuple(shape)} (z, y, x)")
+                raise ValueError(
+                    f"{it.source}: point {tuple(p)}{where} is outside the image of "
+                    f"shape {tuple(shape)} (z, y, x)"
+                )
 
 
 def segment_file(
@@ -151,8 +165,9 @@ def segment_file(
     from ..session import InteractiveSession
 
     if not interactions:
-        raise ValueError("give at least one interaction (--click, --click-world, "
-                         "--clicks-json or --scribble)")
+        raise ValueError(
+            "give at least one interaction (--click, --click-world, --clicks-json or --scribble)"
+        )
     info = inspect_volume(image)
     _check_bounds(interactions, info.shape, info.affine)
     session = InteractiveSession(engine, device=device, **(engine_options or {}))
@@ -161,8 +176,9 @@ def segment_file(
     session.set_image(reo.to_canonical(vol.image), affine=reo.canonical_affine)
     for it in interactions:
         if it.kind == "click":
-            session.add_click(reo.index_to_canonical(it.coords), positive=it.positive,
-                              run_prediction=False)
+            session.add_click(
+                reo.index_to_canonical(it.coords), positive=it.positive, run_prediction=False
+            )
         elif it.kind == "world":
             session.add_click_world(it.coords, positive=it.positive, run_prediction=False)
         else:

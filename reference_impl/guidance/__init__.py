@@ -106,6 +106,3 @@ __all__ = [
     "polygon_identity",
     "polygon_graph",
 ]
-
-
-

@@ -31,8 +31,9 @@ def _significant(new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
     return new < old * (1.0 - GDT_RTOL)
 
 
-def _sweep_inplace(dm: torch.Tensor, im: torch.Tensor, step: int, sp: tuple[float, ...],
-                   lamb: float, track: bool) -> bool:
+def _sweep_inplace(
+    dm: torch.Tensor, im: torch.Tensor, step: int, sp: tuple[float, ...], lamb: float, track: bool
+) -> bool:
     """One directional sweep along axis 0 of the view ``dm`` ``(n, B, *plane)``, in place.
 
     The CPU path: edge weights are computed per slice from the image view ``im``
@@ -81,8 +82,9 @@ def _sweep_inplace(dm: torch.Tensor, im: torch.Tensor, step: int, sp: tuple[floa
     return changed
 
 
-def _gdt_inplace(d: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float,
-                 rounds: int, track: bool) -> bool:
+def _gdt_inplace(
+    d: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float, rounds: int, track: bool
+) -> bool:
     """CPU rounds on ``d`` ``(B, *shape)`` in place; True when converged (``track``)."""
     nd = img.dim()
     last = nd - 1

@@ -78,8 +78,10 @@ def _radius_vox(dist: float, spacing: tuple[float, ...]) -> tuple[int, ...]:
     """Per-axis voxel radius covering a physical distance ``dist``."""
     r = [dist / s + 1e-9 for s in spacing]
     if not all(math.isfinite(x) and x < 2**31 for x in r):
-        raise ValueError(f"sigma implies a stamp of {r} voxel radius, above the limit of "
-                         f"{MAX_KERNEL_VOXELS} voxels; use a smaller sigma")
+        raise ValueError(
+            f"sigma implies a stamp of {r} voxel radius, above the limit of "
+            f"{MAX_KERNEL_VOXELS} voxels; use a smaller sigma"
+        )
     return tuple(int(math.floor(x)) for x in r)
 
 

@@ -25,8 +25,15 @@ import torch
 from reference_impl.device import resolve_device
 from reference_impl.interactions import Click
 
-__all__ = ["run_benchmark", "dijkstra_gdt", "verify_gdt", "gdt_memory", "gdt_vs_dijkstra_64",
-           "format_table", "format_markdown"]
+__all__ = [
+    "run_benchmark",
+    "dijkstra_gdt",
+    "verify_gdt",
+    "gdt_memory",
+    "gdt_vs_dijkstra_64",
+    "format_table",
+    "format_markdown",
+]
 
 # Thesis Table 3 (autoPET column) for the distance signals: EDT σ = 1, θ = 10 %; GDT σ = 5,
 # θ = 10 %; exp-GDT σ = 5.  Table 3's heatmap/disk σ on autoPET is 0 (a single voxel, nothing
@@ -216,8 +223,9 @@ def _stats(times: list[float]) -> dict:
             "runs": len(times)}  # fmt: skip
 
 
-def _paired(ours: Callable[[], object], naive: Callable[[], object] | None, repeats: int,
-            dev: torch.device) -> tuple[dict, dict | None, object, object]:
+def _paired(
+    ours: Callable[[], object], naive: Callable[[], object] | None, repeats: int, dev: torch.device
+) -> tuple[dict, dict | None, object, object]:
     """Both sides warmed up once, then ``repeats`` interleaved runs (ours, naive, ours, ...)."""
     out, ref = ours(), (naive() if naive is not None else None)
     t_ours, t_naive = [], []
@@ -258,8 +266,9 @@ def _memory_child(npy: str, shape: Sequence[int], spacing: Sequence[float], n_cl
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        gdt_map(clicks, tuple(shape), image=img, sigma=5.0, theta=10.0, spacing=spacing,
-                device="cpu")
+        gdt_map(
+            clicks, tuple(shape), image=img, sigma=5.0, theta=10.0, spacing=spacing, device="cpu"
+        )
     dt = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
     print(json.dumps({"seconds": dt, "rss_before_kb": before, "peak_rss_kb": peak,
@@ -267,8 +276,12 @@ def _memory_child(npy: str, shape: Sequence[int], spacing: Sequence[float], n_cl
                       "warnings": [str(w.message) for w in caught]}))  # fmt: skip
 
 
-def gdt_memory(*, shape: Sequence[int] = (400, 400, 352),
-               spacing: Sequence[float] = (3.0, 2.0, 2.0), n_clicks: int = 10) -> dict:
+def gdt_memory(
+    *,
+    shape: Sequence[int] = (400, 400, 352),
+    spacing: Sequence[float] = (3.0, 2.0, 2.0),
+    n_clicks: int = 10,
+) -> dict:
     """Peak memory and time of one CPU ``gdt_map`` call (both labels) in a fresh process.
 
     The phantom is written to a temporary ``.npy`` and loaded by a child process, whose
@@ -283,15 +296,22 @@ def gdt_memory(*, shape: Sequence[int] = (400, 400, 352),
     with tempfile.TemporaryDirectory() as tmp:
         npy = os.path.join(tmp, "img.npy")
         np.save(npy, make_phantom(shape, spacing=spacing, rng=0).image.astype(np.float32))
-        code = (f"from reference_impl.guidance.bench import _memory_child; "
-                f"_memory_child({npy!r}, {list(shape)!r}, {list(spacing)!r}, {n_clicks})")
+        code = (
+            f"from reference_impl.guidance.bench import _memory_child; "
+            f"_memory_child({npy!r}, {list(shape)!r}, {list(spacing)!r}, {n_clicks})"
+        )
         env = dict(os.environ, OMP_NUM_THREADS="1")
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              check=True, env=env)  # fmt: skip
     out = json.loads(res.stdout.strip().splitlines()[-1])
     n = math.prod(shape)
-    out.update(shape=list(shape), voxels=n, channels=2, torch_threads=1,
-               bytes_per_voxel=(out["peak_rss_kb"] - out["rss_before_kb"]) * 1024 / n)
+    out.update(
+        shape=list(shape),
+        voxels=n,
+        channels=2,
+        torch_threads=1,
+        bytes_per_voxel=(out["peak_rss_kb"] - out["rss_before_kb"]) * 1024 / n,
+    )
     return out
 
 
@@ -445,13 +465,17 @@ def format_table(res: dict) -> str:
                  f"{g['max_abs_error']:.2e}, max rel error {g['max_rel_error']:.2e}")  # fmt: skip
     g = res.get("gdt_vs_dijkstra_64")
     if g:
-        lines.append(f"GDT vs Dijkstra at {g['shape']}: max abs error {g['max_abs_error']:.2e}, "
-                     f"Dijkstra/ours {g['ratio_dijkstra_over_ours']:.2f}, FastGeodis: "
-                     f"{g['fastgeodis'] if isinstance(g['fastgeodis'], str) else 'timed'}")
+        lines.append(
+            f"GDT vs Dijkstra at {g['shape']}: max abs error {g['max_abs_error']:.2e}, "
+            f"Dijkstra/ours {g['ratio_dijkstra_over_ours']:.2f}, FastGeodis: "
+            f"{g['fastgeodis'] if isinstance(g['fastgeodis'], str) else 'timed'}"
+        )
     m = res.get("gdt_memory")
     if m:
-        lines.append(f"GDT memory at {m['shape']} (2 labels): {m['bytes_per_voxel']:.1f} B/voxel, "
-                     f"{m['seconds']:.1f} s, {m['rounds']} rounds, warnings {m['warnings']}")
+        lines.append(
+            f"GDT memory at {m['shape']} (2 labels): {m['bytes_per_voxel']:.1f} B/voxel, "
+            f"{m['seconds']:.1f} s, {m['rounds']} rounds, warnings {m['warnings']}"
+        )
     return "\n".join(lines)
 
 

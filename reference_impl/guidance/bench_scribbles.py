@@ -33,8 +33,14 @@ def scipy_expansion(points: np.ndarray, image: np.ndarray, threshold: float) -> 
     return out
 
 
-def bench_scribbles(*, shape: Sequence[int] = (48, 96, 96), n_points: int = 8,
-                    threshold: float = 0.1, repeats: int = 5, rng: int = 0) -> dict:
+def bench_scribbles(
+    *,
+    shape: Sequence[int] = (48, 96, 96),
+    n_points: int = 8,
+    threshold: float = 0.1,
+    repeats: int = 5,
+    rng: int = 0,
+) -> dict:
     """Time :func:`~reference_impl.guidance.scribble_expansion` against the scipy peer."""
     import torch
 

@@ -73,15 +73,19 @@ def _bench_gdt_memory(args: argparse.Namespace) -> int:
 
     res = gdt_memory(shape=args.shape, spacing=args.spacing, n_clicks=args.clicks)
     res["machine"] = _machine(torch.device("cpu"))
-    res["command"] = (f"iseg bench gdt-memory --shape {','.join(map(str, args.shape))} "
-                      f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks}")
+    res["command"] = (
+        f"iseg bench gdt-memory --shape {','.join(map(str, args.shape))} "
+        f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks}"
+    )
     out = args.out or Path("bench") / "results" / "gdt_memory_cpu.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(res, indent=2) + "\n")
     os.replace(tmp, out)
-    print(f"GDT at {res['shape']} (2 labels): {res['bytes_per_voxel']:.1f} B/voxel peak, "
-          f"{res['seconds']:.1f} s, {res['rounds']} rounds, warnings {res['warnings']}")
+    print(
+        f"GDT at {res['shape']} (2 labels): {res['bytes_per_voxel']:.1f} B/voxel peak, "
+        f"{res['seconds']:.1f} s, {res['rounds']} rounds, warnings {res['warnings']}"
+    )
     print(f"saved {out}")
     return 0
 
@@ -94,18 +98,23 @@ def _bench_scribbles(args: argparse.Namespace) -> int:
 
     if args.repeats < 1 or args.points < 1:
         raise ValueError(f"--repeats and --points must be >= 1, got {args.repeats}, {args.points}")
-    res = bench_scribbles(shape=args.shape, n_points=args.points, threshold=args.threshold,
-                          repeats=args.repeats)
-    res["command"] = (f"iseg bench scribbles --shape {','.join(map(str, args.shape))} "
-                      f"--points {args.points} --threshold {args.threshold} "
-                      f"--repeats {args.repeats}")
+    res = bench_scribbles(
+        shape=args.shape, n_points=args.points, threshold=args.threshold, repeats=args.repeats
+    )
+    res["command"] = (
+        f"iseg bench scribbles --shape {','.join(map(str, args.shape))} "
+        f"--points {args.points} --threshold {args.threshold} "
+        f"--repeats {args.repeats}"
+    )
     out = args.out or Path("bench") / "results" / "scribbles_cpu.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(res, indent=2) + "\n")
     os.replace(tmp, out)
-    print(f"ours {res['ours']['median_s']:.4f} s, scipy.ndimage.label {res['scipy_label']['median_s']:.4f}"
-          f" s (medians): ours/scipy {res['ratio_ours_over_scipy']:.2f}, identical {res['identical']}")
+    print(
+        f"ours {res['ours']['median_s']:.4f} s, scipy.ndimage.label {res['scipy_label']['median_s']:.4f}"
+        f" s (medians): ours/scipy {res['ratio_ours_over_scipy']:.2f}, identical {res['identical']}"
+    )
     print(f"saved {out}")
     return 0
 
@@ -130,20 +139,29 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
                    help="skip the Dijkstra references above this many voxels")  # fmt: skip
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice)")  # fmt: skip
-    p.add_argument("--memory-shape", default="400,400,352",
-                   help="shape of the CPU GDT peak-memory run in a child process, or 'none'")
+    p.add_argument(
+        "--memory-shape",
+        default="400,400,352",
+        help="shape of the CPU GDT peak-memory run in a child process, or 'none'",
+    )
     p.add_argument("--out", type=Path, default=None, help="JSON path (default bench/results/...)")
     p.set_defaults(func=_bench)
-    q = bench.add_parser("scribbles", help="time scribble expansion (Eq. 36) vs scipy.ndimage.label")
+    q = bench.add_parser(
+        "scribbles", help="time scribble expansion (Eq. 36) vs scipy.ndimage.label"
+    )
     q.add_argument("--shape", type=_ints, default=(48, 96, 96), help="z,y,x")
     q.add_argument("--points", type=int, default=8, help="scribble points (default 8)")
     q.add_argument("--threshold", type=float, default=0.1, help="T of Eq. 36")
     q.add_argument("--repeats", type=int, default=5, help="interleaved timed runs")
-    q.add_argument("--out", type=Path, default=None, help="JSON (default bench/results/scribbles_cpu.json)")
+    q.add_argument(
+        "--out", type=Path, default=None, help="JSON (default bench/results/scribbles_cpu.json)"
+    )
     q.set_defaults(func=_bench_scribbles)
     g = bench.add_parser("gdt-memory", help="peak memory and time of one CPU gdt_map call")
     g.add_argument("--shape", type=_ints, default=(400, 400, 352), help="z,y,x")
     g.add_argument("--spacing", type=_floats, default=(3.0, 2.0, 2.0), help="z,y,x in mm")
     g.add_argument("--clicks", type=int, default=10, help="clicks per label")
-    g.add_argument("--out", type=Path, default=None, help="JSON (default bench/results/gdt_memory_cpu.json)")
+    g.add_argument(
+        "--out", type=Path, default=None, help="JSON (default bench/results/gdt_memory_cpu.json)"
+    )
     g.set_defaults(func=_bench_gdt_memory)

@@ -38,6 +38,7 @@ from reference_impl.interactions import Click
 
 __all__ = ["geodesic_distance_transform", "edt_map", "gdt_map", "exp_gdt_map", "truncate_top"]
 
+
 def _pass_costs(
     img: torch.Tensor, step: int, sp: tuple[float, ...], lamb: float, fused: bool
 ) -> torch.Tensor:
@@ -64,8 +65,9 @@ def _window(off: tuple[int, ...], plane_shape) -> list[slice]:
     return [slice(1 + o, 1 + o + m) for o, m in zip(off, plane_shape, strict=True)]
 
 
-def _sweep(dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool,
-           flag: torch.Tensor | None = None) -> None:
+def _sweep(
+    dm: torch.Tensor, cost: torch.Tensor, step: int, fused: bool, flag: torch.Tensor | None = None
+) -> None:
     """One directional sweep along axis 0 of ``dm`` ``(n, B, *(plane + 2))``, in place.
 
     The precomputed-cost path (CUDA): ``dm`` carries a border of ``inf`` around every
@@ -134,8 +136,15 @@ def _gdt(
     return d
 
 
-def _gdt_precomputed(d: torch.Tensor, img: torch.Tensor, sp: tuple[float, ...], lamb: float,
-                     rounds: int, track: bool, graphs: bool) -> bool:
+def _gdt_precomputed(
+    d: torch.Tensor,
+    img: torch.Tensor,
+    sp: tuple[float, ...],
+    lamb: float,
+    rounds: int,
+    track: bool,
+    graphs: bool,
+) -> bool:
     """CUDA rounds with precomputed edge weights (and CUDA graphs); True when converged."""
     nd = img.dim()
     plane = nd - 1

@@ -27,8 +27,9 @@ def _edt_mm(mask: np.ndarray, spacing, *, border_is_boundary: bool = True) -> np
     m = np.ascontiguousarray(mask, dtype=bool)
     if not m.any():
         return np.zeros(m.shape)
-    d = _edt.edt(m, anisotropy=tuple(float(s) for s in spacing),
-                 black_border=border_is_boundary, parallel=1)
+    d = _edt.edt(
+        m, anisotropy=tuple(float(s) for s in spacing), black_border=border_is_boundary, parallel=1
+    )
     return d.astype(np.float64)
 
 
@@ -37,6 +38,7 @@ def _components(mask: np.ndarray, *, connectivity: int = 26) -> tuple[np.ndarray
     conn = connectivity if mask.ndim == 3 else (4 if connectivity == 6 else 8)
     labels, n = cc3d.connected_components(mask, connectivity=conn, return_N=True)
     return labels, int(n)
+
 
 __all__ = [
     "ClickLog",
@@ -211,8 +213,9 @@ def m6_user_shift(robot: Mapping[str, float], annotators: Sequence[Mapping[str, 
     return float(np.mean([[abs(robot[k] - a[k]) for k in keys] for a in annotators]))
 
 
-def m7_dice_difference(robot: Mapping[str, Sequence[float]],
-                       annotators: Sequence[Mapping[str, Sequence[float]]]) -> float:
+def m7_dice_difference(
+    robot: Mapping[str, Sequence[float]], annotators: Sequence[Mapping[str, Sequence[float]]]
+) -> float:
     """M7: mean |dice_A[i] - dice_R[i]| over images, annotators and clicks i = 1..N (Eq. 27).
 
     ``robot`` and each annotator map an image id to its Dice curve over clicks 0..N.

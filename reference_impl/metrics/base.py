@@ -170,8 +170,9 @@ def _untouched_volume(src: np.ndarray, other: np.ndarray, sp, connectivity: int)
     return n_untouched * float(np.prod(sp)) / 1000.0
 
 
-def fp_volume(pred, label, *, spacing: Sequence[float] | None = None,
-              connectivity: int = 18) -> float:
+def fp_volume(
+    pred, label, *, spacing: Sequence[float] | None = None, connectivity: int = 18
+) -> float:
     """False-positive volume (ml): predicted components that do not overlap the label.
 
     autoPET definition (component-based, 18-connectivity by default; ``spacing`` in mm).
@@ -187,8 +188,9 @@ def fp_volume(pred, label, *, spacing: Sequence[float] | None = None,
     return _untouched_volume(p, g, _spacing(spacing, p.ndim), connectivity)
 
 
-def fn_volume(pred, label, *, spacing: Sequence[float] | None = None,
-              connectivity: int = 18) -> float:
+def fn_volume(
+    pred, label, *, spacing: Sequence[float] | None = None, connectivity: int = 18
+) -> float:
     """False-negative volume (ml): label components that the prediction does not touch.
 
     >>> p = np.zeros((1, 5, 5), bool); p[0, 0, 0] = True

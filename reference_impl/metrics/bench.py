@@ -29,8 +29,10 @@ def _organs(min_voxels: int) -> tuple[list[tuple[str, np.ndarray]], tuple[float,
 
     d = shared_data_dir()
     if d is None:
-        raise ValueError("the bundled data folder (../shared/data) was not found; "
-                         "set ISEG_DATA to the folder holding totalsegmentator_example/")
+        raise ValueError(
+            "the bundled data folder (../shared/data) was not found; "
+            "set ISEG_DATA to the folder holding totalsegmentator_example/"
+        )
     path = Path(d) / "totalsegmentator_example" / "example_seg.nii.gz"
     seg, spacing, _ = read_volume(path)
     names = read_label_names(path)
@@ -55,8 +57,14 @@ def _interleaved(fns: dict[str, Callable[[], float]], repeats: int) -> dict[str,
                 "max_s": max(t)} for k, t in times.items()}  # fmt: skip
 
 
-def bench_metrics(*, repeats: int = 5, tolerance: float = 2.0, shift: int = 2,
-                  min_voxels: int = 100, max_organs: int | None = None) -> dict:
+def bench_metrics(
+    *,
+    repeats: int = 5,
+    tolerance: float = 2.0,
+    shift: int = 2,
+    min_voxels: int = 100,
+    max_organs: int | None = None,
+) -> dict:
     """Time hd95/NSD vs MONAI per organ; sums of medians give the overall ratios."""
     import torch
     from monai.metrics import compute_hausdorff_distance, compute_surface_dice
@@ -69,7 +77,10 @@ def bench_metrics(*, repeats: int = 5, tolerance: float = 2.0, shift: int = 2,
     rows = {}
     for name, lab in organs:
         pred = np.roll(lab, shift, axis=-1)
-        tp, tl = torch.from_numpy(pred)[None, None].float(), torch.from_numpy(lab)[None, None].float()
+        tp, tl = (
+            torch.from_numpy(pred)[None, None].float(),
+            torch.from_numpy(lab)[None, None].float(),
+        )
         tp2, tl2 = torch.cat([1 - tp, tp], 1), torch.cat([1 - tl, tl], 1)
         rows[name] = _interleaved({
             "ours_hd95": lambda p=pred, g=lab: hd95(p, g, spacing=sp),
@@ -84,8 +95,10 @@ def bench_metrics(*, repeats: int = 5, tolerance: float = 2.0, shift: int = 2,
     for metric in ("hd95", "nsd"):
         ours = sum(r[f"ours_{metric}"]["median_s"] for r in rows.values())
         monai = sum(r[f"monai_{metric}"]["median_s"] for r in rows.values())
-        per = [r[f"monai_{metric}"]["median_s"] / r[f"ours_{metric}"]["median_s"]
-               for r in rows.values()]
+        per = [
+            r[f"monai_{metric}"]["median_s"] / r[f"ours_{metric}"]["median_s"]
+            for r in rows.values()
+        ]
         summary[metric] = {
             "ours_sum_of_medians_s": ours, "monai_sum_of_medians_s": monai,
             "ratio_monai_over_ours": monai / ours,
@@ -108,8 +121,13 @@ def bench_metrics(*, repeats: int = 5, tolerance: float = 2.0, shift: int = 2,
         "n_organs": len(rows),
         "summary": summary,
         "organs": rows,
-        "machine": {"platform": platform.platform(), "cpu_count": os.cpu_count(),
-                    "python": platform.python_version(), "numpy": np.__version__,
-                    "torch": _t.__version__, "torch_threads": _t.get_num_threads(),
-                    "monai": monai.__version__},  # fmt: skip
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "torch": _t.__version__,
+            "torch_threads": _t.get_num_threads(),
+            "monai": monai.__version__,
+        },  # fmt: skip
     }

@@ -17,16 +17,19 @@ def _run(args: argparse.Namespace) -> int:
         raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
     res = bench_metrics(repeats=args.repeats, max_organs=args.max_organs)
     res["command"] = f"iseg bench metrics --repeats {args.repeats}" + (
-        f" --max-organs {args.max_organs}" if args.max_organs else "")
+        f" --max-organs {args.max_organs}" if args.max_organs else ""
+    )
     out = Path(args.out or "bench/results/metrics_cpu.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(res, indent=2) + "\n")
     os.replace(tmp, out)
     for metric, s in res["summary"].items():
-        print(f"{metric}: MONAI/ours {s['ratio_monai_over_ours']:.2f} over {res['n_organs']} organs "
-              f"(per organ {s['per_organ_ratio_min']:.2f}-{s['per_organ_ratio_max']:.2f}), "
-              f"max |value diff| {s['max_abs_value_diff']:.2e}")
+        print(
+            f"{metric}: MONAI/ours {s['ratio_monai_over_ours']:.2f} over {res['n_organs']} organs "
+            f"(per organ {s['per_organ_ratio_min']:.2f}-{s['per_organ_ratio_max']:.2f}), "
+            f"max |value diff| {s['max_abs_value_diff']:.2e}"
+        )
     print(f"wrote {out}")
     return 0
 

@@ -43,8 +43,9 @@ def _curve(values: Sequence[float]) -> np.ndarray:
     return v
 
 
-def metric_curve(preds: Sequence[np.ndarray], label: np.ndarray, *,
-                 metric: Callable[..., float] = dice, **kwargs) -> list[float]:
+def metric_curve(
+    preds: Sequence[np.ndarray], label: np.ndarray, *, metric: Callable[..., float] = dice, **kwargs
+) -> list[float]:
     """Base ``metric(pred, label, **kwargs)`` for each prediction of an interaction sequence.
 
     >>> lab = np.array([[1, 1, 0, 0]])
@@ -66,8 +67,9 @@ def metric_at(values: Sequence[float], k: int) -> float:
     return float(v[k])
 
 
-def auc(values: Sequence[float], *,
-        variant: Literal["normalized", "autopet", "cvpr25"] = "normalized") -> float:
+def auc(
+    values: Sequence[float], *, variant: Literal["normalized", "autopet", "cvpr25"] = "normalized"
+) -> float:
     """Area under the interaction curve.
 
     Parameters
@@ -160,8 +162,10 @@ class InteractiveMetric:
 
     def compute_interactive(self, metric_values: Sequence[float]) -> dict[str, float]:
         """``{'AUC': ..., 'Final': ...}`` of a metric curve."""
-        return {"AUC": auc(metric_values, variant=self.auc_variant),  # type: ignore[arg-type]
-                "Final": final(metric_values)}
+        return {
+            "AUC": auc(metric_values, variant=self.auc_variant),  # type: ignore[arg-type]
+            "Final": final(metric_values),
+        }
 
     def __call__(self, preds: Sequence[np.ndarray], label: np.ndarray, **kwargs) -> dict:
         """Curve, AUC and Final in one call."""
@@ -199,8 +203,12 @@ def noc(values: Sequence[float], threshold: float = 0.85, *, max_clicks: int = 2
     return NoCResult(max_clicks, True)
 
 
-def noc_summary(curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] = (0.85, 0.90),
-                max_clicks: int = 20) -> dict[str, float]:
+def noc_summary(
+    curves: Sequence[Sequence[float]],
+    *,
+    thresholds: Sequence[float] = (0.85, 0.90),
+    max_clicks: int = 20,
+) -> dict[str, float]:
     """Mean NoC@85/NoC@90 over samples plus the number of failures per threshold.
 
     >>> noc_summary([[0.0, 0.9], [0.0, 0.86, 0.95]])

@@ -46,6 +46,3 @@ __all__ = [
     "get_budget",
     "Cancelled",
 ]
-
-
-

@@ -64,8 +64,15 @@ def engine_view(history: list, supports) -> tuple[list, set[str]]:
     return out, kinds
 
 
-def run_baselines(protocol: Protocol, ctx: Context, raw_images: list[np.ndarray], *, n: int,
-                  engines=BASELINES, span: tuple[float, float] = (0.9, 0.98)) -> dict[str, Any]:
+def run_baselines(
+    protocol: Protocol,
+    ctx: Context,
+    raw_images: list[np.ndarray],
+    *,
+    n: int,
+    engines=BASELINES,
+    span: tuple[float, float] = (0.9, 0.98),
+) -> dict[str, Any]:
     """Curves of every baseline engine on ``ctx.eval`` under ``protocol`` (``n`` rounds).
 
     Returns ``{engine: {"dice", "dice_per_volume", "auc", "final", "click_s",
@@ -90,17 +97,29 @@ def run_baselines(protocol: Protocol, ctx: Context, raw_images: list[np.ndarray]
                 times.append(time.perf_counter() - t0)
                 return probs
 
-            res = run_interaction(_loop_predict(predictor, vol.image.shape), vol.label,
-                                  user=protocol_user(protocol), n_iterations=n,
-                                  image=vol.image, rng=ctx.rng(2, v_i), spacing=vol.spacing,
-                                  keep_preds=True)
+            res = run_interaction(
+                _loop_predict(predictor, vol.image.shape),
+                vol.label,
+                user=protocol_user(protocol),
+                n_iterations=n,
+                image=vol.image,
+                rng=ctx.rng(2, v_i),
+                spacing=vol.spacing,
+                keep_preds=True,
+            )
             per.append(res.values)
             preds.append(res.preds[-1])
             engine.reset()
             frac = (e_i + (v_i + 1) / len(ctx.eval)) / len(engines)
             ctx.report(span[0] + (span[1] - span[0]) * frac, f"baseline {name}")
         curve = np.mean(per, axis=0).tolist()
-        out[name] = {"dice": curve, "dice_per_volume": per, "auc": auc(curve),
-                     "final": final(curve), "click_s": float(np.mean(times)) if times else None,
-                     "interactions_used": sorted(used), "final_preds": preds}
+        out[name] = {
+            "dice": curve,
+            "dice_per_volume": per,
+            "auc": auc(curve),
+            "final": final(curve),
+            "click_s": float(np.mean(times)) if times else None,
+            "interactions_used": sorted(used),
+            "final_preds": preds,
+        }
     return out

@@ -133,8 +133,7 @@ def canonical(vol: Volume) -> tuple[Volume, Reorientation | None]:
     for i, (ax, _) in enumerate(r.transform):
         spacing[int(ax)] = float(vol.spacing[i])
     label = None if vol.label is None else r.to_canonical(vol.label)
-    return Volume(r.to_canonical(vol.image), label, tuple(spacing), r.canonical_affine,
-                  vol.name), r
+    return Volume(r.to_canonical(vol.image), label, tuple(spacing), r.canonical_affine, vol.name), r
 
 
 def _phantoms(budget: Budget, seed: int, synthetic: str) -> tuple[list[Volume], list[Volume]]:
@@ -147,72 +146,122 @@ def _phantoms(budget: Budget, seed: int, synthetic: str) -> tuple[list[Volume], 
     elif synthetic == "distractors":
         vols = make_phantoms(n, budget.shape, rng=seed, n_distractors=N_DISTRACTORS)
     else:
-        vols = synthetic_volumes(n, budget.shape, lesions=(1, 1),
-                                 distractors=AMBIGUOUS_DISTRACTORS, rng=seed)
-    return vols[: budget.n_train], vols[budget.n_train:]
+        vols = synthetic_volumes(
+            n, budget.shape, lesions=(1, 1), distractors=AMBIGUOUS_DISTRACTORS, rng=seed
+        )
+    return vols[: budget.n_train], vols[budget.n_train :]
 
 
 def _synthetic_train(evals: list[Volume], source: str, budget, seed, synthetic) -> _Split:
     """One binary case: train on phantoms only, evaluate on the case(s)."""
     train, _ = _phantoms(budget, seed, synthetic)
-    return _Split(train, evals, "synthetic training", source,
-                  train_labels=[f"synthetic phantoms ({synthetic})"],
-                  eval_label=", ".join(v.name for v in evals))
+    return _Split(
+        train,
+        evals,
+        "synthetic training",
+        source,
+        train_labels=[f"synthetic phantoms ({synthetic})"],
+        eval_label=", ".join(v.name for v in evals),
+    )
 
 
-def _leave_label_out(image_path, label_path, label, source: str, budget, seed, synthetic, *,
-                     allowed=None, name: str | None = None) -> _Split:
+def _leave_label_out(
+    image_path,
+    label_path,
+    label,
+    source: str,
+    budget,
+    seed,
+    synthetic,
+    *,
+    allowed=None,
+    name: str | None = None,
+) -> _Split:
     """Evaluate class ``label`` of a label map, train on its other classes."""
     ev = load_case(image_path, label_path, label_value=label, name=name)
     lab_map, _, _ = read_volume(label_path)
     names = read_label_names(label_path)
     values, counts = np.unique(np.asarray(lab_map), return_counts=True)
     target = int(np.asarray(lab_map)[np.asarray(ev.label, bool)].flat[0])
-    others = [int(v) for v, c in zip(values, counts, strict=True)
-              if v != 0 and v != target and c >= MIN_TRAIN_VOXELS
-              and (allowed is None or allowed(names.get(int(v), str(v))))]
+    others = [
+        int(v)
+        for v, c in zip(values, counts, strict=True)
+        if v != 0
+        and v != target
+        and c >= MIN_TRAIN_VOXELS
+        and (allowed is None or allowed(names.get(int(v), str(v))))
+    ]
     tname = names.get(target, str(target))
     ev.name = f"{ev.name}_{tname}"
     if not others:
         return _synthetic_train([ev], source, budget, seed, synthetic)
-    train = [Volume(ev.image, (np.asarray(lab_map) == v).astype(np.uint8), ev.spacing,
-                    ev.affine, f"{Path(str(image_path)).name.split('.')[0]}_"
-                                f"{names.get(v, str(v))}") for v in others]
-    return _Split(train, [ev], "leave-label-out", source,
-                  train_labels=[names.get(v, str(v)) for v in others], eval_label=tname)
+    train = [
+        Volume(
+            ev.image,
+            (np.asarray(lab_map) == v).astype(np.uint8),
+            ev.spacing,
+            ev.affine,
+            f"{Path(str(image_path)).name.split('.')[0]}_{names.get(v, str(v))}",
+        )
+        for v in others
+    ]
+    return _Split(
+        train,
+        [ev],
+        "leave-label-out",
+        source,
+        train_labels=[names.get(v, str(v)) for v in others],
+        eval_label=tname,
+    )
 
 
 def _held_out(vols: list[Volume], source: str) -> _Split:
     n_eval = max(1, len(vols) // 5)
     train, ev = vols[:-n_eval], vols[-n_eval:]
-    return _Split(train, ev, "held-out cases", source, train_labels=[v.name for v in train],
-                  eval_label=", ".join(v.name for v in ev))
+    return _Split(
+        train,
+        ev,
+        "held-out cases",
+        source,
+        train_labels=[v.name for v in train],
+        eval_label=", ".join(v.name for v in ev),
+    )
 
 
 def _resolve(data, budget: Budget, seed: int, synthetic: str, label) -> _Split:
     """The honest split for a ``--data`` value (module docstring)."""
-    if isinstance(data, Volume) or (isinstance(data, list | tuple) and data
-                                    and all(isinstance(v, Volume) for v in data)):
+    if isinstance(data, Volume) or (
+        isinstance(data, list | tuple) and data and all(isinstance(v, Volume) for v in data)
+    ):
         vols = [data] if isinstance(data, Volume) else list(data)
         if label is not None:
-            raise ValueError("--label selects a class of a label file; in-memory volumes "
-                             "already carry a binary label")
+            raise ValueError(
+                "--label selects a class of a label file; in-memory volumes "
+                "already carry a binary label"
+            )
         for v in vols:
             validate_volume(v, f"volume {v.name!r}")
         if len(vols) == 1:
             return _synthetic_train(vols, f"volume {vols[0].name!r}", budget, seed, synthetic)
         return _held_out(vols, f"{len(vols)} volumes")
     if not isinstance(data, str | Path):
-        raise ValueError(f"data must be 'synthetic', a sample name, a path or Volume(s), "
-                         f"got {type(data).__name__}")
+        raise ValueError(
+            f"data must be 'synthetic', a sample name, a path or Volume(s), "
+            f"got {type(data).__name__}"
+        )
     s = str(data)
     if s == "synthetic":
         if label is not None:
             raise ValueError("--label applies to real label maps, not to --data synthetic")
         train, ev = _phantoms(budget, seed, synthetic)
-        return _Split(train, ev, "synthetic", f"synthetic phantoms ({synthetic})",
-                      train_labels=[v.name for v in train],
-                      eval_label=", ".join(v.name for v in ev))
+        return _Split(
+            train,
+            ev,
+            "synthetic",
+            f"synthetic phantoms ({synthetic})",
+            train_labels=[v.name for v in train],
+            eval_label=", ".join(v.name for v in ev),
+        )
     name = s.removeprefix("sample:")
     if name in SAMPLE_CASES:
         return _sample(name, label, budget, seed, synthetic)
@@ -235,8 +284,10 @@ def _resolve(data, budget: Budget, seed: int, synthetic: str, label) -> _Split:
         return _held_out(vols, f"folder {p} ({len(vols)} pairs)")
     if p.exists() or s.lower().endswith(_EXTS):
         raise ValueError(f"--data {s!r}: give an image and its label as IMAGE,LABEL")
-    raise ValueError(f"--data {s!r} is neither 'synthetic', a sample ({', '.join(SAMPLE_CASES)}), "
-                     "an IMAGE,LABEL pair nor a folder of pairs")
+    raise ValueError(
+        f"--data {s!r} is neither 'synthetic', a sample ({', '.join(SAMPLE_CASES)}), "
+        "an IMAGE,LABEL pair nor a folder of pairs"
+    )
 
 
 def _sample(name: str, label, budget, seed, synthetic) -> _Split:
@@ -244,8 +295,10 @@ def _sample(name: str, label, budget, seed, synthetic) -> _Split:
     from ..evaluation.split import is_trainable_ct_organ
 
     if label is not None:
-        raise ValueError(f"--label: the sample {name!r} fixes its target; give the files as "
-                         "IMAGE,LABEL to choose another class")
+        raise ValueError(
+            f"--label: the sample {name!r} fixes its target; give the files as "
+            "IMAGE,LABEL to choose another class"
+        )
     d = shared_data_dir()
     if d is None:
         raise FileNotFoundError("sample data folder not found; set ISEG_DATA to shared/data")
@@ -253,8 +306,17 @@ def _sample(name: str, label, budget, seed, synthetic) -> _Split:
     if organ is None:
         ev = load_case(d / img, d / lab, name=name)
         return _synthetic_train([ev], f"sample {name}", budget, seed, synthetic)
-    return _leave_label_out(d / img, d / lab, organ, f"sample {name}", budget, seed, synthetic,
-                            allowed=is_trainable_ct_organ, name="ct")
+    return _leave_label_out(
+        d / img,
+        d / lab,
+        organ,
+        f"sample {name}",
+        budget,
+        seed,
+        synthetic,
+        allowed=is_trainable_ct_organ,
+        name="ct",
+    )
 
 
 def fit_to_budget(vol: Volume, max_size: int, *, normalize: bool = True) -> tuple[Volume, dict]:
@@ -267,8 +329,13 @@ def fit_to_budget(vol: Volume, max_size: int, *, normalize: bool = True) -> tupl
     point it was sampled from in ``vol``.
     """
     lab = np.asarray(vol.label) > 0
-    out = Volume(np.asarray(vol.image, dtype=np.float32), lab.astype(np.uint8), vol.spacing,
-                 np.asarray(vol.affine, dtype=np.float64), vol.name)
+    out = Volume(
+        np.asarray(vol.image, dtype=np.float32),
+        lab.astype(np.uint8),
+        vol.spacing,
+        np.asarray(vol.affine, dtype=np.float64),
+        vol.name,
+    )
     rec: dict = {"name": vol.name, "original_shape": list(out.image.shape)}
     if max(out.image.shape) > max_size:
         idx = np.argwhere(lab)
@@ -294,17 +361,23 @@ def working_volume(vol: Volume, max_size: int) -> tuple[Volume, np.ndarray, dict
     """An evaluation volume on its working grid: the *whole* volume (no crop), resampled only
     along axes longer than ``max_size`` (exact affine).  Returns the normalised volume, the
     raw image on the same grid and a record with the input grid."""
-    rec: dict = {"name": vol.name, "original_shape": list(np.shape(vol.image)),
-                 "crop": None}
-    out = Volume(np.asarray(vol.image, dtype=np.float32), np.asarray(vol.label).astype(np.uint8),
-                 tuple(vol.spacing), np.asarray(vol.affine, dtype=np.float64), vol.name)
+    rec: dict = {"name": vol.name, "original_shape": list(np.shape(vol.image)), "crop": None}
+    out = Volume(
+        np.asarray(vol.image, dtype=np.float32),
+        np.asarray(vol.label).astype(np.uint8),
+        tuple(vol.spacing),
+        np.asarray(vol.affine, dtype=np.float64),
+        vol.name,
+    )
     factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
     if (factors < 1).any():
         out = zoom(out, factors)
         rec["zoom"] = [float(z) for z in factors]
         if not np.asarray(out.label).any():
-            raise ValueError(f"{vol.name}: the label vanished when resampling the volume to "
-                             f"at most {max_size} voxels per axis")
+            raise ValueError(
+                f"{vol.name}: the label vanished when resampling the volume to "
+                f"at most {max_size} voxels per axis"
+            )
     rec["shape"] = list(out.image.shape)
     raw = out.image
     out.image = normalize_intensity(raw)
@@ -323,8 +396,9 @@ def to_input_grid(pred: np.ndarray, grid: dict) -> np.ndarray:
     return np.asarray(out).astype(np.uint8)
 
 
-def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous",
-              label: int | str | None = None) -> Data:
+def load_data(
+    data, budget: Budget, seed: int, *, synthetic: str = "ambiguous", label: int | str | None = None
+) -> Data:
     """Resolve, split, validate and preprocess ``data`` (module docstring; see
     :func:`reference_impl.pipelines.run_pipeline`); ``synthetic`` picks the phantom kind of
     synthetic data and of the synthetic training of a single binary case."""
@@ -356,12 +430,23 @@ def load_data(data, budget: Budget, seed: int, *, synthetic: str = "ambiguous",
         rec["reoriented"] = r is not None
         ev.append(w)
         raws.append(raw)
-        inputs.append({"name": v.name, "shape": tuple(np.shape(v.image)),
-                       "affine": np.asarray(v.affine, dtype=np.float64),
-                       "label": np.asarray(v.label).astype(np.uint8),
-                       "resampled": "zoom" in rec, "canonical_shape": tuple(np.shape(c.image)),
-                       "reorientation": r})
+        inputs.append(
+            {
+                "name": v.name,
+                "shape": tuple(np.shape(v.image)),
+                "affine": np.asarray(v.affine, dtype=np.float64),
+                "label": np.asarray(v.label).astype(np.uint8),
+                "resampled": "zoom" in rec,
+                "canonical_shape": tuple(np.shape(c.image)),
+                "reorientation": r,
+            }
+        )
         recs.append({"role": "eval", **rec})
-    split = {"kind": sp.kind, "train": sp.train_labels, "eval": sp.eval_label,
-             "n_train": len(train), "n_eval": len(ev)}
+    split = {
+        "kind": sp.kind,
+        "train": sp.train_labels,
+        "eval": sp.eval_label,
+        "n_train": len(train),
+        "n_eval": len(ev),
+    }
     return Data(train, ev, sp.source, split, recs, raws, inputs)

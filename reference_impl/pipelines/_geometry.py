@@ -51,8 +51,10 @@ def zoom(vol: Volume, factors: Sequence[float]) -> Volume:
     label = None
     if vol.label is not None:
         label = ndi.zoom(np.asarray(vol.label).astype(np.uint8), factors, order=0)
-    step = [(n_in - 1) / (n_out - 1) if n_out > 1 else 1.0
-            for n_in, n_out in zip(img.shape, out_img.shape, strict=True)]
+    step = [
+        (n_in - 1) / (n_out - 1) if n_out > 1 else 1.0
+        for n_in, n_out in zip(img.shape, out_img.shape, strict=True)
+    ]
     affine = np.asarray(vol.affine, dtype=np.float64) @ index_transform((0.0, 0.0, 0.0), step)
     return Volume(out_img, label, _spacing(vol, step), affine, vol.name)
 

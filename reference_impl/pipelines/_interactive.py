@@ -58,8 +58,9 @@ def protocol_user(protocol: Protocol) -> Callable[..., list]:
     """The protocol as a robot user of :func:`~reference_impl.robot_users.loop.run_interaction`:
     ``first`` when there is no prediction yet (``pred=None``), else ``correct``."""
 
-    def user(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
-             **_unused) -> list:
+    def user(
+        label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None, **_unused
+    ) -> list:
         if pred is None:
             return list(protocol.first(label, image, rng, spacing))
         return list(protocol.correct(label, pred, probs, image, list(clicks), rng, spacing))
@@ -82,22 +83,38 @@ def _loop_predict(predictor: Predictor, shape, *, skip_empty: bool = False):
     return run
 
 
-def simulate(predictor: Predictor, protocol: Protocol, label: np.ndarray, image: np.ndarray,
-             *, rounds: int, rng: np.random.Generator, spacing=None) -> list:
+def simulate(
+    predictor: Predictor,
+    protocol: Protocol,
+    label: np.ndarray,
+    image: np.ndarray,
+    *,
+    rounds: int,
+    rng: np.random.Generator,
+    spacing=None,
+) -> list:
     """``first`` then ``rounds`` no-gradient prediction + ``correct`` rounds; the history.
 
     The rounds run through the one interaction loop
     (:func:`reference_impl.robot_users.loop.run_interaction`)."""
     if rounds <= 0:
         return list(protocol.first(label, image, rng, spacing))
-    res = run_interaction(_loop_predict(predictor, label.shape, skip_empty=True), label,
-                          user=protocol_user(protocol), n_iterations=rounds + 1, image=image,
-                          rng=rng, spacing=spacing, metric=lambda pred, lab: 0.0)
+    res = run_interaction(
+        _loop_predict(predictor, label.shape, skip_empty=True),
+        label,
+        user=protocol_user(protocol),
+        n_iterations=rounds + 1,
+        image=image,
+        rng=rng,
+        spacing=spacing,
+        metric=lambda pred, lab: 0.0,
+    )
     return res.all_clicks
 
 
-def train_interactive(protocol: Protocol, ctx: Context, *, iterative: bool,
-                      simulate_fn: Callable | None = None) -> torch.nn.Module:
+def train_interactive(
+    protocol: Protocol, ctx: Context, *, iterative: bool, simulate_fn: Callable | None = None
+) -> torch.nn.Module:
     """Train ``[image, guidance] -> logits`` with the protocol's simulated interactions.
 
     ``iterative=False``: interactions simulated once from the label (single-shot).
@@ -123,8 +140,14 @@ def train_interactive(protocol: Protocol, ctx: Context, *, iterative: bool,
     return net
 
 
-def evaluate(make_predictor: Callable[[object], Predictor], protocol: Protocol, ctx: Context,
-             *, span: tuple[float, float] = (0.8, 1.0), n: int | None = None) -> list[Trajectory]:
+def evaluate(
+    make_predictor: Callable[[object], Predictor],
+    protocol: Protocol,
+    ctx: Context,
+    *,
+    span: tuple[float, float] = (0.8, 1.0),
+    n: int | None = None,
+) -> list[Trajectory]:
     """Robot-user loop (:func:`~reference_impl.robot_users.loop.run_interaction`) on every
     evaluation volume: Dice@0 (no interaction), then ``first``, then ``correct`` until ``n``
     (default ``ctx.n_interactions``) interactions."""
@@ -135,13 +158,21 @@ def evaluate(make_predictor: Callable[[object], Predictor], protocol: Protocol, 
 
         def report(it, history, pred, v_i=v_i, name=vol.name):
             frac = (v_i + it / n) / len(ctx.eval)
-            ctx.report(span[0] + (span[1] - span[0]) * frac,
-                       f"evaluating {name}: interaction {it}/{n}")
+            ctx.report(
+                span[0] + (span[1] - span[0]) * frac, f"evaluating {name}: interaction {it}/{n}"
+            )
 
-        res = run_interaction(_loop_predict(predictor, vol.image.shape), vol.label,
-                              user=protocol_user(protocol), n_iterations=n, image=vol.image,
-                              rng=ctx.rng(2, v_i), spacing=vol.spacing, keep_preds=True,
-                              callback=report)
+        res = run_interaction(
+            _loop_predict(predictor, vol.image.shape),
+            vol.label,
+            user=protocol_user(protocol),
+            n_iterations=n,
+            image=vol.image,
+            rng=ctx.rng(2, v_i),
+            spacing=vol.spacing,
+            keep_preds=True,
+            callback=report,
+        )
         traj = Trajectory(vol.name, vol.image, vol.label)
         history: list = []
         for k, pred in enumerate(res.preds):
@@ -157,28 +188,54 @@ def _step(history: list, pred: np.ndarray, vol, protocol: Protocol, value: float
     return Step(list(history), np.asarray(pred, dtype=np.uint8), guid, float(value))
 
 
-def result(trajectories: list[Trajectory], *, guidance: str, evaluation: str,
-           timings: dict[str, float], extra: dict | None = None,
-           protocol: Protocol | None = None, n: int | None = None) -> PipelineResult:
+def result(
+    trajectories: list[Trajectory],
+    *,
+    guidance: str,
+    evaluation: str,
+    timings: dict[str, float],
+    extra: dict | None = None,
+    protocol: Protocol | None = None,
+    n: int | None = None,
+) -> PipelineResult:
     """Mean Dice curve over the evaluation volumes, packed as a :class:`PipelineResult`
     (``protocol``/``n``: the evaluation protocol the baselines are run with)."""
     per = [t.dice for t in trajectories]
-    return PipelineResult(curve=np.mean(per, axis=0).tolist(), per_volume=per,
-                          curve_kind="interaction", trajectories=trajectories,
-                          guidance_name=guidance, evaluation=evaluation, extra=extra or {},
-                          timings=timings, protocol=protocol,
-                          protocol_n=n if n is not None else len(per[0]) - 1)
+    return PipelineResult(
+        curve=np.mean(per, axis=0).tolist(),
+        per_volume=per,
+        curve_kind="interaction",
+        trajectories=trajectories,
+        guidance_name=guidance,
+        evaluation=evaluation,
+        extra=extra or {},
+        timings=timings,
+        protocol=protocol,
+        protocol_n=n if n is not None else len(per[0]) - 1,
+    )
 
 
-def run_interactive(protocol: Protocol, ctx: Context, *, iterative: bool, guidance: str,
-                    evaluation: str, eval_protocol: Protocol | None = None) -> PipelineResult:
+def run_interactive(
+    protocol: Protocol,
+    ctx: Context,
+    *,
+    iterative: bool,
+    guidance: str,
+    evaluation: str,
+    eval_protocol: Protocol | None = None,
+) -> PipelineResult:
     """Train with ``protocol`` then evaluate with ``eval_protocol`` (default: the same)."""
     t0 = time.perf_counter()
     net = train_interactive(protocol, ctx, iterative=iterative)
     t1 = time.perf_counter()
     ev = eval_protocol or protocol
-    trajs = evaluate(lambda v: net_predictor(net, v.image, v.spacing, ev, ctx), ev, ctx,
-                     span=(0.8, 0.9))
-    return result(trajs, guidance=guidance, evaluation=evaluation,
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
-                  protocol=ev)
+    trajs = evaluate(
+        lambda v: net_predictor(net, v.image, v.spacing, ev, ctx), ev, ctx, span=(0.8, 0.9)
+    )
+    return result(
+        trajs,
+        guidance=guidance,
+        evaluation=evaluation,
+        timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
+        protocol=ev,
+    )

@@ -28,8 +28,14 @@ def build_model(in_channels: int, budget: Budget, *, seed: int = 0) -> torch.nn.
     if budget.net == "tiny":
         from monai.networks.nets import UNet
 
-        return UNet(spatial_dims=3, in_channels=in_channels, out_channels=2,
-                    channels=(8, 16, 32), strides=(2, 2), num_res_units=0)
+        return UNet(
+            spatial_dims=3,
+            in_channels=in_channels,
+            out_channels=2,
+            channels=(8, 16, 32),
+            strides=(2, 2),
+            num_res_units=0,
+        )
     from ..swfastedit.model import UNetConfig, build_network
 
     return build_network(UNetConfig(width=32, levels=5, in_channels=in_channels))
@@ -48,8 +54,9 @@ def predict(net: torch.nn.Module, x: torch.Tensor, budget: Budget, device) -> np
 
     was = net.training
     net.eval()
-    logits = sliding_window_inference(x[None].to(device), budget.roi, 4, net, overlap=0.25,
-                                      mode="gaussian")
+    logits = sliding_window_inference(
+        x[None].to(device), budget.roi, 4, net, overlap=0.25, mode="gaussian"
+    )
     net.train(was)
     return torch.softmax(logits.float(), 1)[0, 1].cpu().numpy()
 
@@ -60,9 +67,17 @@ def crop_pair(vol, budget: Budget, rng: np.random.Generator) -> tuple[np.ndarray
     return augment(img, lab, rng=rng)
 
 
-def fit(net: torch.nn.Module, sample: Sample, *, steps: int, ctx: Context, lr: float,
-        rng: np.random.Generator, span: tuple[float, float] = (0.0, 1.0),
-        loss: str = "dicece") -> list[float]:
+def fit(
+    net: torch.nn.Module,
+    sample: Sample,
+    *,
+    steps: int,
+    ctx: Context,
+    lr: float,
+    rng: np.random.Generator,
+    span: tuple[float, float] = (0.0, 1.0),
+    loss: str = "dicece",
+) -> list[float]:
     """Train ``net`` for ``steps`` Adam steps on batches of ``ctx.budget.batch`` samples.
 
     ``sample(rng)`` returns ``(x (C, *roi), y (*roi) int64)``; with ``loss='partial'`` labels
@@ -88,15 +103,20 @@ def fit(net: torch.nn.Module, sample: Sample, *, steps: int, ctx: Context, lr: f
         opt.step()
         losses.append(float(value.detach()))
         if k % 5 == 0 or k == steps - 1:
-            ctx.report(span[0] + (span[1] - span[0]) * (k + 1) / steps,
-                       f"training {k + 1}/{steps}")
+            ctx.report(span[0] + (span[1] - span[0]) * (k + 1) / steps, f"training {k + 1}/{steps}")
     net.eval()
     return losses
 
 
-def train_image_only(volumes: list, ctx: Context, *, steps: int, rng: np.random.Generator,
-                     net: torch.nn.Module | None = None,
-                     span: tuple[float, float] = (0.0, 1.0)) -> torch.nn.Module:
+def train_image_only(
+    volumes: list,
+    ctx: Context,
+    *,
+    steps: int,
+    rng: np.random.Generator,
+    net: torch.nn.Module | None = None,
+    span: tuple[float, float] = (0.0, 1.0),
+) -> torch.nn.Module:
     """A non-interactive segmentation network (image in, logits out) trained on ``volumes``."""
     net = net if net is not None else build_model(1, ctx.budget, seed=ctx.seed)
 

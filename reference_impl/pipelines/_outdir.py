@@ -53,8 +53,10 @@ def check_out(out: str | Path, *, option: str = "--out") -> Path:
     path = Path(text).expanduser().resolve()
     for p in _protected():
         if path == p or path in p.parents:
-            raise ValueError(f"{option} {text}: refusing to write a run into {path} (the current, "
-                             "home or root folder, or one containing it); give a new folder")
+            raise ValueError(
+                f"{option} {text}: refusing to write a run into {path} (the current, "
+                "home or root folder, or one containing it); give a new folder"
+            )
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
@@ -65,8 +67,10 @@ def check_out(out: str | Path, *, option: str = "--out") -> Path:
     if path.is_dir():
         owned = written_by_iseg(path)
         if owned is None:
-            raise ValueError(f"{option} {text}: folder exists, is not empty and was not written "
-                             f"by iseg run (no {MARKER}); choose a new or empty folder")
+            raise ValueError(
+                f"{option} {text}: folder exists, is not empty and was not written "
+                f"by iseg run (no {MARKER}); choose a new or empty folder"
+            )
     return path
 
 
@@ -145,9 +149,11 @@ def finish(tmp: Path, out: Path) -> None:
     marker.write_text(json.dumps({"written_by": "iseg run", "files": files}, indent=1) + "\n")
     if out.exists():
         if written_by_iseg(out) is None:  # changed while we ran: refuse, touch nothing
-            raise ValueError(f"--out {out}: became a folder not written by iseg during the run "
-                             "(a file was added); it was left untouched and this run's output "
-                             "discarded")
+            raise ValueError(
+                f"--out {out}: became a folder not written by iseg during the run "
+                "(a file was added); it was left untouched and this run's output "
+                "discarded"
+            )
         old = out.with_name(f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
         os.replace(out, old)
         os.replace(tmp, out)

@@ -50,16 +50,30 @@ def _draw_interactions(ax, interactions: list, z: int) -> None:
 
     for h in interactions:
         if isinstance(h, Click) and int(h.index[0]) == z:
-            ax.plot(h.index[2], h.index[1], "+" if h.label else "x", ms=9, mew=2,
-                    color="lime" if h.label else "red")
+            ax.plot(
+                h.index[2],
+                h.index[1],
+                "+" if h.label else "x",
+                ms=9,
+                mew=2,
+                color="lime" if h.label else "red",
+            )
         elif isinstance(h, Scribble):
             pts = np.asarray(h.points)
             pts = pts[pts[:, 0] == z]
             if len(pts):
                 ax.plot(pts[:, 2], pts[:, 1], ".", ms=3, color="lime" if h.label else "red")
         elif isinstance(h, Box) and h.lo[0] <= z < h.hi[0]:
-            ax.add_patch(Rectangle((h.lo[2] - 0.5, h.lo[1] - 0.5), h.hi[2] - h.lo[2],
-                                   h.hi[1] - h.lo[1], fill=False, ec="yellow", lw=1.5))
+            ax.add_patch(
+                Rectangle(
+                    (h.lo[2] - 0.5, h.lo[1] - 0.5),
+                    h.hi[2] - h.lo[2],
+                    h.hi[1] - h.lo[1],
+                    fill=False,
+                    ec="yellow",
+                    lw=1.5,
+                )
+            )
 
 
 def overlay(traj: Trajectory, path: Path, *, title: str) -> None:
@@ -89,8 +103,7 @@ def overlay(traj: Trajectory, path: Path, *, title: str) -> None:
         axes[1].imshow(fg, cmap="Oranges", alpha=0.7, vmin=0, vmax=max(float(g[0].max()), 1e-6))
         if g.shape[0] > 1:
             bg = np.ma.masked_equal(g[-1][z], 0)
-            axes[1].imshow(bg, cmap="Blues", alpha=0.6, vmin=0,
-                           vmax=max(float(g[-1].max()), 1e-6))
+            axes[1].imshow(bg, cmap="Blues", alpha=0.6, vmin=0, vmax=max(float(g[-1].max()), 1e-6))
     _draw_interactions(axes[1], step.interactions, z)
     axes[1].set_title("guidance signal (fg orange, bg blue)", fontsize=8)
     fig.suptitle(title, fontsize=9)

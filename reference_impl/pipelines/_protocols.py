@@ -46,8 +46,15 @@ def user_correct(name: str, **params) -> Callable[..., list]:
     user = get_robot_user(name)
 
     def correct(label, pred, probs, image, history, rng, spacing):
-        return user(label, pred, probs=probs, image=image, clicks=tuple(of_type(history, Click)),
-                    rng=rng, **params)
+        return user(
+            label,
+            pred,
+            probs=probs,
+            image=image,
+            clicks=tuple(of_type(history, Click)),
+            rng=rng,
+            **params,
+        )
 
     return correct
 
@@ -64,8 +71,9 @@ def user_first(name: str) -> Callable[..., list]:
     return first
 
 
-def click_protocol(name: str, *, user: str = "R1", signal: str = "disk",
-                   first: Callable[..., list] | None = None) -> Protocol:
+def click_protocol(
+    name: str, *, user: str = "R1", signal: str = "disk", first: Callable[..., list] | None = None
+) -> Protocol:
     """Clicks from robot user ``user`` encoded with the click ``signal`` (2 channels)."""
     return Protocol(name, 2, first or user_first(user), user_correct(user), click_encoder(signal))
 

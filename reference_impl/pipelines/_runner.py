@@ -50,19 +50,29 @@ def _versions() -> dict[str, str]:
         iseg = version("iseg-navigator")
     except Exception:  # noqa: BLE001 - not installed as a distribution
         iseg = "unknown"
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "torch": torch.__version__, "monai": monai.__version__, "iseg-navigator": iseg}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "monai": monai.__version__,
+        "iseg-navigator": iseg,
+    }
 
 
 def _interactive_metrics(res: PipelineResult, n: int) -> dict[str, Any]:
     from ..metrics import auc, consistent_improvement, final, noc_summary
 
-    out: dict[str, Any] = {"dice": res.curve, "dice_per_volume": res.per_volume,
-                           "final": final(res.curve), "initial": float(res.curve[0])}
+    out: dict[str, Any] = {
+        "dice": res.curve,
+        "dice_per_volume": res.per_volume,
+        "final": final(res.curve),
+        "initial": float(res.curve[0]),
+    }
     if len(res.curve) > 1:
         out["auc"] = auc(res.curve)
-        out["consistent_improvement"] = float(np.mean(
-            [consistent_improvement(c) for c in res.per_volume]))
+        out["consistent_improvement"] = float(
+            np.mean([consistent_improvement(c) for c in res.per_volume])
+        )
     if res.curve_kind == "interaction" and len(res.curve) > 1:
         out.update(noc_summary(res.per_volume, thresholds=(0.85, 0.90), max_clicks=n))
     return out
@@ -82,11 +92,16 @@ def _clean(obj):
 
 
 def _config(pipe, data, label, device, budget, seed, n_interactions) -> dict[str, Any]:
-    return {"pipeline": pipe.id, "leaf": pipe.leaf,
-            "data": data if isinstance(data, str | Path) else "<in-memory volumes>",
-            "label": label,
-            "device": str(device), "budget": budget, "seed": int(seed),
-            "interactions": int(n_interactions)}
+    return {
+        "pipeline": pipe.id,
+        "leaf": pipe.leaf,
+        "data": data if isinstance(data, str | Path) else "<in-memory volumes>",
+        "label": label,
+        "device": str(device),
+        "budget": budget,
+        "seed": int(seed),
+        "interactions": int(n_interactions),
+    }
 
 
 def _write(tmp: Path, metrics: dict, res: PipelineResult, config: dict, title: str) -> None:
@@ -207,8 +222,11 @@ def run_pipeline(
     bud = get_budget(budget)
     device = check_device(device)
     seed = _check_int(seed, "--seed", lo=0, hi=MAX_SEED)
-    n = bud.n_interactions if n_interactions is None else _check_int(
-        n_interactions, "--interactions", lo=1, hi=1000)
+    n = (
+        bud.n_interactions
+        if n_interactions is None
+        else _check_int(n_interactions, "--interactions", lo=1, hi=1000)
+    )
     out_path = check_out(out) if out is not None else None
     dev = resolve_device(device)
     d = load_data(data, bud, seed, synthetic=pipe.synthetic, label=label)
@@ -222,8 +240,9 @@ def run_pipeline(
             if out_path is not None:
                 tmp = make_tmp(out_path)
             config = _config(pipe, data, label, device, budget, seed, n)
-            return _execute(pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar,
-                            t_start, t_data)
+            return _execute(
+                pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar, t_start, t_data
+            )
         finally:
             bar.close()
             if tmp is not None and tmp.exists():
@@ -257,38 +276,65 @@ def _compare(res: PipelineResult, ctx: Context, d, n: int) -> dict[str, Any]:
     protocol = res.protocol or click_protocol("R1", user="R1")
     n_b = res.protocol_n if res.protocol is not None and res.protocol_n else n
     base = run_baselines(protocol, ctx, d.eval_raw, n=n_b)
-    finals = {"leaf": [to_input_grid(t.steps[-1].pred, g)
-                       for t, g in zip(res.trajectories, d.eval_input, strict=True)]}
+    finals = {
+        "leaf": [
+            to_input_grid(t.steps[-1].pred, g)
+            for t, g in zip(res.trajectories, d.eval_input, strict=True)
+        ]
+    }
     for name, b in base.items():
-        finals[name] = [to_input_grid(p, g) for p, g in zip(b.pop("final_preds"), d.eval_input,
-                                                          strict=True)]
-    dice_in = {k: [float(dice(p, g["label"])) for p, g in zip(v, d.eval_input, strict=True)]
-               for k, v in finals.items()}
-    note = (f"{protocol.name}, {n_b} rounds" if res.protocol is not None else
-            f"R1 clicks, {n_b} rounds (the leaf itself has no interactions at application)")
-    return {"baselines": base, "baseline_protocol": note,
-            "final_dice_input_grid": dice_in, "_finals": finals}
+        finals[name] = [
+            to_input_grid(p, g) for p, g in zip(b.pop("final_preds"), d.eval_input, strict=True)
+        ]
+    dice_in = {
+        k: [float(dice(p, g["label"])) for p, g in zip(v, d.eval_input, strict=True)]
+        for k, v in finals.items()
+    }
+    note = (
+        f"{protocol.name}, {n_b} rounds"
+        if res.protocol is not None
+        else f"R1 clicks, {n_b} rounds (the leaf itself has no interactions at application)"
+    )
+    return {
+        "baselines": base,
+        "baseline_protocol": note,
+        "final_dice_input_grid": dice_in,
+        "_finals": finals,
+    }
 
 
 def describe_split(split: dict) -> str:
     """One line saying what was trained on and what was evaluated."""
     if split.get("trains") is False:
-        return (f"{split.get('kind')}: nothing trained before application (the leaf learns "
-                f"from the interactions only); evaluated on [{split.get('eval')}]")
+        return (
+            f"{split.get('kind')}: nothing trained before application (the leaf learns "
+            f"from the interactions only); evaluated on [{split.get('eval')}]"
+        )
     train = split.get("train") or []
     shown = ", ".join(train[:8]) + (f", ... ({len(train)} in all)" if len(train) > 8 else "")
     return f"{split.get('kind')}: trained on [{shown}]; evaluated on [{split.get('eval')}]"
 
 
-def _execute(pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar, t_start,
-             t_data) -> RunOutput:
+def _execute(
+    pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar, t_start, t_data
+) -> RunOutput:
     """Run the pipeline and write its outputs (options already validated)."""
     import torch
 
     seed, n = config["seed"], config["interactions"]
-    ctx = Context(train=d.train, eval=d.eval, budget=bud, device=dev, seed=int(seed),
-                  workdir=tmp, n_interactions=n, same_volume=d.same_volume,
-                  progress=progress, cancel=cancel, _bar=bar)
+    ctx = Context(
+        train=d.train,
+        eval=d.eval,
+        budget=bud,
+        device=dev,
+        seed=int(seed),
+        workdir=tmp,
+        n_interactions=n,
+        same_volume=d.same_volume,
+        progress=progress,
+        cancel=cancel,
+        _bar=bar,
+    )
     torch.manual_seed(seed)
     ctx.report(0.0, f"{pipe.id}: start")
     t0 = time.perf_counter()
@@ -303,16 +349,37 @@ def _execute(pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar, t_
     if not pipe.trains:
         split["note"] = "this leaf trains nothing before application"
     metrics = {
-        "pipeline": pipe.id, "leaf": pipe.leaf, "summary": pipe.summary,
-        "curve_kind": res.curve_kind, **_interactive_metrics(res, n),
-        "guidance": res.guidance_name, "evaluation": res.evaluation,
-        "split": split, "split_text": describe_split(split), **comparison,
-        "data": {"source": d.source, "n_train": len(d.train), "n_eval": len(d.eval),
-                 "same_volume": False, "volumes": d.preprocessing},
-        "budget": bud.to_dict(), "device": str(dev), "seed": int(seed), "config": config,
-        "timings": {"data_s": t_data, "run_s": t_run, "baselines_s": t_base, **res.timings,
-                    "total_s": time.perf_counter() - t_start},
-        "versions": _versions(), "torch_threads": torch.get_num_threads(), **res.extra,
+        "pipeline": pipe.id,
+        "leaf": pipe.leaf,
+        "summary": pipe.summary,
+        "curve_kind": res.curve_kind,
+        **_interactive_metrics(res, n),
+        "guidance": res.guidance_name,
+        "evaluation": res.evaluation,
+        "split": split,
+        "split_text": describe_split(split),
+        **comparison,
+        "data": {
+            "source": d.source,
+            "n_train": len(d.train),
+            "n_eval": len(d.eval),
+            "same_volume": False,
+            "volumes": d.preprocessing,
+        },
+        "budget": bud.to_dict(),
+        "device": str(dev),
+        "seed": int(seed),
+        "config": config,
+        "timings": {
+            "data_s": t_data,
+            "run_s": t_run,
+            "baselines_s": t_base,
+            **res.timings,
+            "total_s": time.perf_counter() - t_start,
+        },
+        "versions": _versions(),
+        "torch_threads": torch.get_num_threads(),
+        **res.extra,
     }
     ctx.report(0.99, "writing outputs")
     if tmp is not None:

@@ -52,8 +52,13 @@ def run_active_learning(ctx: Context) -> PipelineResult:
     labelled = list(range(min(b.al_start, len(pool) - 1)))
     rounds = []
     spans = np.linspace(0.02, 0.98, b.al_rounds + 2)
-    net = train_image_only([pool[i] for i in labelled], ctx, steps=b.al_steps, rng=ctx.rng(1),
-                           span=(spans[0], spans[1]))
+    net = train_image_only(
+        [pool[i] for i in labelled],
+        ctx,
+        steps=b.al_steps,
+        rng=ctx.rng(1),
+        span=(spans[0], spans[1]),
+    )
     probs = _evaluate(net, ctx)
     history = [[dice(p > 0.5, v.label) for p, v in zip(probs, ctx.eval, strict=True)]]
     preds = [[(p > 0.5).astype(np.uint8)] for p in probs]
@@ -61,29 +66,62 @@ def run_active_learning(ctx: Context) -> PipelineResult:
         unlabelled = [i for i in range(len(pool)) if i not in labelled]
         if not unlabelled:
             break
-        unc = {i: float(entropy_uncertainty(predict(net, to_input(pool[i].image, None), b,
-                                                    ctx.device)).mean()) for i in unlabelled}
+        unc = {
+            i: float(
+                entropy_uncertainty(
+                    predict(net, to_input(pool[i].image, None), b, ctx.device)
+                ).mean()
+            )
+            for i in unlabelled
+        }
         query = sorted(unlabelled, key=lambda i: -unc[i])[: b.al_query]
         labelled += query
-        rounds.append({"round": r + 1, "queried": [pool[i].name for i in query],
-                       "uncertainty": [unc[i] for i in query],
-                       "pool_mean_uncertainty": float(np.mean(list(unc.values()))),
-                       "n_labelled": len(labelled)})
-        net = train_image_only([pool[i] for i in labelled], ctx, steps=b.al_steps,
-                               rng=ctx.rng(1, r + 1), net=net, span=(spans[r + 1], spans[r + 2]))
+        rounds.append(
+            {
+                "round": r + 1,
+                "queried": [pool[i].name for i in query],
+                "uncertainty": [unc[i] for i in query],
+                "pool_mean_uncertainty": float(np.mean(list(unc.values()))),
+                "n_labelled": len(labelled),
+            }
+        )
+        net = train_image_only(
+            [pool[i] for i in labelled],
+            ctx,
+            steps=b.al_steps,
+            rng=ctx.rng(1, r + 1),
+            net=net,
+            span=(spans[r + 1], spans[r + 2]),
+        )
         probs = _evaluate(net, ctx)
         history.append([dice(p > 0.5, v.label) for p, v in zip(probs, ctx.eval, strict=True)])
         for k, p in enumerate(probs):
             preds[k].append((p > 0.5).astype(np.uint8))
     per_volume = np.array(history).T.tolist()
-    trajs = [Trajectory(v.name, v.image, v.label,
-                        [Step([], m, None, d) for m, d in zip(preds[k], per_volume[k], strict=True)])
-             for k, v in enumerate(ctx.eval)]
-    return PipelineResult(curve=np.mean(history, axis=1).tolist(), per_volume=per_volume,
-                          curve_kind="round", trajectories=trajs, guidance_name="none",
-                          evaluation="Dice of the non-interactive model on the evaluation "
-                                     "volumes after each active-learning round",
-                          extra={"active_learning": {"pool_unit": unit, "pool_size": len(pool),
-                                                     "initial_labelled": b.al_start,
-                                                     "rounds": rounds}},
-                          timings={"total_pipeline_s": time.perf_counter() - t0})
+    trajs = [
+        Trajectory(
+            v.name,
+            v.image,
+            v.label,
+            [Step([], m, None, d) for m, d in zip(preds[k], per_volume[k], strict=True)],
+        )
+        for k, v in enumerate(ctx.eval)
+    ]
+    return PipelineResult(
+        curve=np.mean(history, axis=1).tolist(),
+        per_volume=per_volume,
+        curve_kind="round",
+        trajectories=trajs,
+        guidance_name="none",
+        evaluation="Dice of the non-interactive model on the evaluation "
+        "volumes after each active-learning round",
+        extra={
+            "active_learning": {
+                "pool_unit": unit,
+                "pool_size": len(pool),
+                "initial_labelled": b.al_start,
+                "rounds": rounds,
+            }
+        },
+        timings={"total_pipeline_s": time.perf_counter() - t0},
+    )

@@ -15,27 +15,43 @@ _KEYS = ("pipeline", "data", "label", "device", "budget", "seed", "interactions"
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     """Register ``iseg run``."""
     p = sub.add_parser(
-        "run", help="run a leaf's reference pipeline (metrics.json, dice_curve.png, overlay.png)",
+        "run",
+        help="run a leaf's reference pipeline (metrics.json, dice_curve.png, overlay.png)",
         description="Run one reference pipeline end to end. Bad inputs fail before any "
-                    "training with exit code 2.")
+        "training with exit code 2.",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument("--leaf", help="taxonomy leaf id, e.g. T2.1.2.2.1")
     which.add_argument("--pipeline", help="pipeline id, e.g. t2.1.2.2.1-center-largest-error")
     which.add_argument("--config", help="a config.yaml written by an earlier run (reproduces it)")
     which.add_argument("--list", action="store_true", help="list the pipelines and exit")
-    p.add_argument("--data", default=None,
-                   help="synthetic (default) | a sample name (ct_spleen, mr_brain1, ...) | "
-                        "IMAGE,LABEL (NIfTI/NRRD) | a folder of image/label pairs")
-    p.add_argument("--label", default=None,
-                   help="the class to evaluate in a multi-class label map: a value or a name "
-                        "from labels.json beside the label (the other classes may be trained "
-                        "on; the chosen one never is)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="synthetic (default) | a sample name (ct_spleen, mr_brain1, ...) | "
+        "IMAGE,LABEL (NIfTI/NRRD) | a folder of image/label pairs",
+    )
+    p.add_argument(
+        "--label",
+        default=None,
+        help="the class to evaluate in a multi-class label map: a value or a name "
+        "from labels.json beside the label (the other classes may be trained "
+        "on; the chosen one never is)",
+    )
     p.add_argument("--device", default=None, help="auto (default) | cpu | cuda")
-    p.add_argument("--budget", default=None, choices=["small", "full"],
-                   help="small (default; CPU, < 1 min) | full (GPU)")
+    p.add_argument(
+        "--budget",
+        default=None,
+        choices=["small", "full"],
+        help="small (default; CPU, < 1 min) | full (GPU)",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
-    p.add_argument("--interactions", type=int, default=None,
-                   help="evaluation interactions (default: the budget's)")
+    p.add_argument(
+        "--interactions",
+        type=int,
+        default=None,
+        help="evaluation interactions (default: the budget's)",
+    )
     p.add_argument("--out", default=None, help="output folder (required unless --list)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_run)
@@ -74,12 +90,24 @@ def _read_config(path: Path) -> dict:
 def _settings(args: argparse.Namespace) -> dict:
     """Merge ``--config`` with explicit options (explicit options win)."""
     cfg: dict = _read_config(Path(args.config)) if args.config else {}
-    given = {"pipeline": args.pipeline or args.leaf, "data": args.data, "device": args.device,
-             "budget": args.budget, "seed": args.seed, "interactions": args.interactions,
-             "label": args.label}
+    given = {
+        "pipeline": args.pipeline or args.leaf,
+        "data": args.data,
+        "device": args.device,
+        "budget": args.budget,
+        "seed": args.seed,
+        "interactions": args.interactions,
+        "label": args.label,
+    }
     cfg.update({k: v for k, v in given.items() if v is not None})
-    defaults = {"data": "synthetic", "device": "auto", "budget": "small", "seed": 0,
-                "interactions": None, "label": None}
+    defaults = {
+        "data": "synthetic",
+        "device": "auto",
+        "budget": "small",
+        "seed": 0,
+        "interactions": None,
+        "label": None,
+    }
     return {**defaults, **cfg}
 
 
@@ -96,22 +124,33 @@ def _run(args: argparse.Namespace) -> int:
     if not args.out:
         raise ValueError("--out DIR is required")
     try:
-        res = run_pipeline(s["pipeline"], data=s["data"], label=s["label"], out=args.out,
-                           device=s["device"], budget=s["budget"], seed=s["seed"],
-                           n_interactions=s["interactions"], show_progress=not args.quiet,
-                           announce=lambda text: print(f"split: {text}", file=sys.stderr,
-                                                       flush=True))
+        res = run_pipeline(
+            s["pipeline"],
+            data=s["data"],
+            label=s["label"],
+            out=args.out,
+            device=s["device"],
+            budget=s["budget"],
+            seed=s["seed"],
+            n_interactions=s["interactions"],
+            show_progress=not args.quiet,
+            announce=lambda text: print(f"split: {text}", file=sys.stderr, flush=True),
+        )
     except FileNotFoundError:
         raise
     except OSError as exc:  # unreadable/unwritable file: a message, not a traceback
         where = exc.filename or "input/output"
         raise ValueError(f"{where}: {exc.strerror or exc}") from None
     m = res.metrics
-    summary = {k: m.get(k) for k in ("pipeline", "leaf", "curve_kind", "dice", "auc", "final",
-                                     "NoC@90", "device")}
+    summary = {
+        k: m.get(k)
+        for k in ("pipeline", "leaf", "curve_kind", "dice", "auc", "final", "NoC@90", "device")
+    }
     summary["split"] = m["split_text"]
-    summary["baselines"] = {k: {"dice": [round(v, 4) for v in b["dice"]], "auc": b["auc"],
-                                "final": b["final"]} for k, b in m["baselines"].items()}
+    summary["baselines"] = {
+        k: {"dice": [round(v, 4) for v in b["dice"]], "auc": b["auc"], "final": b["final"]}
+        for k, b in m["baselines"].items()
+    }
     summary["baseline_protocol"] = m["baseline_protocol"]
     summary["total_s"] = round(m["timings"]["total_s"], 2)
     summary["out"] = str(res.out)

@@ -58,8 +58,16 @@ class OnlineEngine(Engine):
     name = "online"
     supports = frozenset({"click", "scribble"})
 
-    def __init__(self, *, steps: int = 30, lr: float = 1e-2, features: int = 16, seed: int = 0,
-                 normalize: bool = True, device: str = "cpu"):
+    def __init__(
+        self,
+        *,
+        steps: int = 30,
+        lr: float = 1e-2,
+        features: int = 16,
+        seed: int = 0,
+        normalize: bool = True,
+        device: str = "cpu",
+    ):
         super().__init__()
         if isinstance(steps, bool) or int(steps) < 1:
             raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
@@ -105,19 +113,29 @@ class OnlineEngine(Engine):
 
         bad = [type(i).__name__ for i in interactions if not isinstance(i, Click | Scribble)]
         if bad:
-            raise ValueError(f"engine {self.name!r} does not support {bad[0]} interactions; "
-                             f"it supports {sorted(self.supports)}")
+            raise ValueError(
+                f"engine {self.name!r} does not support {bad[0]} interactions; "
+                f"it supports {sorted(self.supports)}"
+            )
         shape = tuple(self._x.shape[1:])
         if not interactions:
             return np.zeros(shape, np.float32)
         same_start = len(interactions) >= len(self._seen) and all(
-            a is b or a == b for a, b in zip(self._seen, interactions, strict=False))
+            a is b or a == b for a, b in zip(self._seen, interactions, strict=False)
+        )
         if self._net is None or not same_start:  # new image, undo or reset: from scratch
             self._net = econet(features=self.features, seed=self.seed)
         self._seen = list(interactions)
         lab = torch.from_numpy(self.labels(list(interactions)))
-        _update(self._net, self._x, lab.clamp_min(0), (lab >= 0).float(), steps=self.steps,
-                lr=self.lr, device=self.device)
+        _update(
+            self._net,
+            self._x,
+            lab.clamp_min(0),
+            (lab >= 0).float(),
+            steps=self.steps,
+            lr=self.lr,
+            device=self.device,
+        )
         with torch.no_grad():
             logits = self._net(self._x[None].to(self.device))
         return torch.softmax(logits.float(), 1)[0, 1].cpu().numpy()
@@ -147,8 +165,14 @@ class PostprocessEngine(Engine):
     name = "postprocess"
     supports = frozenset({"click"})
 
-    def __init__(self, *, initial: np.ndarray | None = None, net: Any = None,
-                 normalize: bool = True, device: str = "cpu"):
+    def __init__(
+        self,
+        *,
+        initial: np.ndarray | None = None,
+        net: Any = None,
+        normalize: bool = True,
+        device: str = "cpu",
+    ):
         super().__init__()
         self.initial = None if initial is None else np.asarray(initial, dtype=np.float32)
         if self.initial is not None and not np.isfinite(self.initial).all():
@@ -161,8 +185,10 @@ class PostprocessEngine(Engine):
         img = _normalise(image) if self.normalize else np.asarray(image, np.float32)
         if self.initial is not None:
             if self.initial.shape != img.shape:
-                raise ValueError(f"postprocess: initial segmentation shape {self.initial.shape} "
-                                 f"differs from the image's {img.shape}")
+                raise ValueError(
+                    f"postprocess: initial segmentation shape {self.initial.shape} "
+                    f"differs from the image's {img.shape}"
+                )
             probs = np.clip(self.initial, 0.0, 1.0)
         elif self.net is not None:
             from ._base import get_budget
@@ -170,8 +196,10 @@ class PostprocessEngine(Engine):
 
             probs = predict(self.net, to_input(img, None), get_budget("small"), self.device)
         else:
-            raise ValueError("postprocess needs an initial segmentation: "
-                             "get_engine('postprocess', initial=probs) or net=model")
+            raise ValueError(
+                "postprocess needs an initial segmentation: "
+                "get_engine('postprocess', initial=probs) or net=model"
+            )
         self._img, self._probs = img, probs.astype(np.float32)
 
     def _predict(self, interactions: list[Click | Scribble | Box]) -> np.ndarray:
@@ -179,8 +207,10 @@ class PostprocessEngine(Engine):
 
         bad = [type(i).__name__ for i in interactions if not isinstance(i, Click)]
         if bad:
-            raise ValueError(f"engine {self.name!r} does not support {bad[0]} interactions; "
-                             "it supports ['click']")
+            raise ValueError(
+                f"engine {self.name!r} does not support {bad[0]} interactions; "
+                "it supports ['click']"
+            )
         if not interactions:
             return self._probs.copy()
         return postprocess(self._probs, self._img, list(interactions)).astype(np.float32)

@@ -29,9 +29,17 @@ def _run(user: str, ctx: Context) -> PipelineResult:
     protocol = click_protocol(f"SW-FastEdit {user}", user=user, signal="gaussian_heatmap")
 
     def sw_simulate(net, img, lab, rounds, rng):
-        clicks, _ = simulate_interactions(net, img, lab, n_iterations=rounds, robot_user=user,
-                                          roi_size=b.roi, sigma=HEATMAP_SIGMA,
-                                          device=ctx.device, rng=rng)
+        clicks, _ = simulate_interactions(
+            net,
+            img,
+            lab,
+            n_iterations=rounds,
+            robot_user=user,
+            roi_size=b.roi,
+            sigma=HEATMAP_SIGMA,
+            device=ctx.device,
+            rng=rng,
+        )
         return clicks
 
     t0 = time.perf_counter()
@@ -39,17 +47,27 @@ def _run(user: str, ctx: Context) -> PipelineResult:
     t1 = time.perf_counter()
 
     def make_predictor(vol):
-        p = SWFastEditPredictor(net, roi_size=b.roi, sigma=HEATMAP_SIGMA, normalize="none",
-                                device=ctx.device, sw_batch_size=4)
+        p = SWFastEditPredictor(
+            net,
+            roi_size=b.roi,
+            sigma=HEATMAP_SIGMA,
+            normalize="none",
+            device=ctx.device,
+            sw_batch_size=4,
+        )
         p.set_volume(vol.image, spacing=vol.spacing)
         return lambda history: p.predict(history).probs
 
     ev = click_protocol("R1 evaluation", user="R1", signal="gaussian_heatmap")
     trajs = evaluate(make_predictor, ev, ctx, span=(0.8, 0.9))
-    return result(trajs, guidance="gaussian_heatmap (Eq. 4, sigma = 1 voxel, SW-FastEdit)",
-                  evaluation="R1 (Eq. 17), Dice@0 without clicks",
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
-                  extra={"training_robot_user": user}, protocol=ev)
+    return result(
+        trajs,
+        guidance="gaussian_heatmap (Eq. 4, sigma = 1 voxel, SW-FastEdit)",
+        evaluation="R1 (Eq. 17), Dice@0 without clicks",
+        timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
+        extra={"training_robot_user": user},
+        protocol=ev,
+    )
 
 
 def run_uniform_error_sampling(ctx: Context) -> PipelineResult:

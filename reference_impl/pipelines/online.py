@@ -41,9 +41,13 @@ def econet(*, features: int = 16, seed: int = 0) -> torch.nn.Module:
     """A small ECONet-like online classifier: 3x3x3 conv features then two 1x1x1 layers."""
     torch.manual_seed(seed)
     return torch.nn.Sequential(
-        torch.nn.Conv3d(1, features, 3, padding=1), torch.nn.BatchNorm3d(features),
-        torch.nn.ReLU(), torch.nn.Conv3d(features, features, 1), torch.nn.ReLU(),
-        torch.nn.Conv3d(features, 2, 1))
+        torch.nn.Conv3d(1, features, 3, padding=1),
+        torch.nn.BatchNorm3d(features),
+        torch.nn.ReLU(),
+        torch.nn.Conv3d(features, features, 1),
+        torch.nn.ReLU(),
+        torch.nn.Conv3d(features, 2, 1),
+    )
 
 
 def scribble_labels(clicks: list[Click], shape) -> np.ndarray:
@@ -84,23 +88,33 @@ def run_online_from_scratch(ctx: Context) -> PipelineResult:
     def make_predictor(vol):  # the 'online' engine, fed the clicks of the history
         from .engines import OnlineEngine
 
-        engine = OnlineEngine(steps=ctx.budget.online_steps * 2, lr=1e-2, seed=ctx.seed,
-                              normalize=False, device=str(ctx.device))
+        engine = OnlineEngine(
+            steps=ctx.budget.online_steps * 2,
+            lr=1e-2,
+            seed=ctx.seed,
+            normalize=False,
+            device=str(ctx.device),
+        )
         engine.set_image(vol.image, spacing=vol.spacing)
         return lambda history: engine.predict(of_type(history, Click))
 
     p = click_protocol("R1 scribbles", user="R1", first=with_background_click(user_first("R1")))
     trajs = evaluate(make_predictor, p, ctx, span=(0.02, 0.9))
-    return result(trajs, guidance="none (scribbles are training labels; disks shown)",
-                  evaluation="R1 clicks as disk scribbles; first: centre + far background click",
-                  timings={"train_s": 0.0, "eval_s": time.perf_counter() - t0}, protocol=p)
+    return result(
+        trajs,
+        guidance="none (scribbles are training labels; disks shown)",
+        evaluation="R1 clicks as disk scribbles; first: centre + far background click",
+        timings={"train_s": 0.0, "eval_s": time.perf_counter() - t0},
+        protocol=p,
+    )
 
 
 def run_online_fine_tuning(ctx: Context) -> PipelineResult:
     """T3.2: pre-trained U-Net fine-tuned on one volume with the user's scribbles."""
     t0 = time.perf_counter()
-    base = train_image_only(ctx.train, ctx, steps=ctx.budget.steps, rng=ctx.rng(1),
-                            span=(0.02, 0.7))
+    base = train_image_only(
+        ctx.train, ctx, steps=ctx.budget.steps, rng=ctx.rng(1), span=(0.02, 0.7)
+    )
     t1 = time.perf_counter()
 
     def make_predictor(vol):
@@ -119,14 +133,25 @@ def run_online_fine_tuning(ctx: Context) -> PipelineResult:
             pads = [(0, a - b) for a, b in zip(x.shape[1:], shape, strict=True)]
             t = torch.from_numpy(np.pad(target, pads))
             w = torch.from_numpy(np.pad(weight, pads).astype(np.float32))
-            _update(state["net"], x, t, w, steps=ctx.budget.online_steps, lr=ctx.budget.lr / 3,
-                    device=ctx.device)
+            _update(
+                state["net"],
+                x,
+                t,
+                w,
+                steps=ctx.budget.online_steps,
+                lr=ctx.budget.lr / 3,
+                device=ctx.device,
+            )
             return predict(state["net"], to_input(vol.image, None), ctx.budget, ctx.device)
 
         return run
 
     p = click_protocol("R1 scribbles", user="R1")
     trajs = evaluate(make_predictor, p, ctx, span=(0.7, 0.9))
-    return result(trajs, guidance="none (scribbles are fine-tuning labels; disks shown)",
-                  evaluation="R1 clicks as disk scribbles, Dice@0 = the pre-trained model",
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1}, protocol=p)
+    return result(
+        trajs,
+        guidance="none (scribbles are fine-tuning labels; disks shown)",
+        evaluation="R1 clicks as disk scribbles, Dice@0 = the pre-trained model",
+        timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
+        protocol=p,
+    )

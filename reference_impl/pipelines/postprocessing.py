@@ -108,8 +108,11 @@ def postprocess(probs: np.ndarray, image: np.ndarray, clicks: list[Click]) -> np
     for c in clicks:
         if c.label and not out[c.index]:
             near = disk([c], shape, sigma=GROW_RADIUS, device="cpu")[0].numpy() > 0
-            grow = near & (soft == soft[c.index]) if soft[c.index] else (
-                disk([c], shape, sigma=DISK_RADIUS, device="cpu")[0].numpy() > 0)
+            grow = (
+                near & (soft == soft[c.index])
+                if soft[c.index]
+                else (disk([c], shape, sigma=DISK_RADIUS, device="cpu")[0].numpy() > 0)
+            )
             out |= grow & ~(g[1] & ~g[0])
     out[pos_pts] = True
     return out & ~neg_pts
@@ -118,20 +121,24 @@ def postprocess(probs: np.ndarray, image: np.ndarray, clicks: list[Click]) -> np
 def run_click_postprocessing(ctx: Context) -> PipelineResult:
     """T2.2.2: image-only network + click-driven post-processing, evaluated with R1."""
     t0 = time.perf_counter()
-    net = train_image_only(ctx.train, ctx, steps=ctx.budget.steps, rng=ctx.rng(1),
-                           span=(0.02, 0.8))
+    net = train_image_only(ctx.train, ctx, steps=ctx.budget.steps, rng=ctx.rng(1), span=(0.02, 0.8))
     t1 = time.perf_counter()
 
     def make_predictor(vol):  # the 'postprocess' engine on the network's prediction
         from .engines import PostprocessEngine
 
-        engine = PostprocessEngine(initial=predict(net, to_input(vol.image, None), ctx.budget,
-                                                   ctx.device), normalize=False)
+        engine = PostprocessEngine(
+            initial=predict(net, to_input(vol.image, None), ctx.budget, ctx.device), normalize=False
+        )
         engine.set_image(vol.image, spacing=vol.spacing)
         return lambda history: engine.predict(of_type(history, Click))
 
     p = click_protocol("R1", user="R1")
     trajs = evaluate(make_predictor, p, ctx, span=(0.8, 0.9))
-    return result(trajs, guidance="none (clicks edit the prediction; disks shown)",
-                  evaluation="R1 (Eq. 17), Dice@0 = the network alone",
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1}, protocol=p)
+    return result(
+        trajs,
+        guidance="none (clicks edit the prediction; disks shown)",
+        evaluation="R1 (Eq. 17), Dice@0 = the network alone",
+        timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
+        protocol=p,
+    )

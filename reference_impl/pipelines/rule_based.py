@@ -57,8 +57,9 @@ def _box_first(label, image, rng, spacing) -> list:
 
 
 def _box_clicks_encoder(history, shape, spacing) -> torch.Tensor:
-    return torch.cat([box_encoder(history, shape, spacing),
-                      click_encoder("disk")(history, shape, spacing)])
+    return torch.cat(
+        [box_encoder(history, shape, spacing), click_encoder("disk")(history, shape, spacing)]
+    )
 
 
 def _slice_first(label, image, rng, spacing) -> list:
@@ -82,30 +83,48 @@ def _slice_encoder(history, shape, spacing) -> torch.Tensor:
 
 def run_center_largest_error(ctx: Context) -> PipelineResult:
     """T2.1.2.2.1: iterative training and evaluation with R1 centre clicks."""
-    return run_interactive(click_protocol("R1", user="R1"), ctx, iterative=True,
-                           guidance=f"disk (Eq. 5, r = {DISK_RADIUS:g} voxels)",
-                           evaluation="R1 (Eq. 17), Dice@0 without clicks")
+    return run_interactive(
+        click_protocol("R1", user="R1"),
+        ctx,
+        iterative=True,
+        guidance=f"disk (Eq. 5, r = {DISK_RADIUS:g} voxels)",
+        evaluation="R1 (Eq. 17), Dice@0 without clicks",
+    )
 
 
 def run_error_skeleton(ctx: Context) -> PipelineResult:
     """T2.1.2.2.2: skeleton scribbles of the largest error components."""
-    p = Protocol("error skeleton scribbles", 2, _skeleton_first, _skeleton_correct,
-                 scribble_encoder)
-    return run_interactive(p, ctx, iterative=True, guidance="scribble identity (Eq. 37)",
-                           evaluation="error-skeleton scribbles, Dice@0 without scribbles")
+    p = Protocol(
+        "error skeleton scribbles", 2, _skeleton_first, _skeleton_correct, scribble_encoder
+    )
+    return run_interactive(
+        p,
+        ctx,
+        iterative=True,
+        guidance="scribble identity (Eq. 37)",
+        evaluation="error-skeleton scribbles, Dice@0 without scribbles",
+    )
 
 
 def run_box_then_clicks(ctx: Context) -> PipelineResult:
     """T2.1.2.2.3: label bounding box first, then R1 clicks."""
     p = Protocol("box then R1 clicks", 3, _box_first, user_correct("R1"), _box_clicks_encoder)
-    return run_interactive(p, ctx, iterative=True,
-                           guidance=f"box mask (Eq. 15) + disk clicks (r = {DISK_RADIUS:g})",
-                           evaluation="box, then R1 clicks; Dice@0 without interactions")
+    return run_interactive(
+        p,
+        ctx,
+        iterative=True,
+        guidance=f"box mask (Eq. 15) + disk clicks (r = {DISK_RADIUS:g})",
+        evaluation="box, then R1 clicks; Dice@0 without interactions",
+    )
 
 
 def run_worst_slice(ctx: Context) -> PipelineResult:
     """T2.1.2.2.4: the worst axial slice's ground truth as guidance, iteratively."""
     p = Protocol("worst slice correction", 2, _slice_first, _slice_correct, _slice_encoder)
-    return run_interactive(p, ctx, iterative=True,
-                           guidance="identity of the corrected slices' ground truth (fg, bg)",
-                           evaluation="worst-slice corrections, Dice@0 without corrections")
+    return run_interactive(
+        p,
+        ctx,
+        iterative=True,
+        guidance="identity of the corrected slices' ground truth (fg, bg)",
+        evaluation="worst-slice corrections, Dice@0 without corrections",
+    )

@@ -43,9 +43,14 @@ def _centre(label, image, rng, spacing) -> list:
 
 def _run(first, name: str, ctx: Context) -> PipelineResult:
     train = click_protocol(name, first=first)
-    return run_interactive(train, ctx, iterative=False, guidance="disk (Eq. 5, r = 2 voxels)",
-                           evaluation="R1 (Eq. 17), Dice@0 without clicks",
-                           eval_protocol=click_protocol("R1 evaluation", user="R1"))
+    return run_interactive(
+        train,
+        ctx,
+        iterative=False,
+        guidance="disk (Eq. 5, r = 2 voxels)",
+        evaluation="R1 (Eq. 17), Dice@0 without clicks",
+        eval_protocol=click_protocol("R1 evaluation", user="R1"),
+    )
 
 
 def run_random_clicks(ctx: Context) -> PipelineResult:

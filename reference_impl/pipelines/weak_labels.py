@@ -50,8 +50,10 @@ def save_boxes(path: Path, boxes: list[Box]) -> None:
 def load_boxes(path: Path) -> list[Box]:
     """Read the boxes written by :func:`save_boxes`."""
     with np.load(path) as f:
-        return [Box(tuple(int(v) for v in a), tuple(int(v) for v in b))
-                for a, b in zip(f["lo"], f["hi"], strict=True)]
+        return [
+            Box(tuple(int(v) for v in a), tuple(int(v) for v in b))
+            for a, b in zip(f["lo"], f["hi"], strict=True)
+        ]
 
 
 def _train(ctx: Context, folder: Path) -> torch.nn.Module:
@@ -59,8 +61,12 @@ def _train(ctx: Context, folder: Path) -> torch.nn.Module:
     for v in ctx.train:
         save_boxes(folder / f"{v.name}.npz", component_boxes(v.label, rng=rng))
     # read back: training sees only what was saved
-    weak = [box_mask(load_boxes(folder / f"{v.name}.npz"), v.image.shape, device="cpu")[0]
-            .numpy().astype(np.uint8) for v in ctx.train]
+    weak = [
+        box_mask(load_boxes(folder / f"{v.name}.npz"), v.image.shape, device="cpu")[0]
+        .numpy()
+        .astype(np.uint8)
+        for v in ctx.train
+    ]
     net = build_model(2, ctx.budget, seed=ctx.seed)
 
     def sample(r):
@@ -71,8 +77,15 @@ def _train(ctx: Context, folder: Path) -> torch.nn.Module:
         x = torch.cat([to_input(img, None), torch.from_numpy((packed >= 2)[None] * 1.0).float()])
         return x, torch.from_numpy((packed % 2).astype(np.int64))
 
-    fit(net, sample, steps=ctx.budget.steps, ctx=ctx, lr=ctx.budget.lr, rng=ctx.rng(1),
-        span=(0.02, 0.8))
+    fit(
+        net,
+        sample,
+        steps=ctx.budget.steps,
+        ctx=ctx,
+        lr=ctx.budget.lr,
+        rng=ctx.rng(1),
+        span=(0.02, 0.8),
+    )
     return net
 
 
@@ -85,14 +98,26 @@ def run_presaved_boxes(ctx: Context) -> PipelineResult:
         net = _train(ctx, folder)
         n_saved = len(list(folder.glob("*.npz")))
     t1 = time.perf_counter()
-    p = Protocol("pre-saved boxes", 1, lambda lab, img, rng, sp: component_boxes(lab, rng=rng),
-                 lambda *a: [], box_encoder)
-    trajs = evaluate(lambda v: net_predictor(net, v.image, v.spacing, p, ctx), p, ctx, n=1,
-                     span=(0.8, 0.9))
-    box_only = [dice(box_encoder(t.steps[-1].interactions, t.label.shape, None)[0].numpy(),
-                     t.label) for t in trajs]
-    return result(trajs, guidance="filled box channel (Eq. 15 box, Eq. 37 identity)",
-                  evaluation="one interaction: the user's boxes (one per component)",
-                  timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
-                  extra={"box_only_dice": float(np.mean(box_only)),
-                         "weak_label_files": n_saved}, protocol=p, n=1)
+    p = Protocol(
+        "pre-saved boxes",
+        1,
+        lambda lab, img, rng, sp: component_boxes(lab, rng=rng),
+        lambda *a: [],
+        box_encoder,
+    )
+    trajs = evaluate(
+        lambda v: net_predictor(net, v.image, v.spacing, p, ctx), p, ctx, n=1, span=(0.8, 0.9)
+    )
+    box_only = [
+        dice(box_encoder(t.steps[-1].interactions, t.label.shape, None)[0].numpy(), t.label)
+        for t in trajs
+    ]
+    return result(
+        trajs,
+        guidance="filled box channel (Eq. 15 box, Eq. 37 identity)",
+        evaluation="one interaction: the user's boxes (one per component)",
+        timings={"train_s": t1 - t0, "eval_s": time.perf_counter() - t1},
+        extra={"box_only_dice": float(np.mean(box_only)), "weak_label_files": n_saved},
+        protocol=p,
+        n=1,
+    )

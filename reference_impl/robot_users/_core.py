@@ -61,7 +61,9 @@ def components(mask: np.ndarray, *, connectivity: int = 26) -> tuple[np.ndarray,
     return labels, int(n)
 
 
-def edt(mask: np.ndarray, spacing: Sequence[float], *, border_is_boundary: bool = True) -> np.ndarray:
+def edt(
+    mask: np.ndarray, spacing: Sequence[float], *, border_is_boundary: bool = True
+) -> np.ndarray:
     """Euclidean distance (mm) of each mask voxel to the nearest non-mask voxel (float32).
 
     Computed with the ``edt`` package (one thread).  With ``border_is_boundary`` the image
@@ -72,12 +74,12 @@ def edt(mask: np.ndarray, spacing: Sequence[float], *, border_is_boundary: bool 
     m = np.ascontiguousarray(mask, dtype=bool)
     if not m.any():
         return np.zeros(m.shape, np.float32)
-    return _edt.edt(m, anisotropy=tuple(float(s) for s in spacing),
-                    black_border=border_is_boundary, parallel=1)
+    return _edt.edt(
+        m, anisotropy=tuple(float(s) for s in spacing), black_border=border_is_boundary, parallel=1
+    )
 
 
-def argmax_with_ties(values: np.ndarray,
-                     rng: np.random.Generator | None) -> tuple[int, ...] | None:
+def argmax_with_ties(values: np.ndarray, rng: np.random.Generator | None) -> tuple[int, ...] | None:
     """Index of the maximum of ``values`` (> 0 only); ties (relative 1e-6) by ``rng``.
 
     Ties are listed in raveled (C) order, so two arrays with the same tie set pick the
@@ -103,8 +105,9 @@ def sample_weighted(weights: np.ndarray, rng: np.random.Generator) -> tuple[int,
     return tuple(int(i) for i in np.unravel_index(idx, weights.shape))
 
 
-def sample_log_weighted(log_w: np.ndarray, mask: np.ndarray,
-                        rng: np.random.Generator) -> tuple[int, ...] | None:
+def sample_log_weighted(
+    log_w: np.ndarray, mask: np.ndarray, rng: np.random.Generator
+) -> tuple[int, ...] | None:
     """Draw one index of ``mask`` with probability proportional to ``exp(log_w)`` (Gumbel-max)."""
     nz = np.flatnonzero(mask.ravel())
     if nz.size == 0:
@@ -126,8 +129,9 @@ def exclude_clicked(mask: np.ndarray, clicks: Iterable[Click]) -> np.ndarray:
     """Copy of ``mask`` with the voxels of earlier clicks removed (never click twice)."""
     out = mask
     for c in clicks:
-        if len(c.index) == mask.ndim and all(0 <= i < s for i, s in zip(c.index, mask.shape,
-                                                                        strict=True)):
+        if len(c.index) == mask.ndim and all(
+            0 <= i < s for i, s in zip(c.index, mask.shape, strict=True)
+        ):
             if out is mask:
                 out = mask.copy()
             out[c.index] = False

@@ -101,8 +101,16 @@ def _time_all(masks, variants, spacing, repeats):
 
 def _ours(method: str, component: str, device: str):
     def run(m, spacing):
-        return simulate_click(m, method=method, component=component, spacing=spacing,
-                              ties="first", rng=0, device=device)
+        return simulate_click(
+            m,
+            method=method,
+            component=component,
+            spacing=spacing,
+            ties="first",
+            rng=0,
+            device=device,
+        )
+
     return run
 
 
@@ -114,8 +122,9 @@ def _section(masks, variants, spacing, repeats, exact_ref: str) -> dict:
     out = {"fastest_peer": fastest, "variants": {}}
     for key, t in times.items():
         entry = _summary(t, times[fastest])
-        entry["same_click_as_" + exact_ref] = float(np.mean(
-            [a == b for a, b in zip(clicks[key], clicks[exact_ref], strict=True)]))
+        entry["same_click_as_" + exact_ref] = float(
+            np.mean([a == b for a, b in zip(clicks[key], clicks[exact_ref], strict=True)])
+        )
         out["variants"][key] = entry
     return out
 
@@ -127,9 +136,15 @@ def _scattered(shape: tuple[int, ...], gen: np.random.Generator) -> np.ndarray:
     return ndi.gaussian_filter(gen.random(shape, dtype=np.float32), 1.0) > 0.56
 
 
-def bench_clicksim(shape: Sequence[int] = (400, 400, 352), *, device: str = "cpu",
-                   n_cases: int = 3, repeats: int = 3, spacing: Sequence[float] = (3.0, 2.0, 2.0),
-                   rng: int = 0) -> dict:
+def bench_clicksim(
+    shape: Sequence[int] = (400, 400, 352),
+    *,
+    device: str = "cpu",
+    n_cases: int = 3,
+    repeats: int = 3,
+    spacing: Sequence[float] = (3.0, 2.0, 2.0),
+    rng: int = 0,
+) -> dict:
     """Time one click per Table 9 variant and per full-volume peer on ``n_cases`` phantoms.
 
     Lesion section: the mask is the phantom's lesion label (several lesions), i.e. the
@@ -157,11 +172,17 @@ def bench_clicksim(shape: Sequence[int] = (400, 400, 352), *, device: str = "cpu
         raise ValueError(f"shape must be 3 sizes >= 8, got {shape}")
     gen = np.random.default_rng(rng)
     radius = (max(2.0, min(shape) / 40), max(3.0, min(shape) / 10))
-    masks = [make_phantom(shape, n_lesions=4, n_distractors=0, radius_range=radius,
-                          noise=0.0, rng=gen).label.astype(bool) for _ in range(n_cases)]
+    masks = [
+        make_phantom(
+            shape, n_lesions=4, n_distractors=0, radius_range=radius, noise=0.0, rng=gen
+        ).label.astype(bool)
+        for _ in range(n_cases)
+    ]
     sp = tuple(float(s) for s in spacing)
-    lesion = {"peer_scipy_full": lambda m, s: _peer_scipy(m, s, "largest"),
-              "peer_edt_full": lambda m, s: _peer_edt(m, s, "largest")}
+    lesion = {
+        "peer_scipy_full": lambda m, s: _peer_scipy(m, s, "largest"),
+        "peer_edt_full": lambda m, s: _peer_edt(m, s, "largest"),
+    }
     for method, component in BENCH_VARIANTS:
         lesion[method] = _ours(method, component, device)
     lesion.pop("sakinis")  # sampled, not an argmax: timed in its own row below
@@ -183,8 +204,11 @@ def bench_clicksim(shape: Sequence[int] = (400, 400, 352), *, device: str = "cpu
         "n_cases": n_cases,
         "repeats": repeats,
         "mask_voxels_mean": float(np.mean([m.sum() for m in masks])),
-        "scattered_components_mean": float(np.mean(
-            [cc3d.connected_components(m, connectivity=26, return_N=True)[1] for m in scattered])),
+        "scattered_components_mean": float(
+            np.mean(
+                [cc3d.connected_components(m, connectivity=26, return_N=True)[1] for m in scattered]
+            )
+        ),
         "scattered_voxels_mean": float(np.mean([m.sum() for m in scattered])),
         "lesions": res_lesion,
         "scattered": res_scat,

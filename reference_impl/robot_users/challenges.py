@@ -44,8 +44,9 @@ def _check_n_sigma(n: int, sigma: float) -> None:
         raise ValueError(f"sigma must be >= 0 voxels, got {sigma!r}")
 
 
-def _component_clicks(mask: np.ndarray, *, n: int, sigma: float, rng, spacing,
-                      connectivity: int) -> list[tuple[int, ...]]:
+def _component_clicks(
+    mask: np.ndarray, *, n: int, sigma: float, rng, spacing, connectivity: int
+) -> list[tuple[int, ...]]:
     """Algorithm 1/3 inner loop: centres of up to ``n`` random components, then boundaries."""
     labels, k = components(mask, connectivity=connectivity)
     if k == 0:
@@ -55,8 +56,11 @@ def _component_clicks(mask: np.ndarray, *, n: int, sigma: float, rng, spacing,
     out = []
     centres = []
     for comp in comps:
-        centre = np.asarray(simulate_click(comp, method="argmax_crop", component="all",
-                                           spacing=spacing, ties="first"))
+        centre = np.asarray(
+            simulate_click(
+                comp, method="argmax_crop", component="all", spacing=spacing, ties="first"
+            )
+        )
         centres.append(centre)
         out.append(tuple(_perturb(centre, comp, sigma, rng)))
     sp = check_spacing(spacing, mask.ndim)
@@ -78,9 +82,18 @@ def _component_clicks(mask: np.ndarray, *, n: int, sigma: float, rng, spacing,
     return out
 
 
-def autopet_clicks(label, image, *, n: int = 10, sigma: float = 0.0, percentile: float = 99.75,
-                   spacing=None, rng=None, affine=None,
-                   connectivity: int = 26) -> tuple[list[Click], list[Click]]:
+def autopet_clicks(
+    label,
+    image,
+    *,
+    n: int = 10,
+    sigma: float = 0.0,
+    percentile: float = 99.75,
+    spacing=None,
+    rng=None,
+    affine=None,
+    connectivity: int = 26,
+) -> tuple[list[Click], list[Click]]:
     """autoPET IV click simulation (thesis Algorithm 1).
 
     Parameters
@@ -118,20 +131,25 @@ def autopet_clicks(label, image, *, n: int = 10, sigma: float = 0.0, percentile:
         raise ValueError(f"image has shape {img.shape}, expected {lab.shape}")
     rng = np.random.default_rng(rng)
     aff = None if affine is None else np.asarray(affine, dtype=np.float64)
-    fg = _component_clicks(lab, n=n, sigma=sigma, rng=rng, spacing=spacing,
-                           connectivity=connectivity)
+    fg = _component_clicks(
+        lab, n=n, sigma=sigma, rng=rng, spacing=spacing, connectivity=connectivity
+    )
     outside = img[~lab]
     bg_mask = np.zeros_like(lab)
     if outside.size:
         bg_mask = (img > np.percentile(outside, percentile)) & ~lab
-    bg = _component_clicks(bg_mask, n=n, sigma=sigma, rng=rng, spacing=spacing,
-                           connectivity=connectivity)
-    return ([Click(FOREGROUND, i, affine=aff) for i in fg],
-            [Click(BACKGROUND, i, affine=aff) for i in bg])
+    bg = _component_clicks(
+        bg_mask, n=n, sigma=sigma, rng=rng, spacing=spacing, connectivity=connectivity
+    )
+    return (
+        [Click(FOREGROUND, i, affine=aff) for i in fg],
+        [Click(BACKGROUND, i, affine=aff) for i in bg],
+    )
 
 
-def toothfairy_clicks(label, *, n: int = 5, sigma: float = 0.0, axis: int = 0, rng=None,
-                      spacing=None, affine=None) -> list[Click]:
+def toothfairy_clicks(
+    label, *, n: int = 5, sigma: float = 0.0, axis: int = 0, rng=None, spacing=None, affine=None
+) -> list[Click]:
     """ToothFairy3 IAC clicks (thesis Algorithm 2) for one canal (call once per side).
 
     ``n`` axial slices containing the canal are drawn without replacement; in each, the
@@ -157,8 +175,15 @@ def toothfairy_clicks(label, *, n: int = 5, sigma: float = 0.0, axis: int = 0, r
     out = []
     for s in chosen:
         sl = np.take(lab, s, axis=axis)
-        yx = np.asarray(simulate_click(sl, method="argmax_crop", component="all",
-                                       spacing=tuple(sp[a] for a in other), ties="first"))
+        yx = np.asarray(
+            simulate_click(
+                sl,
+                method="argmax_crop",
+                component="all",
+                spacing=tuple(sp[a] for a in other),
+                ties="first",
+            )
+        )
         yx = _perturb(yx, sl, sigma, rng)
         idx = list(yx)
         idx.insert(axis, int(s))
@@ -166,8 +191,17 @@ def toothfairy_clicks(label, *, n: int = 5, sigma: float = 0.0, axis: int = 0, r
     return out
 
 
-def trials_clicks(label, liver, *, n: int = 10, sigma: float = 0.0, spacing=None, rng=None,
-                  affine=None, connectivity: int = 26) -> tuple[list[Click], list[Click]]:
+def trials_clicks(
+    label,
+    liver,
+    *,
+    n: int = 10,
+    sigma: float = 0.0,
+    spacing=None,
+    rng=None,
+    affine=None,
+    connectivity: int = 26,
+) -> tuple[list[Click], list[Click]]:
     """TriALS clicks (thesis Algorithm 3): lesion centres/boundaries, background in the liver.
 
     ``liver`` is the liver mask (TotalSegmentator in the challenge, given to participants).
@@ -185,16 +219,20 @@ def trials_clicks(label, liver, *, n: int = 10, sigma: float = 0.0, spacing=None
     liv = as_mask(liver, "liver", lab.shape)
     rng = np.random.default_rng(rng)
     aff = None if affine is None else np.asarray(affine, dtype=np.float64)
-    fg = _component_clicks(lab, n=n, sigma=sigma, rng=rng, spacing=spacing,
-                           connectivity=connectivity)
+    fg = _component_clicks(
+        lab, n=n, sigma=sigma, rng=rng, spacing=spacing, connectivity=connectivity
+    )
     cand = np.argwhere(liv & ~lab)
     pick = rng.choice(len(cand), size=min(n, len(cand)), replace=False) if len(cand) else []
-    return ([Click(FOREGROUND, i, affine=aff) for i in fg],
-            [Click(BACKGROUND, tuple(cand[j]), affine=aff) for j in pick])
+    return (
+        [Click(FOREGROUND, i, affine=aff) for i in fg],
+        [Click(BACKGROUND, tuple(cand[j]), affine=aff) for j in pick],
+    )
 
 
-def medsegfm_click(label, pred, *, spacing=None, rng=None, affine=None,
-                   method: str = "argmax_crop") -> Click | None:
+def medsegfm_click(
+    label, pred, *, spacing=None, rng=None, affine=None, method: str = "argmax_crop"
+) -> Click | None:
     """CVPR'25 MedSegFM corrective click for one class (thesis §7.3.2.4 and §4.2).
 
     Error = prediction != label; the click is the EDT centre of the largest 26-connected
@@ -207,8 +245,14 @@ def medsegfm_click(label, pred, *, spacing=None, rng=None, affine=None,
     """
     lab = as_mask(label, "label")
     prd = as_mask(pred, "pred", lab.shape)
-    idx = simulate_click(lab ^ prd, method=method, component="largest", connectivity=26,
-                         spacing=spacing, ties="first")
+    idx = simulate_click(
+        lab ^ prd,
+        method=method,
+        component="largest",
+        connectivity=26,
+        spacing=spacing,
+        ties="first",
+    )
     if idx is None:
         return None
     aff = None if affine is None else np.asarray(affine, dtype=np.float64)

@@ -138,8 +138,9 @@ def simulate_click(
     return _crop_resize_argmax(crop, lo, sp, rng, tie_rng)
 
 
-def _largest_with_box(mask: np.ndarray,
-                      connectivity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _largest_with_box(
+    mask: np.ndarray, connectivity: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Largest component (ties: lowest cc3d label) cropped to its bounding box, and the box.
 
     One labelling pass and one statistics pass over the volume; the comparison with the
@@ -170,17 +171,22 @@ def _bbox(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = mask.reshape(mask.shape[0], -1).any(axis=1)  # axis 0
     rest = mask.any(axis=0)  # the other axes, from one projected plane
     lo, hi = [], []
-    for proj in [first] + [rest.any(axis=tuple(a for a in range(rest.ndim) if a != ax))
-                           for ax in range(rest.ndim)]:
+    for proj in [first] + [
+        rest.any(axis=tuple(a for a in range(rest.ndim) if a != ax)) for ax in range(rest.ndim)
+    ]:
         nz = np.flatnonzero(proj)
         lo.append(nz[0])
         hi.append(nz[-1] + 1)
     return np.array(lo), np.array(hi)
 
 
-def _crop_resize_argmax(crop: np.ndarray, lo: np.ndarray, sp: tuple[float, ...],
-                        rng: np.random.Generator,
-                        tie_rng: np.random.Generator | None) -> tuple[int, ...] | None:
+def _crop_resize_argmax(
+    crop: np.ndarray,
+    lo: np.ndarray,
+    sp: tuple[float, ...],
+    rng: np.random.Generator,
+    tie_rng: np.random.Generator | None,
+) -> tuple[int, ...] | None:
     """Argmax on a 2x block-max downsampled crop, mapped back into the target."""
     pad = [(0, (-s) % 2) for s in crop.shape]
     c = np.pad(crop, pad)
@@ -196,9 +202,15 @@ def _crop_resize_argmax(crop: np.ndarray, lo: np.ndarray, sp: tuple[float, ...],
     return tuple(int(i) for i in pick + lo)
 
 
-def _simulate_cuda(mask: np.ndarray, method: str, component: str, connectivity: int,
-                   sp: tuple[float, ...], rng: np.random.Generator,
-                   tie_rng: np.random.Generator | None) -> tuple[int, ...] | None:
+def _simulate_cuda(
+    mask: np.ndarray,
+    method: str,
+    component: str,
+    connectivity: int,
+    sp: tuple[float, ...],
+    rng: np.random.Generator,
+    tie_rng: np.random.Generator | None,
+) -> tuple[int, ...] | None:
     """GPU branch: CuPy connected components and EDT; the argmax/tie rule matches the CPU."""
     try:  # imported only here: CuPy is optional
         import cupy as cp
@@ -231,8 +243,9 @@ def _simulate_cuda(mask: np.ndarray, method: str, component: str, connectivity: 
     return _crop_resize_argmax(cp.asnumpy(crop), lo, sp, rng, tie_rng)
 
 
-def _crop_argmax_from_edt(d: np.ndarray, lo: np.ndarray, shape: tuple[int, ...],
-                          rng: np.random.Generator | None) -> tuple[int, ...]:
+def _crop_argmax_from_edt(
+    d: np.ndarray, lo: np.ndarray, shape: tuple[int, ...], rng: np.random.Generator | None
+) -> tuple[int, ...]:
     """Argmax of a crop's EDT, ties enumerated in the full volume's raster (C) order.
 
     ``rng=None`` takes the first tie (lowest C-order index of the full volume).

@@ -35,8 +35,16 @@ def _skeleton(m: np.ndarray) -> np.ndarray:
     return pts
 
 
-def error_skeleton_scribbles(label, pred, *, mode: str = "largest", min_size: int = 1,
-                             connectivity: int = 26, clicks=(), affine=None) -> list[Scribble]:
+def error_skeleton_scribbles(
+    label,
+    pred,
+    *,
+    mode: str = "largest",
+    min_size: int = 1,
+    connectivity: int = 26,
+    clicks=(),
+    affine=None,
+) -> list[Scribble]:
     """Scribbles on the skeleton of the error: fg on false negatives, bg on false positives.
 
     Parameters
@@ -73,8 +81,10 @@ def error_skeleton_scribbles(label, pred, *, mode: str = "largest", min_size: in
     fn, fp = error_masks(label, pred)
     aff = None if affine is None else np.asarray(affine, dtype=np.float64)
     out = []
-    for lab_value, err in ((FOREGROUND, exclude_clicked(fn, clicks)),
-                           (BACKGROUND, exclude_clicked(fp, clicks))):
+    for lab_value, err in (
+        (FOREGROUND, exclude_clicked(fn, clicks)),
+        (BACKGROUND, exclude_clicked(fp, clicks)),
+    ):
         if not err.any():
             continue
         if mode == "largest":
@@ -98,8 +108,9 @@ class SliceCorrection:
     score: float
 
 
-def worst_slice_correction(label, pred, *, axis: int = 0, criterion: str = "error",
-                           done=()) -> SliceCorrection | None:
+def worst_slice_correction(
+    label, pred, *, axis: int = 0, criterion: str = "error", done=()
+) -> SliceCorrection | None:
     """Pick the worst slice of the prediction and return its ground truth as the correction.
 
     Parameters

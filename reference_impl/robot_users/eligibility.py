@@ -64,8 +64,9 @@ def eligibility_mask(kind: str, image=None, label=None, pred=None, **kwargs) -> 
     return np.asarray(ELIGIBILITY[kind](image, label, pred, **kwargs), dtype=bool)
 
 
-CLICK_STYLES = tuple(f"{c}_{p}" for c in ("largest", "random") for p in ("center", "boundary",
-                                                                          "random"))
+CLICK_STYLES = tuple(
+    f"{c}_{p}" for c in ("largest", "random") for p in ("center", "boundary", "random")
+)
 
 
 def _component(m: np.ndarray, which: str, rng, connectivity: int) -> np.ndarray:
@@ -76,8 +77,16 @@ def _component(m: np.ndarray, which: str, rng, connectivity: int) -> np.ndarray:
     return labels == int(rng.integers(1, n + 1))
 
 
-def eligibility_click(mask, *, style: str = "largest_center", label: int = FOREGROUND, rng=None,
-                      spacing=None, affine=None, connectivity: int = 26) -> Click | None:
+def eligibility_click(
+    mask,
+    *,
+    style: str = "largest_center",
+    label: int = FOREGROUND,
+    rng=None,
+    spacing=None,
+    affine=None,
+    connectivity: int = 26,
+) -> Click | None:
     """One click in the eligibility mask in one of the 6 OmniMedSeg styles.
 
     Parameters
@@ -133,8 +142,9 @@ def eligibility_click(mask, *, style: str = "largest_center", label: int = FOREG
 SCRIBBLE_STYLES = ("centerline", "boundary", "random")
 
 
-def _fragment_and_deform(pts: np.ndarray, m: np.ndarray, rng, fragment: float,
-                         deform: float) -> np.ndarray:
+def _fragment_and_deform(
+    pts: np.ndarray, m: np.ndarray, rng, fragment: float, deform: float
+) -> np.ndarray:
     """Drop points under a smooth random mask, displace them smoothly, confine them to M."""
     if len(pts) == 0:
         return pts
@@ -163,10 +173,19 @@ def _random_lines(comp: np.ndarray, rng, n_points: int) -> np.ndarray:
     return pts[comp[tuple(pts.T)]]
 
 
-def eligibility_scribble(mask, *, style: str = "centerline", component: str = "largest",
-                         label: int = FOREGROUND, rng=None, fragment: float = 0.3,
-                         deform: float = 2.0, n_points: int = 4, sigma: float = 1.0,
-                         affine=None) -> Scribble | None:
+def eligibility_scribble(
+    mask,
+    *,
+    style: str = "centerline",
+    component: str = "largest",
+    label: int = FOREGROUND,
+    rng=None,
+    fragment: float = 0.3,
+    deform: float = 2.0,
+    n_points: int = 4,
+    sigma: float = 1.0,
+    affine=None,
+) -> Scribble | None:
     """A scribble in the eligibility mask (ScribblePrompt-style centerline/boundary/random).
 
     Parameters
@@ -237,8 +256,9 @@ def eligibility_scribble(mask, *, style: str = "centerline", component: str = "l
 BOX_STYLES = ("perfect", "careful", "sloppy")
 
 
-def eligibility_box(mask, *, style: str = "perfect", rng=None, low: float = 0.05,
-                    high: float = 0.10, affine=None) -> Box | None:
+def eligibility_box(
+    mask, *, style: str = "perfect", rng=None, low: float = 0.05, high: float = 0.10, affine=None
+) -> Box | None:
     """A bounding box of the eligibility mask: perfect, careful or sloppy.
 
     ``perfect``: the tight box.  ``careful``: each dimension enlarged by a uniform
@@ -277,8 +297,9 @@ def eligibility_box(mask, *, style: str = "perfect", rng=None, low: float = 0.05
     return Box(tuple(lo), tuple(hi), affine=aff)
 
 
-def eligibility_polygon(mask2d, n: int, *, rng=None, slice_index: int | None = None,
-                        axis: int = 0) -> Polygon | None:
+def eligibility_polygon(
+    mask2d, n: int, *, rng=None, slice_index: int | None = None, axis: int = 0
+) -> Polygon | None:
     """``n`` vertices sampled uniformly along the boundary of a 2D eligibility mask.
 
     Thesis §8.2.3.2 (polygons, 2D only) with :func:`~.noniterative.polygon_vertices` (Eq. 16).

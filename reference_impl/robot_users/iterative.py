@@ -65,8 +65,18 @@ def _make(hits: Sequence[tuple[int, tuple[int, ...] | None]], affine) -> list[Cl
     return [Click(lab, idx, affine=aff) for lab, idx in hits if idx is not None]
 
 
-def r1_center(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
-              affine=None, connectivity: int = 6) -> list[Click]:
+def r1_center(
+    label,
+    pred,
+    *,
+    probs=None,
+    image=None,
+    clicks=(),
+    rng=None,
+    spacing=None,
+    affine=None,
+    connectivity: int = 6,
+) -> list[Click]:
     """R1: click the centre of the largest error component (Eq. 17).
 
     Parameters
@@ -111,14 +121,21 @@ def r1_center(label, pred, *, probs=None, image=None, clicks=(), rng=None, spaci
     sp = check_spacing(spacing, lab.ndim)
 
     def centre(m):
-        return simulate_click(m, method="argmax_crop", component="largest",
-                              connectivity=connectivity, spacing=sp, ties="first")
+        return simulate_click(
+            m,
+            method="argmax_crop",
+            component="largest",
+            connectivity=connectivity,
+            spacing=sp,
+            ties="first",
+        )
 
     return _make([(FOREGROUND, centre(fn)), (BACKGROUND, centre(fp))], affine)
 
 
-def r4_uniform(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
-               affine=None) -> list[Click]:
+def r4_uniform(
+    label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None, affine=None
+) -> list[Click]:
     """R4: click uniformly in the error (uniformly in the label at the first click), Eq. 20.
 
     Parameters are those of :func:`r1_center` (``spacing`` unused).
@@ -142,12 +159,23 @@ def r4_uniform(label, pred, *, probs=None, image=None, clicks=(), rng=None, spac
     rng = np.random.default_rng(rng)
     lab, fn, fp = _errors(label, pred, clicks)
     check_spacing(spacing, lab.ndim)  # unused, but never accepted when invalid
-    return _make([(FOREGROUND, sample_uniform(fn, rng)), (BACKGROUND, sample_uniform(fp, rng))],
-                 affine)
+    return _make(
+        [(FOREGROUND, sample_uniform(fn, rng)), (BACKGROUND, sample_uniform(fp, rng))], affine
+    )
 
 
-def r3_edt(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
-           affine=None, weighting: str = "linear") -> list[Click]:
+def r3_edt(
+    label,
+    pred,
+    *,
+    probs=None,
+    image=None,
+    clicks=(),
+    rng=None,
+    spacing=None,
+    affine=None,
+    weighting: str = "linear",
+) -> list[Click]:
     """R3: sample the click with EDT-weighted probabilities over the error (Eq. 19).
 
     Parameters
@@ -276,8 +304,18 @@ def mc_dropout_probs(model, inputs, *, n_samples: int = 10) -> np.ndarray:
     return np.stack(outs)
 
 
-def r2_uncertainty(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
-                   affine=None, uncertainty=None) -> list[Click]:
+def r2_uncertainty(
+    label,
+    pred,
+    *,
+    probs=None,
+    image=None,
+    clicks=(),
+    rng=None,
+    spacing=None,
+    affine=None,
+    uncertainty=None,
+) -> list[Click]:
     """R2: sample the click with the model's uncertainty as the distribution (Eq. 18).
 
     Parameters
@@ -336,10 +374,22 @@ def _systematic_region(image: np.ndarray, lab: np.ndarray, percentile: float) ->
     return (image > thr) & ~lab
 
 
-def r5_realistic(label, pred, *, probs=None, image=None, clicks=(), rng=None, spacing=None,
-                 affine=None, p_perturb: float = R5_P_PERTURB, p_system: float = R5_P_SYSTEM,
-                 amplitude: int = R5_AMPLITUDE, percentile: float = 95.0,
-                 connectivity: int = 6) -> list[Click]:
+def r5_realistic(
+    label,
+    pred,
+    *,
+    probs=None,
+    image=None,
+    clicks=(),
+    rng=None,
+    spacing=None,
+    affine=None,
+    p_perturb: float = R5_P_PERTURB,
+    p_system: float = R5_P_SYSTEM,
+    amplitude: int = R5_AMPLITUDE,
+    percentile: float = 95.0,
+    connectivity: int = 6,
+) -> list[Click]:
     """R5: the realistic user of Eq. 28 (R1 clicks with perturbation and systematic error).
 
     Parameters
@@ -382,8 +432,7 @@ def r5_realistic(label, pred, *, probs=None, image=None, clicks=(), rng=None, sp
     for name, p in (("p_perturb", p_perturb), ("p_system", p_system)):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"{name} must lie in [0, 1], got {p!r}")
-    if isinstance(amplitude, bool) or not isinstance(amplitude, (int, np.integer)) \
-            or amplitude < 0:
+    if isinstance(amplitude, bool) or not isinstance(amplitude, (int, np.integer)) or amplitude < 0:
         raise ValueError(f"amplitude must be an integer >= 0 (voxels), got {amplitude!r}")
     if not 0.0 <= percentile <= 100.0:
         raise ValueError(f"percentile must lie in [0, 100], got {percentile!r}")
@@ -397,8 +446,9 @@ def r5_realistic(label, pred, *, probs=None, image=None, clicks=(), rng=None, sp
         img = np.asarray(image)
         if img.shape != lab.shape:
             raise ValueError(f"image has shape {img.shape}, expected {lab.shape}")
-    base = r1_center(lab, pred, clicks=clicks, rng=rng, spacing=spacing, affine=affine,
-                     connectivity=connectivity)
+    base = r1_center(
+        lab, pred, clicks=clicks, rng=rng, spacing=spacing, affine=affine, connectivity=connectivity
+    )
     shape = np.asarray(lab.shape)
     out = []
     for c in base:

@@ -86,12 +86,23 @@ def _timed(predict: Predictor, clicks: list[Click]):
     return (*out, time.perf_counter() - t0)
 
 
-def run_interaction(predict: Predictor, label: np.ndarray, *, user: str | Callable = "R1",
-                    n_iterations: int = 10, image: np.ndarray | None = None,
-                    rng: np.random.Generator | int | None = None, spacing=None, affine=None,
-                    first_from_label: bool = True, metric: Callable[..., float] = dice,
-                    keep_preds: bool = False, keep_probs: bool = False,
-                    callback: Callable | None = None, **user_params) -> InteractionResult:
+def run_interaction(
+    predict: Predictor,
+    label: np.ndarray,
+    *,
+    user: str | Callable = "R1",
+    n_iterations: int = 10,
+    image: np.ndarray | None = None,
+    rng: np.random.Generator | int | None = None,
+    spacing=None,
+    affine=None,
+    first_from_label: bool = True,
+    metric: Callable[..., float] = dice,
+    keep_preds: bool = False,
+    keep_probs: bool = False,
+    callback: Callable | None = None,
+    **user_params,
+) -> InteractionResult:
     """Simulate ``n_iterations`` rounds of robot-user clicks and model predictions.
 
     Parameters
@@ -151,8 +162,17 @@ def run_interaction(predict: Predictor, label: np.ndarray, *, user: str | Callab
     done: list[Click] = []
     for it in range(1, n_iterations + 1):
         current = None if (it == 1 and first_from_label) else pred
-        new = fn(lab, current, probs=probs, image=image, clicks=tuple(done), rng=rng,
-                 spacing=spacing, affine=affine, **user_params)
+        new = fn(
+            lab,
+            current,
+            probs=probs,
+            image=image,
+            clicks=tuple(done),
+            rng=rng,
+            spacing=spacing,
+            affine=affine,
+            **user_params,
+        )
         res.clicks.append(list(new))
         if new:
             done.extend(new)

@@ -39,8 +39,16 @@ def _nonempty(label, name="label") -> np.ndarray:
     return m
 
 
-def sample_clicks(label, n: int, *, strategy: str = "uniform", spacing=None, rng=None,
-                  affine=None, sigma: float = 0.25) -> list[Click]:
+def sample_clicks(
+    label,
+    n: int,
+    *,
+    strategy: str = "uniform",
+    spacing=None,
+    rng=None,
+    affine=None,
+    sigma: float = 0.25,
+) -> list[Click]:
     """Sample ``n`` distinct foreground clicks from the label (Eq. 12).
 
     Parameters
@@ -101,8 +109,14 @@ def object_center(label, *, spacing=None, rng=None, affine=None, connectivity: i
     (2, 2)
     """
     m = _nonempty(label)
-    idx = simulate_click(m, method="argmax_crop", component="largest", connectivity=connectivity,
-                         spacing=spacing, ties="first")
+    idx = simulate_click(
+        m,
+        method="argmax_crop",
+        component="largest",
+        connectivity=connectivity,
+        spacing=spacing,
+        ties="first",
+    )
     return Click(FOREGROUND, idx, affine=_aff(affine))
 
 
@@ -189,8 +203,9 @@ def bounding_box(label, *, affine=None) -> Box:
     return Box(tuple(idx.min(0)), tuple(idx.max(0) + 1), affine=_aff(affine))
 
 
-def polygon_vertices(label2d, n: int, *, rng=None, slice_index: int | None = None,
-                     axis: int = 0) -> Polygon:
+def polygon_vertices(
+    label2d, n: int, *, rng=None, slice_index: int | None = None, axis: int = 0
+) -> Polygon:
     """``n`` polygon vertices sampled along the label boundary of a 2D mask (Eq. 16).
 
     The boundary is the 0.5 iso-contour of the largest component (sub-voxel ``(y, x)``);
@@ -215,4 +230,3 @@ def polygon_vertices(label2d, n: int, *, rng=None, slice_index: int | None = Non
     s = (rng.random() * total + np.arange(n) * total / n) % total
     verts = np.stack([np.interp(s, arc, c[:, 0]), np.interp(s, arc, c[:, 1])], axis=1)
     return Polygon(verts[np.argsort(s)], slice_index=slice_index, axis=axis)
-

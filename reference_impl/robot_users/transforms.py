@@ -50,9 +50,18 @@ class RobotClicksd(MapTransform):
     [(3, 3)]
     """
 
-    def __init__(self, keys: KeysCollection, user: str = "R1", *, clicks_key: str = "clicks",
-                 image_key: str | None = None, probs_key: str | None = None, rng=None,
-                 allow_missing_keys: bool = False, **params) -> None:
+    def __init__(
+        self,
+        keys: KeysCollection,
+        user: str = "R1",
+        *,
+        clicks_key: str = "clicks",
+        image_key: str | None = None,
+        probs_key: str | None = None,
+        rng=None,
+        allow_missing_keys: bool = False,
+        **params,
+    ) -> None:
         super().__init__(keys, allow_missing_keys)
         if len(self.keys) != 2:
             raise ValueError(f"keys must be (label_key, pred_key), got {self.keys}")
@@ -69,12 +78,20 @@ class RobotClicksd(MapTransform):
         label = d[label_key]
         affine = getattr(label, "affine", None)
         pred = d.get(pred_key)
-        opt = {k: _to_numpy(d[v]) for k, v in (("image", self.image_key),
-                                                 ("probs", self.probs_key)) if v in d}
+        opt = {
+            k: _to_numpy(d[v])
+            for k, v in (("image", self.image_key), ("probs", self.probs_key))
+            if v in d
+        }
         old: Sequence = d.get(self.clicks_key, ())
-        new = self.user(_to_numpy(label), None if pred is None else _to_numpy(pred),
-                        clicks=tuple(old), rng=self.rng,
-                        affine=None if affine is None else np.asarray(affine), **opt,
-                        **self.params)
+        new = self.user(
+            _to_numpy(label),
+            None if pred is None else _to_numpy(pred),
+            clicks=tuple(old),
+            rng=self.rng,
+            affine=None if affine is None else np.asarray(affine),
+            **opt,
+            **self.params,
+        )
         d[self.clicks_key] = [*old, *new]
         return d

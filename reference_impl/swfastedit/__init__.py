@@ -25,6 +25,3 @@ _EXPORTS = {
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = list(_EXPORTS)
-
-
-

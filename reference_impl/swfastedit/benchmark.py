@@ -27,10 +27,18 @@ from .model import UNetConfig, build_network, count_parameters, required_divisor
 __all__ = ["run_benchmark", "DEFAULTS"]
 
 DEFAULTS = {
-    "cpu": {"sizes": [(64, 96, 96), (96, 128, 128), (128, 160, 160)], "roi": (32, 32, 32),
-            "width": 4, "clicks": 5},
-    "cuda": {"sizes": [(400, 400, 352), (512, 512, 400), (640, 640, 640), (800, 800, 780)],
-             "roi": (128, 128, 128), "width": 16, "clicks": 20},
+    "cpu": {
+        "sizes": [(64, 96, 96), (96, 128, 128), (128, 160, 160)],
+        "roi": (32, 32, 32),
+        "width": 4,
+        "clicks": 5,
+    },
+    "cuda": {
+        "sizes": [(400, 400, 352), (512, 512, 400), (640, 640, 640), (800, 800, 780)],
+        "roi": (128, 128, 128),
+        "width": 16,
+        "clicks": 20,
+    },
 }
 
 
@@ -60,22 +68,32 @@ def _timed(fn, dev):
 def _machine(dev: torch.device) -> str:
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
-    return f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} torch threads"
+    return (
+        f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} torch threads"
+    )
 
 
 def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng, naive):
     img = rng.standard_normal(shape).astype(np.float32)
     row: dict = {"shape": list(shape), "voxels": int(np.prod(shape))}
-    sw = SWFastEditPredictor(net, roi_size=roi, sw_batch_size=sw_batch_size, device=dev,
-                             amp=amp, divisor=divisor)
+    sw = SWFastEditPredictor(
+        net, roi_size=roi, sw_batch_size=sw_batch_size, device=dev, amp=amp, divisor=divisor
+    )
     sw.set_volume(img)
     _peak_reset(dev)
     first, row["first_s"] = _timed(lambda: sw.predict([], copy=False), dev)
     row["first_peak_gib"], row["windows_total"] = _peak_gib(dev), first.windows
     sw_naive = None
     if naive:  # warmed up on the same volume, then timed click by click, interleaved
-        sw_naive = SWFastEditPredictor(net, roi_size=roi, sw_batch_size=sw_batch_size, device=dev,
-                                       amp=amp, divisor=divisor, local=False)
+        sw_naive = SWFastEditPredictor(
+            net,
+            roi_size=roi,
+            sw_batch_size=sw_batch_size,
+            device=dev,
+            amp=amp,
+            divisor=divisor,
+            local=False,
+        )
         sw_naive.set_volume(img)
         sw_naive.predict([], copy=False)
     cl: list[Click] = []
@@ -89,16 +107,23 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
         if sw_naive is not None:
             lat_naive.append(_timed(lambda c=cl: sw_naive.predict(c, copy=False), dev)[1])
     row["corrective_peak_gib"] = _peak_gib(dev)
-    row["corrective_median_s"], row["corrective_windows_mean"] = statistics.median(lat), float(np.mean(wins))
+    row["corrective_median_s"], row["corrective_windows_mean"] = (
+        statistics.median(lat),
+        float(np.mean(wins)),
+    )
     row["corrective_min_s"], row["corrective_max_s"] = min(lat), max(lat)
     if sw_naive is not None:
         row["naive_corrective_s"] = statistics.median(lat_naive)
-        row["naive_corrective_min_s"], row["naive_corrective_max_s"] = min(lat_naive), max(lat_naive)
+        row["naive_corrective_min_s"], row["naive_corrective_max_s"] = (
+            min(lat_naive),
+            max(lat_naive),
+        )
         row["speedup_local_vs_naive"] = row["naive_corrective_s"] / row["corrective_median_s"]
         sw_naive.reset()
     sw.reset()  # free the host-side state before the global pass
-    glob = SWFastEditPredictor(net, inference="global", roi_size=roi, device=dev, amp=amp,
-                               divisor=divisor)
+    glob = SWFastEditPredictor(
+        net, inference="global", roi_size=roi, device=dev, amp=amp, divisor=divisor
+    )
     glob.set_volume(img)
     _peak_reset(dev)
     try:
@@ -137,17 +162,36 @@ def run_benchmark(
         torch.manual_seed(seed)
         net = build_network(cfg).to(dev).eval()
     rng = np.random.default_rng(seed)
-    warm = SWFastEditPredictor(net, roi_size=roi, device=dev, amp=amp, divisor=required_divisor(cfg))  # warm-up (cudnn, allocator)
+    warm = SWFastEditPredictor(
+        net, roi_size=roi, device=dev, amp=amp, divisor=required_divisor(cfg)
+    )  # warm-up (cudnn, allocator)
     warm.set_volume(rng.standard_normal(roi).astype(np.float32))
     warm.predict([], copy=False)
-    rows = [_one_size(net, s, roi=roi, dev=dev, clicks=clicks or d["clicks"],
-                      sw_batch_size=sw_batch_size, amp=amp, divisor=required_divisor(cfg),
-                      rng=rng, naive=naive) for s in sizes]
+    rows = [
+        _one_size(
+            net,
+            s,
+            roi=roi,
+            dev=dev,
+            clicks=clicks or d["clicks"],
+            sw_batch_size=sw_batch_size,
+            amp=amp,
+            divisor=required_divisor(cfg),
+            rng=rng,
+            naive=naive,
+        )
+        for s in sizes
+    ]
     return {
-        "machine": _machine(dev), "device": dev.type, "torch": torch.__version__,
+        "machine": _machine(dev),
+        "device": dev.type,
+        "torch": torch.__version__,
         "network": {**cfg.to_dict(), "parameters": count_parameters(net)},
-        "roi_size": list(roi), "overlap": 0.25, "sw_batch_size": sw_batch_size, "amp_bf16": amp,
+        "roi_size": list(roi),
+        "overlap": 0.25,
+        "sw_batch_size": sw_batch_size,
+        "amp_bf16": amp,
         "note": "times in seconds; ratios are within this run; absolute CPU times are not "
-                "meaningful for GPU deployment",
+        "meaningful for GPU deployment",
         "results": rows,
     }

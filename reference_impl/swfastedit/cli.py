@@ -14,7 +14,9 @@ def _ints(text: str) -> tuple[int, ...]:
     try:
         vals = tuple(int(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers like 32 or 32,64,64, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected integers like 32 or 32,64,64, got {text!r}"
+        ) from None
     if len(vals) == 1:
         vals = vals * 3
     if len(vals) != 3 or min(vals) < 1:
@@ -47,8 +49,11 @@ def _floats2(text: str) -> tuple[float, float]:
 def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
     """Register ``train``, ``evaluate`` and ``bench swfastedit``."""
     p = sub.add_parser("train", help="train SW-FastEdit with simulated clicks (thesis §4.1.2)")
-    p.add_argument("--data", required=True,
-                   help="'synthetic', 'sample:<case>[,<case>]', or a folder of image/label pairs")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="'synthetic', 'sample:<case>[,<case>]', or a folder of image/label pairs",
+    )
     p.add_argument("--out", required=True, help="checkpoint folder (last.pt, model.pt)")
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--pretrain-epochs", type=int, default=0, help="non-interactive epochs first")
@@ -64,12 +69,21 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--n-synthetic", type=int, default=16)
     p.add_argument("--synthetic-shape", type=_ints, default=(32, 64, 64))
     p.add_argument("--synthetic-lesions", type=_range, default=(1, 2), help="min,max lesions")
-    p.add_argument("--synthetic-distractors", type=_range, default=(2, 4),
-                   help="min,max distractor blobs")
-    p.add_argument("--synthetic-body", type=float, default=0.0,
-                   help="probability of a phantom in a body with dark air around it (CT-like)")
-    p.add_argument("--synthetic-contrast", type=_floats2, default=(0.5, 1.5),
-                   help="min,max object contrast (noise sd 0.25)")
+    p.add_argument(
+        "--synthetic-distractors", type=_range, default=(2, 4), help="min,max distractor blobs"
+    )
+    p.add_argument(
+        "--synthetic-body",
+        type=float,
+        default=0.0,
+        help="probability of a phantom in a body with dark air around it (CT-like)",
+    )
+    p.add_argument(
+        "--synthetic-contrast",
+        type=_floats2,
+        default=(0.5, 1.5),
+        help="min,max object contrast (noise sd 0.25)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--resume", default=None, help="last.pt to continue from")
     p.add_argument("--device", default=None)
@@ -107,17 +121,34 @@ def _train(args: argparse.Namespace) -> int:
 
     if not 0 <= args.synthetic_body <= 1:
         raise ValueError(f"--synthetic-body must be in [0, 1], got {args.synthetic_body}")
-    vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
-                        lesions=args.synthetic_lesions, distractors=args.synthetic_distractors,
-                        body=args.synthetic_body, contrast=args.synthetic_contrast, rng=args.seed)
+    vols = load_dataset(
+        args.data,
+        n_synthetic=args.n_synthetic,
+        shape=args.synthetic_shape,
+        lesions=args.synthetic_lesions,
+        distractors=args.synthetic_distractors,
+        body=args.synthetic_body,
+        contrast=args.synthetic_contrast,
+        rng=args.seed,
+    )
     cfg = TrainConfig(
-        epochs=args.epochs, pretrain_epochs=args.pretrain_epochs, lr=args.lr,
-        crop_size=args.crop_size, roi_size=args.roi_size, n_iterations=args.n_iterations,
-        iterations=args.iterations, robot_user=args.robot_user, dice_stop=args.dice_stop,
-        seed=args.seed, net=UNetConfig(width=args.width, levels=args.levels).to_dict())
+        epochs=args.epochs,
+        pretrain_epochs=args.pretrain_epochs,
+        lr=args.lr,
+        crop_size=args.crop_size,
+        roi_size=args.roi_size,
+        n_iterations=args.n_iterations,
+        iterations=args.iterations,
+        robot_user=args.robot_user,
+        dice_stop=args.dice_stop,
+        seed=args.seed,
+        net=UNetConfig(width=args.width, levels=args.levels).to_dict(),
+    )
     meta = train(vols, cfg, out_dir=args.out, resume=args.resume, device=args.device)
     if meta.get("finished_before"):
-        print(f"{args.resume}: already finished after {meta.get('epoch', 0)} epochs; nothing written")
+        print(
+            f"{args.resume}: already finished after {meta.get('epoch', 0)} epochs; nothing written"
+        )
         return 0
     print(f"wrote {Path(args.out) / 'model.pt'} ({meta.get('epoch', 0)} epochs)")
     return 0
@@ -135,25 +166,61 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .training import load_checkpoint
 
     _, cfg, meta = load_checkpoint(args.checkpoint, device="cpu")
-    vols = load_dataset(args.data, n_synthetic=args.n_synthetic, shape=args.synthetic_shape,
-                        lesions=args.synthetic_lesions, distractors=args.synthetic_distractors,
-                        rng=args.seed + 10_000)
+    vols = load_dataset(
+        args.data,
+        n_synthetic=args.n_synthetic,
+        shape=args.synthetic_shape,
+        lesions=args.synthetic_lesions,
+        distractors=args.synthetic_distractors,
+        rng=args.seed + 10_000,
+    )
     pred = SWFastEditPredictor.from_checkpoint(
-        args.checkpoint, inference=args.inference, roi_size=args.roi_size or cfg.roi_size,
-        device=args.device)
+        args.checkpoint,
+        inference=args.inference,
+        roi_size=args.roi_size or cfg.roi_size,
+        device=args.device,
+    )
     rng = np.random.default_rng(args.seed)
-    per = [evaluate_volume(pred, v, robot_user=args.robot_user, n_clicks=args.clicks, rng=rng)
-           for v in vols]
+    per = [
+        evaluate_volume(pred, v, robot_user=args.robot_user, n_clicks=args.clicks, rng=rng)
+        for v in vols
+    ]
     summary = summarize([r["dice"] for r in per])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"checkpoint": str(args.checkpoint), "data": args.data, "robot_user": args.robot_user,
-              "clicks": args.clicks, "inference": args.inference, "seed": args.seed,
-              "checkpoint_fingerprint": meta.get("data_fingerprint"), **summary, "volumes": per}
+    report = {
+        "checkpoint": str(args.checkpoint),
+        "data": args.data,
+        "robot_user": args.robot_user,
+        "clicks": args.clicks,
+        "inference": args.inference,
+        "seed": args.seed,
+        "checkpoint_fingerprint": meta.get("data_fingerprint"),
+        **summary,
+        "volumes": per,
+    }
     (out / "metrics.json").write_text(json.dumps(report, indent=1))
-    _plot(summary["dice_per_click"], per, out / "dice_curve.png", title=f"{args.data} ({args.robot_user})")
-    print(json.dumps({k: summary[k] for k in ("dice_per_click", "auc", "final", "NoC@85", "NoC@90",
-                                              "consistent_improvement")}))
+    _plot(
+        summary["dice_per_click"],
+        per,
+        out / "dice_curve.png",
+        title=f"{args.data} ({args.robot_user})",
+    )
+    print(
+        json.dumps(
+            {
+                k: summary[k]
+                for k in (
+                    "dice_per_click",
+                    "auc",
+                    "final",
+                    "NoC@85",
+                    "NoC@90",
+                    "consistent_improvement",
+                )
+            }
+        )
+    )
     return 0
 
 
@@ -179,14 +246,34 @@ def _bench(args: argparse.Namespace) -> int:
     _set_threads(args)
     from .benchmark import run_benchmark
 
-    res = run_benchmark(device=args.device, sizes=args.sizes, roi_size=args.roi_size,
-                        width=args.width, levels=args.levels, clicks=args.clicks, sw_batch_size=args.sw_batch_size,
-                        amp=args.amp)
+    res = run_benchmark(
+        device=args.device,
+        sizes=args.sizes,
+        roi_size=args.roi_size,
+        width=args.width,
+        levels=args.levels,
+        clicks=args.clicks,
+        sw_batch_size=args.sw_batch_size,
+        amp=args.amp,
+    )
     out = Path(args.out or f"bench/results/swfastedit_{args.device}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=1))
     for r in res["results"]:
-        print(json.dumps({k: r[k] for k in ("shape", "windows_total", "first_s", "global_s",
-                                            "corrective_median_s", "corrective_windows_mean")}))
+        print(
+            json.dumps(
+                {
+                    k: r[k]
+                    for k in (
+                        "shape",
+                        "windows_total",
+                        "first_s",
+                        "global_s",
+                        "corrective_median_s",
+                        "corrective_windows_mean",
+                    )
+                }
+            )
+        )
     print(f"wrote {out}")
     return 0

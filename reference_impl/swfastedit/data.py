@@ -74,8 +74,11 @@ def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such data folder")
     if (folder / "imagesTr").is_dir() and (folder / "labelsTr").is_dir():
-        pairs = [(p, folder / "labelsTr" / p.name) for p in sorted((folder / "imagesTr").iterdir())
-                 if (folder / "labelsTr" / p.name).exists()]
+        pairs = [
+            (p, folder / "labelsTr" / p.name)
+            for p in sorted((folder / "imagesTr").iterdir())
+            if (folder / "labelsTr" / p.name).exists()
+        ]
     else:
         files = {_strip(p.name): p for p in folder.iterdir() if _strip(p.name) != p.name}
         pairs = []
@@ -125,10 +128,17 @@ def load_dataset(
     if isinstance(source, str | Path):
         s = str(source)
         if s == "synthetic":
-            return synthetic_volumes(n_synthetic, shape, lesions=lesions, distractors=distractors,
-                                     body=body, contrast=contrast, rng=rng)
+            return synthetic_volumes(
+                n_synthetic,
+                shape,
+                lesions=lesions,
+                distractors=distractors,
+                body=body,
+                contrast=contrast,
+                rng=rng,
+            )
         if s.startswith("sample:"):
-            return [load_sample(name) for name in s[len("sample:"):].split(",")]
+            return [load_sample(name) for name in s[len("sample:") :].split(",")]
         pairs = find_pairs(s)
     else:
         pairs = [(Path(a), Path(b)) for a, b in source]
@@ -171,10 +181,14 @@ def synthetic_volumes(
         dark = rng.random() >= 0.5
         # Dark objects are made by negating the image (this is the data the shipped
         # checkpoint was trained on; make_phantom's negative contrast would give other draws).
-        v = make_phantom(shape, n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
-                         n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
-                         radius_range=(4.0, 14.0),
-                         contrast=rng.uniform(*contrast), rng=rng)
+        v = make_phantom(
+            shape,
+            n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
+            n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
+            radius_range=(4.0, 14.0),
+            contrast=rng.uniform(*contrast),
+            rng=rng,
+        )
         if dark:
             v.image = -v.image
         if body > 0 and rng.random() < body:
@@ -232,7 +246,10 @@ def random_crop(
     if cand.size == 0:
         cand = np.arange(label.size)
     centre = np.unravel_index(int(rng.choice(cand)), label.shape)
-    lo = [int(np.clip(c - s // 2, 0, n - s)) for c, s, n in zip(centre, size, label.shape, strict=True)]
+    lo = [
+        int(np.clip(c - s // 2, 0, n - s))
+        for c, s, n in zip(centre, size, label.shape, strict=True)
+    ]
     sl = tuple(slice(a, a + s) for a, s in zip(lo, size, strict=True))
     return image[sl], label[sl]
 

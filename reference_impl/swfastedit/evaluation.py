@@ -47,16 +47,25 @@ def evaluate_volume(
         windows.append(out.windows)
         return out
 
-    res = run_interaction(predict, volume.label, user=robot_user, n_iterations=n_clicks,
-                          image=volume.image, rng=rng, spacing=volume.spacing,
-                          first_from_label=False)
+    res = run_interaction(
+        predict,
+        volume.label,
+        user=robot_user,
+        n_iterations=n_clicks,
+        image=volume.image,
+        rng=rng,
+        spacing=volume.spacing,
+        first_from_label=False,
+    )
     calls = iter(windows)  # a round without a new click made no prediction: 0 windows
     per_round = [next(calls)] + [next(calls) if new else 0 for new in res.clicks]
     rows = [[c.label, *c.index] for c in res.all_clicks]
     return {"name": volume.name, "dice": res.values, "windows": per_round, "clicks": rows}
 
 
-def summarize(curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] = (0.85, 0.9)) -> dict:
+def summarize(
+    curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] = (0.85, 0.9)
+) -> dict:
     """Interactive metrics over Dice curves ``(n_volumes, n_clicks + 1)``, means over volumes.
 
     Uses :mod:`reference_impl.metrics`: ``auc`` (normalised trapezoid, Algorithm 4),
@@ -73,7 +82,9 @@ def summarize(curves: Sequence[Sequence[float]], *, thresholds: Sequence[float] 
 
     d = np.asarray(curves, dtype=np.float64)
     if d.ndim != 2 or d.shape[1] < 2:
-        raise ValueError(f"curves must be (n_volumes, n_clicks + 1) with n_clicks >= 1, got {d.shape}")
+        raise ValueError(
+            f"curves must be (n_volumes, n_clicks + 1) with n_clicks >= 1, got {d.shape}"
+        )
     return {
         "dice_per_click": d.mean(0).tolist(),
         "auc": float(np.mean([auc(c) for c in d])),

@@ -115,7 +115,10 @@ class Prediction:
 
 def _pad_amounts(shape: Sequence[int], target: Sequence[int]) -> list[tuple[int, int]]:
     """MONAI's symmetric pad (``half`` before, rest after) up to ``target``."""
-    return [((max(t - s, 0)) // 2, max(t - s, 0) - max(t - s, 0) // 2) for s, t in zip(shape, target, strict=True)]
+    return [
+        ((max(t - s, 0)) // 2, max(t - s, 0) - max(t - s, 0) // 2)
+        for s, t in zip(shape, target, strict=True)
+    ]
 
 
 def _click_key(c: Click) -> tuple:
@@ -201,8 +204,12 @@ class SWFastEditPredictor:
         from .training import load_checkpoint
 
         net, cfg, _ = load_checkpoint(path)
-        defaults = {"roi_size": cfg.roi_size, "sigma": cfg.sigma, "normalize": cfg.normalize,
-                    "divisor": required_divisor(UNetConfig(**cfg.net))}
+        defaults = {
+            "roi_size": cfg.roi_size,
+            "sigma": cfg.sigma,
+            "normalize": cfg.normalize,
+            "divisor": required_divisor(UNetConfig(**cfg.net)),
+        }
         return cls(net, **{**defaults, **options})
 
     # ------------------------------------------------------------------ state
@@ -232,20 +239,33 @@ class SWFastEditPredictor:
             target = tuple(max(s, r) for s, r in zip(image.shape, self.roi_size, strict=True))
         pads = _pad_amounts(image.shape, target)
         img = torch.from_numpy(np.pad(img, pads).astype(np.float32))[None]
-        st = {"shape": image.shape, "pad_lo": tuple(p[0] for p in pads), "image": img,
-              "clicks": [], "spacing": spacing, "probs": None}
+        st = {
+            "shape": image.shape,
+            "pad_lo": tuple(p[0] for p in pads),
+            "image": img,
+            "clicks": [],
+            "spacing": spacing,
+            "probs": None,
+        }
         if self.inference == "sliding_window":
             from monai.data.utils import compute_importance_map
 
             grid = window_grid(target, self.roi_size, overlap=self.overlap)
-            w = compute_importance_map(self.roi_size, mode="gaussian", sigma_scale=0.125,
-                                       device="cpu", dtype=torch.float32)
+            w = compute_importance_map(
+                self.roi_size, mode="gaussian", sigma_scale=0.125, device="cpu", dtype=torch.float32
+            )
             den = torch.zeros(target, dtype=torch.float32)
             for sl in grid.slices:
                 den[sl] += w
-            st.update(grid=grid, w=w, den=den, num=torch.zeros(target, dtype=torch.float32),
-                      cache=torch.zeros((len(grid.slices), *self.roi_size), dtype=self.cache_dtype),
-                      guidance=None, probs=torch.zeros(target, dtype=torch.float32))
+            st.update(
+                grid=grid,
+                w=w,
+                den=den,
+                num=torch.zeros(target, dtype=torch.float32),
+                cache=torch.zeros((len(grid.slices), *self.roi_size), dtype=self.cache_dtype),
+                guidance=None,
+                probs=torch.zeros(target, dtype=torch.float32),
+            )
         self._state = st
         self.n_forward = 0
 
@@ -303,7 +323,9 @@ class SWFastEditPredictor:
                 not 0 <= i < s for i, s in zip(c.index, st["shape"], strict=False)
             ):
                 raise ValueError(f"click {c.index} lies outside the volume of shape {st['shape']}")
-            out.append(Click(c.label, tuple(i + p for i, p in zip(c.index, st["pad_lo"], strict=True))))
+            out.append(
+                Click(c.label, tuple(i + p for i, p in zip(c.index, st["pad_lo"], strict=True)))
+            )
         return out
 
     def _valid(self) -> tuple[slice, ...]:
@@ -346,7 +368,8 @@ class SWFastEditPredictor:
             st["guidance"] = torch.zeros((2, *shape), dtype=torch.float32)
             inner = [Click(c.label, tuple(np.asarray(c.index) - lo)) for c in clicks]
             st["guidance"][(slice(None), *self._valid())] = _signals.heatmap(
-                inner, st["shape"], sigma=self.sigma)
+                inner, st["shape"], sigma=self.sigma
+            )
             idx, fresh = np.arange(len(grid.slices)), True
         else:
             old, new = Counter(map(_click_key, st["clicks"])), Counter(map(_click_key, clicks))
@@ -372,11 +395,16 @@ class SWFastEditPredictor:
             c = np.asarray(index)
             lo, hi = np.maximum(c - rad, vlo), np.minimum(c + rad + 1, vhi)
             elo, ehi = np.maximum(lo - rad, vlo), np.minimum(hi + rad, vhi)
-            near = [Click(k.label, tuple(np.asarray(k.index) - elo)) for k in clicks
-                    if np.all(np.asarray(k.index) >= elo) and np.all(np.asarray(k.index) < ehi)]
+            near = [
+                Click(k.label, tuple(np.asarray(k.index) - elo))
+                for k in clicks
+                if np.all(np.asarray(k.index) >= elo) and np.all(np.asarray(k.index) < ehi)
+            ]
             local = _signals.heatmap(near, tuple(int(v) for v in ehi - elo), sigma=self.sigma)
             inner = tuple(slice(int(a), int(b)) for a, b in zip(lo - elo, hi - elo, strict=True))
-            st["guidance"][(slice(None), *(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True)))] = local[(slice(None), *inner)]
+            st["guidance"][
+                (slice(None), *(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True)))
+            ] = local[(slice(None), *inner)]
             boxes.append((lo, hi))
         return boxes
 
@@ -398,17 +426,25 @@ class SWFastEditPredictor:
             num, w, off = st["num"][region].to(dev), st["w"].to(dev), lo
         for b0 in range(0, len(idx), self.sw_batch_size):
             batch = idx[b0 : b0 + self.sw_batch_size]
-            x = torch.stack([
-                torch.cat([st["image"][(slice(None), *grid.slices[i])],
-                           st["guidance"][(slice(None), *grid.slices[i])]])
-                for i in batch
-            ]).to(dev, non_blocking=True)
+            x = torch.stack(
+                [
+                    torch.cat(
+                        [
+                            st["image"][(slice(None), *grid.slices[i])],
+                            st["guidance"][(slice(None), *grid.slices[i])],
+                        ]
+                    )
+                    for i in batch
+                ]
+            ).to(dev, non_blocking=True)
             with self._autocast():
                 logits = self.network(x)
             diff = (logits[:, 1] - logits[:, 0]).float().to(self.cache_dtype)
             diff_cpu = diff.cpu()
             for j, i in enumerate(batch):
-                sl = tuple(slice(s.start - o, s.stop - o) for s, o in zip(grid.slices[i], off, strict=True))
+                sl = tuple(
+                    slice(s.start - o, s.stop - o) for s, o in zip(grid.slices[i], off, strict=True)
+                )
                 if fresh:
                     num[sl] += w * diff_cpu[j].float()
                 else:

@@ -60,19 +60,27 @@ class TrainConfig:
         from ..robot_users import get_robot_user
 
         self.crop_size, self.roi_size = tuple(self.crop_size), tuple(self.roi_size)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+        if (
+            isinstance(self.seed, bool)
+            or not isinstance(self.seed, (int, np.integer))
+            or self.seed < 0
+        ):
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
         self.seed = int(self.seed)
         get_robot_user(self.robot_user)  # ValueError naming the known robot users
         if self.epochs < 0 or self.pretrain_epochs < 0 or self.epochs + self.pretrain_epochs < 1:
-            raise ValueError(f"epochs and pretrain_epochs must be >= 0 with a sum >= 1, got "
-                             f"epochs={self.epochs}, pretrain_epochs={self.pretrain_epochs}")
+            raise ValueError(
+                f"epochs and pretrain_epochs must be >= 0 with a sum >= 1, got "
+                f"epochs={self.epochs}, pretrain_epochs={self.pretrain_epochs}"
+            )
         if self.n_iterations < 0:
             raise ValueError(f"n_iterations must be >= 0, got {self.n_iterations}")
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
         if self.iterations not in ("fixed", "random"):
-            raise ValueError(f"iterations must be one of ['fixed', 'random'], got {self.iterations!r}")
+            raise ValueError(
+                f"iterations must be one of ['fixed', 'random'], got {self.iterations!r}"
+            )
         if self.dice_stop is not None and not 0 < self.dice_stop <= 1:
             raise ValueError(f"dice_stop must be in (0, 1], got {self.dice_stop}")
         if any(c < r for c, r in zip(self.crop_size, self.roi_size, strict=True)):
@@ -122,8 +130,15 @@ def simulate_interactions(
         return [], []
     base = get_robot_user(robot_user)
     was_training = network.training
-    pred = SWFastEditPredictor(network, roi_size=roi_size, overlap=overlap, sigma=sigma,
-                               sw_batch_size=64, device=device, normalize="none")
+    pred = SWFastEditPredictor(
+        network,
+        roi_size=roi_size,
+        overlap=overlap,
+        sigma=sigma,
+        sw_batch_size=64,
+        device=device,
+        normalize="none",
+    )
     pred.set_volume(image)
     dices: list[float] = []
     stopped = [False]
@@ -137,8 +152,15 @@ def simulate_interactions(
         out = pred.predict(clicks, copy=False)
         return out.mask, out.probs
 
-    res = run_interaction(predict, label, user=user, n_iterations=n_iterations, image=image,
-                          rng=rng, first_from_label=False)
+    res = run_interaction(
+        predict,
+        label,
+        user=user,
+        n_iterations=n_iterations,
+        image=image,
+        rng=rng,
+        first_from_label=False,
+    )
     network.train(was_training)
     n_rounds = next((i for i, c in enumerate(res.clicks) if not c), len(res.clicks))
     return res.all_clicks, dices[: n_rounds + 1]
@@ -157,17 +179,34 @@ def _step(model, net, loss_fn, opt, img, lab, cfg, interactive, device, rng):
 
     clicks, dices = [], []
     if interactive:
-        n = cfg.n_iterations if cfg.iterations == "fixed" else int(rng.integers(0, cfg.n_iterations + 1))
+        n = (
+            cfg.n_iterations
+            if cfg.iterations == "fixed"
+            else int(rng.integers(0, cfg.n_iterations + 1))
+        )
         clicks, dices = simulate_interactions(
-            net, img, lab, n_iterations=n, robot_user=cfg.robot_user, roi_size=cfg.roi_size,
-            overlap=cfg.overlap, sigma=cfg.sigma, dice_stop=cfg.dice_stop, device=device, rng=rng)
+            net,
+            img,
+            lab,
+            n_iterations=n,
+            robot_user=cfg.robot_user,
+            roi_size=cfg.roi_size,
+            overlap=cfg.overlap,
+            sigma=cfg.sigma,
+            dice_stop=cfg.dice_stop,
+            device=device,
+            rng=rng,
+        )
     guid = gaussian_heatmap(clicks, img.shape, sigma=cfg.sigma, device="cpu")
     x = torch.cat([torch.from_numpy(img)[None], guid])[None].to(device)
     y = torch.from_numpy(lab.astype(np.int64))[None, None].to(device)
-    n_win = math.prod(math.ceil(max(c - r, 0) / max(int(r * (1 - cfg.overlap)), 1)) + 1
-                      for c, r in zip(cfg.crop_size, cfg.roi_size, strict=True))
-    logits = sliding_window_inference(x, cfg.roi_size, n_win, model, overlap=cfg.overlap,
-                                      mode="gaussian")
+    n_win = math.prod(
+        math.ceil(max(c - r, 0) / max(int(r * (1 - cfg.overlap)), 1)) + 1
+        for c, r in zip(cfg.crop_size, cfg.roi_size, strict=True)
+    )
+    logits = sliding_window_inference(
+        x, cfg.roi_size, n_win, model, overlap=cfg.overlap, mode="gaussian"
+    )
     loss = loss_fn(logits, y)
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -221,8 +260,16 @@ def train(
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
     device = resolve_device(device)
     rng = np.random.default_rng([config.seed, rank])
-    vols = [Volume(normalize_intensity(v.image, method=config.normalize), v.label, v.spacing,
-                   v.affine, v.name) for v in volumes]
+    vols = [
+        Volume(
+            normalize_intensity(v.image, method=config.normalize),
+            v.label,
+            v.spacing,
+            v.affine,
+            v.name,
+        )
+        for v in volumes
+    ]
     fingerprint = data_fingerprint(volumes)
     with torch.random.fork_rng(devices=[]):  # seeded initial weights, global RNG untouched
         torch.manual_seed(config.seed)
@@ -230,8 +277,9 @@ def train(
     total_epochs = config.pretrain_epochs + config.epochs
     opt = torch.optim.Adam(net.parameters(), lr=config.lr)
     mine = vols[rank::world] or vols[:1]
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(total_epochs * len(mine), 1),
-                                                       eta_min=config.lr * 1e-4)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(
+        opt, T_max=max(total_epochs * len(mine), 1), eta_min=config.lr * 1e-4
+    )
     start, history = 0, []
     if resume is not None:
         ck = _load_resumable(resume, config, fingerprint, device)
@@ -240,15 +288,19 @@ def train(
         sched.load_state_dict(ck["scheduler"])
         start, history = ck["epoch"], ck["metrics"]
         if start >= total_epochs:
-            log(f"{resume}: this run already finished ({start} of {total_epochs} epochs); "
-                "nothing to do, no checkpoint written")
+            log(
+                f"{resume}: this run already finished ({start} of {total_epochs} epochs); "
+                "nothing to do, no checkpoint written"
+            )
             return {k: v for k, v in ck.items() if k not in ("model", "optimizer", "scheduler")} | {
-                "finished_before": True}
+                "finished_before": True
+            }
         rng = np.random.default_rng([config.seed, rank, start])
     model = net
     if world > 1:
         model = torch.nn.parallel.DistributedDataParallel(
-            net, device_ids=[device.index] if device.type == "cuda" else None)
+            net, device_ids=[device.index] if device.type == "cuda" else None
+        )
     loss_fn = DiceCELoss(to_onehot_y=True, softmax=True)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -262,15 +314,37 @@ def train(
             rows.append(_step(model, net, loss_fn, opt, img, lab, config, interactive, device, rng))
             sched.step()
         m = _reduce(np.array(rows, dtype=np.float64), world)
-        history.append({"epoch": epoch + 1, "interactive": interactive, "loss": m[0],
-                        "dice_final": m[1], "clicks": m[2], "dice_first": m[3],
-                        "lr": sched.get_last_lr()[0], "seconds": time.perf_counter() - t0})
-        meta = {"config": asdict(config), "metrics": history, "data_fingerprint": fingerprint,
-                "n_volumes": len(volumes), "world_size": world, "epoch": epoch + 1}
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "interactive": interactive,
+                "loss": m[0],
+                "dice_final": m[1],
+                "clicks": m[2],
+                "dice_first": m[3],
+                "lr": sched.get_last_lr()[0],
+                "seconds": time.perf_counter() - t0,
+            }
+        )
+        meta = {
+            "config": asdict(config),
+            "metrics": history,
+            "data_fingerprint": fingerprint,
+            "n_volumes": len(volumes),
+            "world_size": world,
+            "epoch": epoch + 1,
+        }
         if rank == 0:
             log(json.dumps(history[-1]))
-            atomic_save({**meta, "model": net.state_dict(), "optimizer": opt.state_dict(),
-                         "scheduler": sched.state_dict()}, out_dir / "last.pt")
+            atomic_save(
+                {
+                    **meta,
+                    "model": net.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                },
+                out_dir / "last.pt",
+            )
             atomic_save({**meta, "model": net.state_dict()}, out_dir / "model.pt")
     if world > 1:
         meta["ranks_in_sync"] = _in_sync(net)
@@ -296,7 +370,7 @@ def _reduce(rows: np.ndarray, world: int) -> list[float]:
     if world > 1:
         t = torch.tensor(np.concatenate([s, c]))
         torch.distributed.all_reduce(t)
-        s, c = t[: len(s)].numpy(), t[len(s):].numpy()
+        s, c = t[: len(s)].numpy(), t[len(s) :].numpy()
     return [float(a / b) if b else float("nan") for a, b in zip(s, c, strict=True)]
 
 
@@ -344,10 +418,18 @@ def _torch_load(path: str | Path, device) -> dict:
         raise FileNotFoundError(f"{path}: no such checkpoint")
     try:
         return torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, EOFError, RuntimeError, OSError, AttributeError,
-            ValueError) as exc:
-        raise ValueError(f"{path}: not a readable checkpoint (weights-only load failed: "
-                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        RuntimeError,
+        OSError,
+        AttributeError,
+        ValueError,
+    ) as exc:
+        raise ValueError(
+            f"{path}: not a readable checkpoint (weights-only load failed: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        ) from None
 
 
 #: TrainConfig fields that may differ on resume (more epochs extend a run)
@@ -360,20 +442,26 @@ def _load_resumable(path: str | Path, config: TrainConfig, fingerprint: str, dev
     if not isinstance(ck, dict) or "config" not in ck:
         raise ValueError(f"{path}: not an iseg training checkpoint")
     if "optimizer" not in ck or "scheduler" not in ck:
-        raise ValueError(f"{path}: a final model (weights only) cannot be resumed; "
-                         "pass the run's last.pt")
+        raise ValueError(
+            f"{path}: a final model (weights only) cannot be resumed; pass the run's last.pt"
+        )
     saved = ck["config"]
     if saved.get("net") != config.net:
         raise ValueError(f"{path}: network config {saved.get('net')} != {config.net}")
     mine = asdict(config)
-    diff = [k for k in mine if k not in _RESUME_MAY_DIFFER and k != "net"
-            and _norm(saved.get(k)) != _norm(mine[k])]
+    diff = [
+        k
+        for k in mine
+        if k not in _RESUME_MAY_DIFFER and k != "net" and _norm(saved.get(k)) != _norm(mine[k])
+    ]
     if diff:
         what = ", ".join(f"{k} (checkpoint {saved.get(k)!r}, now {mine[k]!r})" for k in diff)
         raise ValueError(f"{path}: cannot resume with other settings: {what}")
     if ck.get("data_fingerprint") != fingerprint:
-        raise ValueError(f"{path}: cannot resume with other data: data fingerprint "
-                         f"{ck.get('data_fingerprint')} != {fingerprint}")
+        raise ValueError(
+            f"{path}: cannot resume with other data: data fingerprint "
+            f"{ck.get('data_fingerprint')} != {fingerprint}"
+        )
     return ck
 
 
