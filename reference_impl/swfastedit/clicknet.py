@@ -37,8 +37,10 @@ __all__ = [
 
 _EPS = 1e-4
 #: Prior kinds: the project's random-walker engine, or the same random walker without
-#: volume-border seeds (:func:`reference_impl.swfastedit.prior.rw_prior`).
-PRIORS = ("random-walker", "rw-noborder")
+#: volume-border seeds (:func:`reference_impl.swfastedit.prior.rw_prior`), optionally with the
+#: random-walker engine's 45 mm distance cap on the background (``rw-noborder-cap45``), or
+#: that cap only until the first negative click (``rw-noborder-cap45-untilneg``).
+PRIORS = ("random-walker", "rw-noborder", "rw-noborder-cap45", "rw-noborder-cap45-untilneg")
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,16 @@ def make_prior(kind: str, image: np.ndarray, spacing: Sequence[float]):
         from .prior import rw_prior
 
         return lambda clicks: rw_prior(image, clicks, spacing=spacing)
+    if kind == "rw-noborder-cap45":
+        from .prior import rw_prior
+
+        return lambda clicks: rw_prior(image, clicks, spacing=spacing, max_distance_mm=45.0)
+    if kind == "rw-noborder-cap45-untilneg":
+        from .prior import rw_prior
+
+        return lambda clicks: rw_prior(
+            image, clicks, spacing=spacing, max_distance_mm=45.0, cap_until_negative=True
+        )
     raise ValueError(f"prior must be one of {list(PRIORS)}, got {kind!r}")
 
 

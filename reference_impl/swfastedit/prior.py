@@ -56,6 +56,8 @@ def rw_prior(
     scale: float = 100.0,
     margin: float = 0.25,
     roi_mm: float | None = 50.0,
+    max_distance_mm: float | None = None,
+    cap_until_negative: bool = False,
     tol: float = 1e-3,
 ) -> np.ndarray:
     """Random-walker foreground probability for ``clicks`` without volume-border seeds.
@@ -74,11 +76,16 @@ def rw_prior(
     faces are not seeds, the walk simply does not leave it) and is 0 outside it: each
     far-away corrective click grows the box.
 
+    With ``max_distance_mm`` every unseeded voxel farther than that from all foreground
+    seeds is a background seed too (the random-walker engine's distance cap,
+    :class:`~reference_impl.engines.classical.RandomWalkerEngine`); with
+    ``cap_until_negative`` only as long as no negative click was given (the user's own
+    background clicks then replace the assumption).
     Returns float32 probabilities (zeros without a positive click).
     """
     from skimage.segmentation import random_walker
 
-    from ..engines.classical import normalize_image, seed_labels
+    from ..engines.classical import distance_to_mask, normalize_image, seed_labels
 
     full = np.zeros(np.shape(image), np.float32)
     if not any(c.label == 1 for c in clicks):
@@ -101,6 +108,11 @@ def rw_prior(
     pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
     near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
     seeds[(near > margin) & (seeds == 0)] = 2
+    if max_distance_mm is not None and not (
+        cap_until_negative and any(c.label == 0 for c in clicks)
+    ):
+        far = distance_to_mask(seeds == 1, spacing) > max_distance_mm
+        seeds[far & (seeds == 0)] = 2
     if not (seeds == 2).any():
         border = np.ones(img.shape, bool)
         border[tuple(slice(1, -1) for _ in img.shape)] = False

@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .clicknet import PRIORS
+
 __all__ = ["train_clicknet", "training_volumes", "main"]
 
 
@@ -121,6 +123,7 @@ def train_clicknet(
     max_rounds: int = 6,
     save_every: int = 5,
     crop_max: tuple[int, ...] = (32, 64, 64),
+    prior: str = "rw-noborder-cap45",
     log=print,
 ) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata."""
@@ -132,12 +135,13 @@ def train_clicknet(
     vols, organs = training_volumes(n_synthetic=n_synthetic, min_voxels=min_voxels, seed=seed)
     ct = [v for v in vols if v[0].startswith("ct:")]
     syn = [v for v in vols if v[0].startswith("synthetic:")]
-    cfg = ClickNetConfig()
+    cfg = ClickNetConfig(prior=prior)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = ClickNet(cfg)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     settings = {
+        "prior": prior,
         "episodes": episodes,
         "seed": seed,
         "lr": lr,
@@ -220,13 +224,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--prior",
+        default="rw-noborder-cap45",
+        choices=PRIORS,
+        help="the random-walker prior the network corrects (stored in the checkpoint)",
+    )
     args = p.parse_args(argv)
     if args.episodes < 1:
         p.error(f"--episodes must be >= 1, got {args.episodes}")
     if not args.lr > 0:
         p.error(f"--lr must be > 0, got {args.lr}")
     torch.set_num_threads(args.threads)
-    train_clicknet(out=args.out, episodes=args.episodes, seed=args.seed, lr=args.lr)
+    train_clicknet(
+        out=args.out, episodes=args.episodes, seed=args.seed, lr=args.lr, prior=args.prior
+    )
     return 0
 
 
