@@ -1,14 +1,16 @@
 """Choose the shipped click model's prior on *training* organs of the bundled CT.
 
-For each random-walker prior of :data:`reference_impl.swfastedit.clicknet.PRIORS` (except
-the engine-backed one), train the shipped model with the documented command's settings
-(5 episodes, seed 0) and score it, through the evaluation harness, on eight organs the
+For each candidate ``PRIOR:EPISODES`` (by default each random-walker prior of
+:data:`reference_impl.swfastedit.clicknet.PRIORS` except the engine-backed one, 5 episodes),
+train the shipped model with the documented command's other settings (seed 0) and score it, through the evaluation harness, on eight organs the
 model may train on (never an evaluation target of ``reference_impl.evaluation.split``):
 robot users R1 and R4 (10 rounds, Dice@10) and five positive clicks each at the centre of
 the largest missed part (the browser test's protocol, Dice after the fifth click).
 Writes ``bench/results/shipped_prior_choice_cpu.json``.
 
     python bench/shipped_prior_choice.py
+    python bench/shipped_prior_choice.py --candidate rw-noborder-cap45:5 \
+        --candidate rw-noborder-cap45:60 --out bench/results/shipped_episodes_choice_cpu.json
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ ORGANS = (
     "inferior_vena_cava",
     "lung_lower_lobe_right",
 )
-CANDIDATES = ("rw-noborder", "rw-noborder-cap45", "rw-noborder-cap45-untilneg")
+CANDIDATES = ("rw-noborder:5", "rw-noborder-cap45:5", "rw-noborder-cap45-untilneg:5")
 
 
 def _positive_only(case, checkpoint) -> float:
@@ -64,15 +66,24 @@ def main() -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="bench/results/shipped_prior_choice_cpu.json")
+    ap.add_argument(
+        "--candidate",
+        action="append",
+        metavar="PRIOR:EPISODES",
+        help=f"repeatable; default {' '.join(CANDIDATES)}",
+    )
     args = ap.parse_args()
     assert all(is_trainable_ct_organ(o) for o in ORGANS)
     image, label, _ = sample_paths("ct_spleen")
     cases = load_cases([CaseSpec(o, image, label, o) for o in ORGANS])
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for prior in CANDIDATES:
-            ck = Path(tmp) / f"{prior}.pt"
-            train_clicknet(out=ck, episodes=5, seed=0, prior=prior, log=lambda *a, **k: None)
+        for cand in args.candidate or CANDIDATES:
+            prior, episodes = cand.split(":")
+            ck = Path(tmp) / f"{prior}-{episodes}.pt"
+            train_clicknet(
+                out=ck, episodes=int(episodes), seed=0, prior=prior, log=lambda *a, **k: None
+            )
             score: dict[str, dict[str, float]] = {}
             for case in cases:
                 s = {
@@ -98,7 +109,7 @@ def main() -> None:
                     "per_organ": score,
                 }
             )
-            print(prior, means, rows[-1]["overall"], flush=True)
+            print(prior, episodes, means, rows[-1]["overall"], flush=True)
     out = Path(args.out)
     tmpf = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     tmpf.write_text(json.dumps({"organs": list(ORGANS), "results": rows}, indent=1) + "\n")
