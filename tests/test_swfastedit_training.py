@@ -24,7 +24,6 @@ from reference_impl.swfastedit.data import (
     random_crop,
     synthetic_volumes,
 )
-from reference_impl.swfastedit.evaluation import summarize
 from reference_impl.swfastedit.model import (
     UNetConfig,
     build_network,
@@ -151,16 +150,6 @@ def test_data_helpers(tmp_path):
         find_pairs(tmp_path / "..")
     with pytest.raises(FileNotFoundError, match="no such data folder"):
         load_dataset(tmp_path / "missing")
-
-
-def test_summarize_metrics():
-    s = summarize([[0.2, 0.5, 0.95], [0.1, 0.0, 0.6]])
-    assert s["dice_per_click"] == pytest.approx([0.15, 0.25, 0.775])
-    assert s["auc"] == pytest.approx(((0.15 + 0.25) / 2 + (0.25 + 0.775) / 2) / 2)
-    assert s["NoC@90"] == 2.0 and s["NoC@90_failures"] == 1
-    assert s["consistent_improvement"] == 0.75
-    with pytest.raises(ValueError, match="curves must be"):
-        summarize([[0.5]])
 
 
 def test_training_smoke_checkpoint_and_resume(tmp_path):
