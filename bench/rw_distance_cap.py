@@ -31,7 +31,8 @@ ORGANS = (
 CAPS = (None, 45.0, 60.0, 90.0)
 
 
-def _missed_centre(label, pred, spacing):
+def missed_centre(label, pred, spacing):
+    """The voxel deepest inside the largest missed part of ``label`` (None when none is missed)."""
     comp, n = ndimage.label((label > 0) & (pred == 0))
     if n == 0:
         return None
@@ -60,7 +61,7 @@ def main() -> None:
             session.set_image(vol.image, affine=vol.affine)
             pred = np.zeros_like(vol.label)
             for _ in range(5):
-                idx = _missed_centre(vol.label, pred, vol.spacing)
+                idx = missed_centre(vol.label, pred, vol.spacing)
                 if idx is None:
                     break
                 session.add_click(idx, positive=True, run_prediction=False)

@@ -5,7 +5,7 @@ For each candidate ``PRIOR:EPISODES`` (by default each random-walker prior of
 train the shipped model with the documented command's other settings (seed 0) and score it, through the evaluation harness, on eight organs the
 model may train on (never an evaluation target of ``reference_impl.evaluation.split``):
 robot users R1 and R4 (10 rounds, Dice@10) and five positive clicks each at the centre of
-the largest missed part (the browser test's protocol, Dice after the fifth click).
+the largest missed part (the browser test's protocol, Dice after the fifth click); the organs and the click rule of ``bench/rw_distance_cap.py``.
 Writes ``bench/results/shipped_prior_choice_cpu.json``.
 
     python bench/shipped_prior_choice.py
@@ -22,23 +22,12 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from rw_distance_cap import ORGANS, missed_centre  # bench/ is on sys.path as a script
 
-ORGANS = (
-    "stomach",
-    "colon",
-    "autochthon_left",
-    "vertebrae_L1",
-    "iliopsoas_left",
-    "duodenum",
-    "inferior_vena_cava",
-    "lung_lower_lobe_right",
-)
 CANDIDATES = ("rw-noborder:5", "rw-noborder-cap45:5", "rw-noborder-cap45-untilneg:5")
 
 
 def _positive_only(case, checkpoint) -> float:
-    from scipy import ndimage
-
     from reference_impl import InteractiveSession
     from reference_impl.metrics import dice
 
@@ -46,12 +35,9 @@ def _positive_only(case, checkpoint) -> float:
     session.set_image(case.image, affine=case.affine)
     pred = np.zeros_like(case.label)
     for _ in range(5):
-        comp, n = ndimage.label((case.label > 0) & (pred == 0))
-        if n == 0:
+        idx = missed_centre(case.label, pred, case.spacing)
+        if idx is None:
             break
-        big = int(np.argmax(np.bincount(comp.ravel())[1:])) + 1
-        dist = ndimage.distance_transform_edt(comp == big, sampling=case.spacing)
-        idx = tuple(int(v) for v in np.unravel_index(int(np.argmax(dist)), dist.shape))
         session.add_click(idx, positive=True, run_prediction=False)
         pred = session.predict().mask
     return float(dice(pred, case.label))
