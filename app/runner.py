@@ -107,18 +107,12 @@ def execute(
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _segmentation_nifti(pred: np.ndarray, affine: np.ndarray | None) -> bytes:
-    from app.segment import mask_nifti_bytes
-
-    return mask_nifti_bytes(np.asarray(pred) > 0, np.eye(4) if affine is None else affine)
-
-
 def to_result(out: Any) -> RunResult:
     """Convert a ``reference_impl.pipelines.RunOutput`` into a :class:`RunResult`.
 
     The files of ``out.out`` are read into memory, plus ``segmentation.nii.gz``: the final
-    prediction of the first evaluation volume (with that volume's affine where the pipeline
-    keeps one, else on the pipeline's voxel grid with an identity affine).
+    prediction of the first evaluation volume as the pipeline wrote it, on the *input* grid
+    with the input's affine (``out.segmentation_file()``), never the working grid.
     """
     m, res = out.metrics, out.result
     if not res.trajectories:
@@ -131,10 +125,9 @@ def to_result(out: Any) -> RunResult:
             for p in sorted(Path(out.out).iterdir())
             if p.is_file() and not p.name.startswith(".")
         }  # not iseg's marker file
-    if traj.steps:
-        files["segmentation.nii.gz"] = _segmentation_nifti(
-            traj.steps[-1].pred, getattr(traj, "affine", None)
-        )
+    seg = out.segmentation_file(0) if out.out is not None else None
+    if seg is not None:
+        files["segmentation.nii.gz"] = Path(seg).read_bytes()
     return RunResult(
         pipeline_id=m["pipeline"],
         leaf=m["leaf"],

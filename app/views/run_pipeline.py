@@ -277,10 +277,13 @@ if res.files:
     )
     for i, (col, (name, data)) in enumerate(zip(cols[1:], res.files.items(), strict=True)):
         col.download_button(name, data, name, key=f"run_dl_{res.run_id}_{i}")
-    st.caption(
-        "segmentation.nii.gz: the final prediction of the volume shown below, on the "
-        "pipeline's voxel grid."
-    )
+    if "segmentation.nii.gz" in res.files:
+        st.caption(
+            f"segmentation.nii.gz: the final prediction of {res.volume_name} on the input "
+            "image's voxel grid, with its affine (the pipeline's segmentation/<volume>.nii.gz), "
+            "so it overlays the image you gave in any viewer. The slice viewer below shows the "
+            "pipeline's working grid, resampled where an axis exceeds the budget's size."
+        )
 
 
 @st.fragment

@@ -17,7 +17,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +33,25 @@ __all__ = ["run_pipeline", "RunOutput"]
 @dataclass
 class RunOutput:
     """A finished run: the metrics written to ``metrics.json``, the pipeline's result and
-    the output folder (``None`` when no ``out`` was given)."""
+    the output folder (``None`` when no ``out`` was given).
+
+    ``segmentations`` are the files ``out/segmentation/<volume>.nii.gz``, one per evaluation
+    volume in the order of ``result.trajectories``: the final prediction on the *input*
+    grid with the input's affine (empty when no ``out`` was given).  The trajectories'
+    predictions are on the pipeline's working grid, which may be resampled.
+    """
 
     metrics: dict[str, Any]
     result: PipelineResult
     out: Path | None
+    segmentations: list[Path] = field(default_factory=list)
+
+    def segmentation_file(self, index: int = 0) -> Path | None:
+        """The input-grid segmentation of evaluation volume ``index`` (that of
+        ``result.trajectories[index]``), or None when the run wrote no files."""
+        if not 0 <= index < len(self.segmentations):
+            return None
+        return self.segmentations[index]
 
 
 def _versions() -> dict[str, str]:
@@ -266,6 +280,16 @@ def _safe_name(name: str) -> str:
     return keep or "volume"
 
 
+def _segmentation_names(volumes: list[str]) -> list[str]:
+    """``segmentation/<volume>.nii.gz`` per volume, distinct even where two names differ
+    only in characters a file name cannot hold."""
+    out: list[str] = []
+    for k, v in enumerate(volumes):
+        rel = f"segmentation/{_safe_name(v)}.nii.gz"
+        out.append(rel if rel not in out else f"segmentation/{_safe_name(v)}_{k}.nii.gz")
+    return out
+
+
 def _compare(res: PipelineResult, ctx: Context, d, n: int) -> dict[str, Any]:
     """The classical baselines under the leaf's protocol and every final result on the
     input grid."""
@@ -382,13 +406,16 @@ def _execute(
         **res.extra,
     }
     ctx.report(0.99, "writing outputs")
+    segmentations: list[Path] = []
     if tmp is not None:
         _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
         seg = tmp / "segmentation"
         seg.mkdir()
-        for pred, g in zip(finals["leaf"], d.eval_input, strict=True):
-            _write_nifti(seg / f"{_safe_name(g['name'])}.nii.gz", pred, g["affine"])
+        names = _segmentation_names([g["name"] for g in d.eval_input])
+        for pred, g, rel in zip(finals["leaf"], d.eval_input, names, strict=True):
+            _write_nifti(tmp / rel, pred, g["affine"])
         finish(tmp, out_path)
+        segmentations = [out_path / rel for rel in names]
     if progress is not None:
         progress(1.0, "done")
-    return RunOutput(metrics, res, out_path)
+    return RunOutput(metrics, res, out_path, segmentations)
