@@ -111,6 +111,12 @@ def test_to_result_reads_the_written_file_not_the_trajectory(tmp_path, monkeypat
     assert res.files["segmentation.nii.gz"] == out.segmentations[0].read_bytes()
     working = np.asarray(out.result.trajectories[0].steps[-1].pred).shape
     assert _nifti(res.files["segmentation.nii.gz"]).shape == SHAPE[::-1] != working[::-1]
+    # written by the shared writer: marked as iseg's, so ``iseg segment`` may replace it
+    from reference_impl.evaluation.output import SEG_DESCRIP, check_seg_path
+
+    assert check_seg_path(out.segmentations[0]) == out.segmentations[0]
+    descrip = nib.load(str(out.segmentations[0])).header["descrip"].tobytes().decode()
+    assert descrip.startswith(SEG_DESCRIP)
     nothing = to_result(RunOutput(out.metrics, out.result, None))
     assert "segmentation.nii.gz" not in nothing.files  # no working-grid stand-in
 
@@ -148,3 +154,13 @@ def test_run_page_says_the_download_is_on_the_input_grid():
     )
     assert "pipeline's voxel grid" not in text
     assert "segmentation.nii.gz" in {b.label for b in at.get("download_button")}
+
+
+def test_segmentation_file_names_stay_distinct():
+    from reference_impl.pipelines._runner import _segmentation_names
+
+    assert _segmentation_names(["a b", "a_b", "c"]) == [
+        "segmentation/a_b.nii.gz",
+        "segmentation/a_b_1.nii.gz",
+        "segmentation/c.nii.gz",
+    ]

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from reference_impl.evaluation.output import RUN_MARKER as MARKER
+from reference_impl.evaluation.output import check_out_dir, finish, make_tmp
 from reference_impl.pipelines import run_pipeline
-from reference_impl.pipelines._outdir import MARKER, check_out, finish, make_tmp
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,7 +142,7 @@ def test_seed_types_refused_in_python(tmp_path, no_work):
 
 def test_tmp_folder_permissions_marker_and_replacing_an_iseg_run(tmp_path):
     out = tmp_path / "run"
-    check_out(out)
+    check_out_dir(out, tool="iseg run")
     tmp = make_tmp(out)
     umask = os.umask(0)
     os.umask(umask)
@@ -149,10 +150,14 @@ def test_tmp_folder_permissions_marker_and_replacing_an_iseg_run(tmp_path):
     (tmp / "metrics.json").write_text("{}")
     finish(tmp, out)
     assert json.loads((out / MARKER).read_text())["files"] == ["metrics.json"]
-    assert check_out(out) == out.resolve()  # an earlier iseg run may be replaced ...
+    assert (
+        check_out_dir(out, tool="iseg run") == out.resolve()
+    )  # an earlier iseg run may be replaced ...
     (out / "my_notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="not written by iseg run"):
-        check_out(out)  # ... but not once the user put a file of their own in it
+        check_out_dir(
+            out, tool="iseg run"
+        )  # ... but not once the user put a file of their own in it
     tmp2 = make_tmp(out)
     with pytest.raises(ValueError, match="not written by iseg"):
         finish(tmp2, out)

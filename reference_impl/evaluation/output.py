@@ -1,20 +1,38 @@
 """Writing results safely: checked up front, atomic, never replacing what iseg did not write.
 
-* :func:`check_seg_path` (a segmentation file for ``iseg segment --out``) and
-  :func:`check_out_dir` (the result folder of ``iseg evaluate --out``) run before any data
-  is read.  A file may only be replaced when it is a NIfTI that iseg wrote (its header's
-  ``descrip`` starts with :data:`SEG_DESCRIP`); a folder may be new, empty, or an earlier
-  ``iseg evaluate`` result (its :data:`MARKER` lists every file in it).
-* :func:`write_segmentation` and :func:`write_text` write to a temporary file in the target
-  folder and ``os.replace`` it onto the target, so a crash leaves the old file or the new
-  one, never half of one.
+The one implementation of iseg's output rules (issue 14), used by ``iseg run``
+(:mod:`reference_impl.pipelines`), ``iseg evaluate`` and ``iseg segment``:
+
+* :func:`check_out_dir` runs before any data is read.  It refuses an empty path, the current
+  folder, the home folder, the file-system root or any folder containing one of them, a path
+  whose parent chain runs through a file or whose nearest existing parent is not writable,
+  an existing file, and a non-empty folder that the same tool did not write: one without
+  its marker file (:data:`MARKERS`), or holding anything the marker does not list (also
+  inside iseg's subfolders).
+* :func:`check_seg_path` validates a single segmentation file (``iseg segment --out``): it
+  may only be replaced when it is a NIfTI that iseg wrote (its header's ``descrip`` starts
+  with :data:`SEG_DESCRIP`).
+* Whole folder at once (``iseg run``): :func:`make_tmp` creates a hidden sibling folder
+  ``.NAME.tmp-<pid>-<random>`` (ordinary permissions, not mkdtemp's ``0o700``; stale ones of
+  killed runs are removed), and :func:`finish` writes the marker and renames it onto
+  ``out``; an earlier run there is moved aside and removed only after the rename.
+  :func:`signal_cleanup` turns SIGTERM into :class:`Terminated` so ``finally`` blocks run.
+* File by file (``iseg evaluate``): :func:`write_text` and :func:`write_segmentation` write
+  a temporary file in the target folder and ``os.replace`` it onto the target (a crash
+  leaves the old file or the new one, never half of one); :func:`finish_out_dir` records
+  the files in the marker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import shutil
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +41,42 @@ import numpy as np
 __all__ = [
     "SEG_DESCRIP",
     "MARKER",
+    "RUN_MARKER",
+    "MARKERS",
+    "Terminated",
     "check_seg_path",
     "check_out_dir",
+    "written_by_iseg",
+    "make_tmp",
+    "finish",
+    "finish_out_dir",
+    "signal_cleanup",
     "write_segmentation",
     "write_text",
-    "finish_out_dir",
 ]
 
 #: Start of the NIfTI ``descrip`` field of every segmentation iseg writes.
 SEG_DESCRIP = "iseg-navigator segmentation"
 #: Marker file of an ``iseg evaluate`` result folder (lists the files written there).
 MARKER = ".iseg-evaluate.json"
+#: Marker file of an ``iseg run`` output folder (lists the files written there).
+RUN_MARKER = ".iseg-run.json"
+#: The marker file of each tool's output folder.
+MARKERS = {"iseg evaluate": MARKER, "iseg run": RUN_MARKER}
 
 
-def _written_by_iseg(path: Path) -> bool:
+class Terminated(SystemExit):
+    """Raised in the main thread when SIGTERM arrives during a run (exit status 143)."""
+
+
+def _marker(tool: str) -> str:
+    try:
+        return MARKERS[tool]
+    except KeyError:
+        raise ValueError(f"tool must be one of {sorted(MARKERS)}, got {tool!r}") from None
+
+
+def _seg_written_by_iseg(path: Path) -> bool:
     try:
         import nibabel as nib
 
@@ -47,13 +87,14 @@ def _written_by_iseg(path: Path) -> bool:
     return descrip.startswith(SEG_DESCRIP)
 
 
-def _check_parent(path: Path, option: str) -> None:
+def _check_parent(path: Path, option: str, text: str) -> None:
+    """The nearest existing parent of ``path`` is a writable folder."""
     for parent in path.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise ValueError(f"{option} {path}: {parent} is a file, not a folder")
+                raise ValueError(f"{option} {text}: {parent} is a file, not a folder")
             if not os.access(parent, os.W_OK):
-                raise ValueError(f"{option} {path}: cannot write in {parent}")
+                raise ValueError(f"{option} {text}: cannot write in {parent}")
             return
 
 
@@ -74,8 +115,8 @@ def check_seg_path(out: str | Path, *, option: str = "--out") -> Path:
             f"{option} {text}: the segmentation is written as NIfTI; use a "
             ".nii.gz or .nii file name"
         )
-    _check_parent(path, option)
-    if path.exists() and not _written_by_iseg(path):
+    _check_parent(path, option, text)
+    if path.exists() and not _seg_written_by_iseg(path):
         raise ValueError(
             f"{option} {text}: exists and was not written by iseg; refusing to "
             "overwrite it (choose a new file name)"
@@ -83,42 +124,150 @@ def check_seg_path(out: str | Path, *, option: str = "--out") -> Path:
     return path
 
 
-def check_out_dir(out: str | Path, *, option: str = "--out") -> Path:
-    """Validate a result folder before any compute; returns the path (not yet created)."""
+def _protected() -> list[Path]:
+    return [Path.cwd().resolve(), Path.home().resolve(), Path(Path.cwd().anchor)]
+
+
+def check_out_dir(out: str | Path, *, option: str = "--out", tool: str = "iseg evaluate") -> Path:
+    """Validate the output folder of ``tool`` before any compute; returns the resolved path
+    (not created).  Raises ``ValueError`` naming ``option`` for every refused case (module
+    docstring)."""
+    marker = _marker(tool)
     text = str(out)
     if not text.strip():
         raise ValueError(f"{option}: empty path")
-    path = Path(text).expanduser()
-    if path.exists() and not path.is_dir():
-        raise ValueError(f"{option} {text}: exists and is a file, not a folder")
-    _check_parent(path, option)
-    if path.is_dir():
-        entries = {p.name for p in path.iterdir()}
-        if entries and not entries <= _listed(path):
+    path = Path(text).expanduser().resolve()
+    for p in _protected():
+        if path == p or path in p.parents:
             raise ValueError(
-                f"{option} {text}: folder is not empty and was not written by "
-                f"iseg evaluate (no {MARKER} listing its files); choose a new or "
-                "empty folder"
+                f"{option} {text}: refusing to write a run into {path} (the current, "
+                "home or root folder, or one containing it); give a new folder"
             )
+    _check_parent(path, option, text)
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{option} {text}: exists and is not a folder (it is a file)")
+    if path.is_dir() and written_by_iseg(path, tool=tool) is None:
+        raise ValueError(
+            f"{option} {text}: folder exists, is not empty and was not written by "
+            f"{tool} (no {marker} listing its files); choose a new or empty folder"
+        )
     return path
 
 
-def _files(path: Path) -> set[str]:
-    """Files an earlier ``iseg evaluate`` listed in ``path``'s marker (empty set: none)."""
+def _listed(path: Path, marker: str) -> list[str] | None:
+    """The files ``path``'s marker lists, or None without a readable marker."""
     try:
-        files = json.loads((path / MARKER).read_text())["files"]
-        return {str(f) for f in files}
+        listed = json.loads((path / marker).read_text())["files"]
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
+        return None
+    return [str(f) for f in listed] if isinstance(listed, list) else None
 
 
-def _listed(path: Path) -> set[str]:
-    files = _files(path)
-    return ({f.split("/", 1)[0] for f in files} | {MARKER}) if files else set()
+def written_by_iseg(path: Path, *, tool: str) -> list[str] | None:
+    """The entries of folder ``path`` if it is empty or exactly an earlier output of
+    ``tool`` (everything in it, subfolders included, listed by its marker), else None."""
+    marker = _marker(tool)
+    entries = sorted(p.name for p in path.iterdir())
+    if not entries:
+        return []
+    listed = _listed(path, marker)
+    if listed is None:
+        return None
+    if not set(entries) <= {f.split("/", 1)[0] for f in listed} | {marker}:
+        return None
+    for f in listed:  # nothing may have been added inside iseg's subfolders either
+        p = path / f
+        if p.is_dir() and not p.is_symlink():
+            return None
+    for sub in {f.split("/", 1)[0] for f in listed if "/" in f}:
+        inside = {str(q.relative_to(path)) for q in (path / sub).rglob("*") if not q.is_dir()}
+        if not inside <= set(listed):
+            return None
+    return entries
 
 
-def _atomic_target(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(out: Path) -> None:
+    """Remove ``.NAME.tmp-<pid>-*`` folders of ``out`` left by runs that were killed."""
+    for p in out.parent.glob(f".{out.name}.tmp-*"):
+        try:
+            pid = int(p.name.rsplit(".tmp-", 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid) and p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def make_tmp(out: Path, *, option: str = "--out") -> Path:
+    """Create the hidden temporary sibling folder of ``out`` (ordinary permissions)."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{option} {out}: cannot create {out.parent}: {exc.strerror}") from None
+    _remove_stale(out)
+    for _ in range(100):
+        tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+        try:
+            os.mkdir(tmp, 0o777)  # the umask applies, as for any folder the user makes
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ValueError(
+                f"{option} {out}: cannot write in {out.parent}: {exc.strerror}"
+            ) from None
+        return tmp
+    raise ValueError(f"{option} {out}: could not create a temporary folder in {out.parent}")
+
+
+def finish(tmp: Path, out: Path, *, tool: str = "iseg run", option: str = "--out") -> None:
+    """List what ``tmp`` holds in ``tool``'s marker, then rename ``tmp`` onto ``out``
+    (an earlier output of ``tool`` there is replaced; anything else is refused)."""
+    marker = _marker(tool)
+    files = sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file())
+    (tmp / marker).write_text(json.dumps({"written_by": tool, "files": files}, indent=1) + "\n")
+    if out.exists():
+        if not out.is_dir() or written_by_iseg(out, tool=tool) is None:
+            raise ValueError(  # changed while we ran: refuse, touch nothing
+                f"{option} {out}: became a folder not written by {tool} during the run "
+                "(a file was added); it was left untouched and this run's output discarded"
+            )
+        old = out.with_name(f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+@contextlib.contextmanager
+def signal_cleanup() -> Iterator[None]:
+    """While active (main thread only), SIGTERM raises :class:`Terminated` so that ``finally``
+    blocks (removing the temporary folder) run."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _atomic_target(path: Path, suffix: str = "") -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -153,8 +302,7 @@ def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -
     img.set_qform(img.affine, code=1)
     img.set_sform(img.affine, code=1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = ".nii.gz" if path.name.lower().endswith(".gz") else ".nii"
-    tmp = _atomic_target(path).with_name(_atomic_target(path).name + suffix)
+    tmp = _atomic_target(path, ".nii.gz" if path.name.lower().endswith(".gz") else ".nii")
     try:
         nib.save(img, str(tmp))
         os.replace(tmp, path)
@@ -163,9 +311,9 @@ def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -
     return path
 
 
-def finish_out_dir(path: Path, files: list[str]) -> None:
-    """Record the files written into an ``iseg evaluate`` folder (its :data:`MARKER`)."""
-    listed = sorted(_files(path) | set(files))
-    write_text(
-        path / MARKER, json.dumps({"written_by": "iseg evaluate", "files": listed}, indent=1) + "\n"
-    )
+def finish_out_dir(path: Path, files: list[str], *, tool: str = "iseg evaluate") -> None:
+    """Record the files written into ``tool``'s output folder ``path`` (its marker lists
+    these and those of earlier outputs of ``tool`` there)."""
+    marker = _marker(tool)
+    listed = sorted(set(_listed(path, marker) or []) | set(files))
+    write_text(path / marker, json.dumps({"written_by": tool, "files": listed}, indent=1) + "\n")

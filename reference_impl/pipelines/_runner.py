@@ -23,9 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from ..evaluation.output import (
+    check_out_dir,
+    finish,
+    make_tmp,
+    signal_cleanup,
+    write_segmentation,
+)
 from ._base import Context, PipelineResult, get_budget
 from ._data import load_data, to_input_grid
-from ._outdir import check_out, finish, make_tmp, signal_cleanup
 
 __all__ = ["run_pipeline", "RunOutput"]
 
@@ -241,7 +247,7 @@ def run_pipeline(
         if n_interactions is None
         else _check_int(n_interactions, "--interactions", lo=1, hi=1000)
     )
-    out_path = check_out(out) if out is not None else None
+    out_path = check_out_dir(out, tool="iseg run") if out is not None else None
     dev = resolve_device(device)
     d = load_data(data, bud, seed, synthetic=pipe.synthetic, label=label)
     if announce is not None:
@@ -261,18 +267,6 @@ def run_pipeline(
             bar.close()
             if tmp is not None and tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _write_nifti(path: Path, mask: np.ndarray, affine: np.ndarray) -> None:
-    """A uint8 NIfTI of ``mask`` (numpy axis order) with the zyx->world ``affine``."""
-    import nibabel as nib
-
-    data = np.ascontiguousarray(np.transpose(np.asarray(mask, dtype=np.uint8), (2, 1, 0)))
-    aff_xyz = np.asarray(affine, dtype=np.float64)[:, [2, 1, 0, 3]]
-    img = nib.Nifti1Image(data, aff_xyz)
-    img.header.set_qform(aff_xyz, code=1)
-    img.header.set_sform(aff_xyz, code=1)
-    nib.save(img, str(path))
 
 
 def _safe_name(name: str) -> str:
@@ -413,8 +407,8 @@ def _execute(
         seg.mkdir()
         names = _segmentation_names([g["name"] for g in d.eval_input])
         for pred, g, rel in zip(finals["leaf"], d.eval_input, names, strict=True):
-            _write_nifti(tmp / rel, pred, g["affine"])
-        finish(tmp, out_path)
+            write_segmentation(pred, g["affine"], tmp / rel)
+        finish(tmp, out_path, tool="iseg run")
         segmentations = [out_path / rel for rel in names]
     if progress is not None:
         progress(1.0, "done")
