@@ -1,11 +1,17 @@
 """Data for the pipelines: resolve ``--data``, split it honestly, validate, fit it to the budget.
 
+The path and sample forms of ``--data`` are parsed by the one resolver that ``iseg evaluate``
+uses too (:func:`reference_impl.evaluation.data.resolve_data`): ``IMAGE,LABEL``, one image
+with its label beside it (``<case>_seg``/``_label``/``_mask`` ..., TotalSegmentator's
+``<case>``/``<case>_seg``), a folder of pairs (or ``imagesTr``/``labelsTr``), a sample name.
+This module adds ``synthetic`` and in-memory volumes, and decides the split.
+
 Held-out evaluation (issue 11): a pipeline is never scored on a label it trained on.
 
 * ``synthetic``: training and evaluation phantoms are different volumes.
 * Several cases (a folder of pairs, a list of volumes): the last 20 % of the cases (at least
   one) are evaluated, the others trained on (*held-out cases*).
-* One multi-class label map (``IMAGE,LABEL``, or the bundled CT samples): the class chosen
+* One multi-class label map (one pair, or the bundled CT samples): the class chosen
   with ``label`` (a value or a ``labels.json`` name; a multi-class map without it is an error
   listing the classes) is evaluated; the *other* classes of the same volume are trained on
   (*leave-label-out*; for the bundled CT only the organs that
@@ -19,8 +25,8 @@ a permutation and flips, no resampling), so the same image saved with another ax
 gives the same result.  Evaluation volumes are never cropped (no crop centred on the ground
 truth): the whole volume is used, resampled only along axes longer than the budget's
 ``max_size`` with an exact affine (:mod:`._geometry`), and :attr:`Data.eval_input` records
-the input grid the results are mapped back to (:func:`to_input_grid`).  Everything here runs before any training; bad inputs fail with a message
-naming the offending input.
+the input grid the results are mapped back to (:func:`to_input_grid`).  Everything here
+runs before any training; bad inputs fail with a message naming the offending input.
 """
 
 from __future__ import annotations
@@ -31,17 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from ..io import (
-    SAMPLE_CASES,
-    Volume,
-    load_case,
-    read_label_names,
-    read_volume,
-    shared_data_dir,
-)
+from ..evaluation.data import CaseSpec, resolve_data
+from ..io import SAMPLE_CASES, Volume, load_case, read_label_names, read_volume
 from ..orientation import Reorientation
 from ..phantoms import make_phantoms
-from ..swfastedit.data import find_pairs, normalize_intensity, synthetic_volumes
+from ..swfastedit.data import normalize_intensity, synthetic_volumes
 from ._base import Budget
 from ._geometry import crop, resample_to_shape, zoom
 
@@ -265,29 +265,41 @@ def _resolve(data, budget: Budget, seed: int, synthetic: str, label) -> _Split:
     name = s.removeprefix("sample:")
     if name in SAMPLE_CASES:
         return _sample(name, label, budget, seed, synthetic)
+    specs = _case_specs(s, label)
+    if len(specs) == 1:
+        c = specs[0]
+        return _leave_label_out(
+            c.image, c.label, c.target, _source(s, specs), budget, seed, synthetic, name=c.name
+        )
+    vols = [load_case(c.image, c.label, label_value=c.target, name=c.name) for c in specs]
+    return _held_out(vols, _source(s, specs))
+
+
+def _case_specs(s: str, label) -> list[CaseSpec]:
+    """The cases of a path ``--data`` value, by :func:`reference_impl.evaluation.data.resolve_data`
+    (the resolver ``iseg evaluate`` uses: ``IMAGE,LABEL``, an image with ``<case>_seg``/
+    ``_label``/``_mask`` ... beside it, TotalSegmentator ``<case>``/``<case>_seg``, a folder
+    of pairs or ``imagesTr``/``labelsTr``)."""
+    if "," not in s and not Path(s).expanduser().exists():
+        if s.lower().endswith(_EXTS):
+            raise ValueError(
+                f"--data {s!r}: no such file; give an image and its label as IMAGE,LABEL "
+                "(or an image with its <case>_seg label beside it)"
+            )
+        raise ValueError(
+            f"--data {s!r} is neither 'synthetic', a sample ({', '.join(SAMPLE_CASES)}), "
+            "an IMAGE,LABEL pair, an image with its label beside it nor a folder of pairs"
+        )
+    return resolve_data(s, target=label)
+
+
+def _source(s: str, specs: list[CaseSpec]) -> str:
     if "," in s:
-        parts = s.split(",")
-        if len(parts) != 2 or not all(p.strip() for p in parts):
-            raise ValueError(f"--data IMAGE,LABEL expects exactly two paths, got {s!r}")
-        img, lab = (Path(p.strip()) for p in parts)
-        for p in (img, lab):
-            if not p.is_file():
-                raise FileNotFoundError(f"--data {p}: no such file")
-        return _leave_label_out(img, lab, label, f"pair {img}, {lab}", budget, seed, synthetic)
-    p = Path(s)
-    if p.is_dir():
-        pairs = find_pairs(p)
-        if len(pairs) == 1:
-            a, b = pairs[0]
-            return _leave_label_out(a, b, label, f"folder {p} (1 pair)", budget, seed, synthetic)
-        vols = [load_case(a, b, label_value=label) for a, b in pairs]
-        return _held_out(vols, f"folder {p} ({len(vols)} pairs)")
-    if p.exists() or s.lower().endswith(_EXTS):
-        raise ValueError(f"--data {s!r}: give an image and its label as IMAGE,LABEL")
-    raise ValueError(
-        f"--data {s!r} is neither 'synthetic', a sample ({', '.join(SAMPLE_CASES)}), "
-        "an IMAGE,LABEL pair nor a folder of pairs"
-    )
+        return f"pair {specs[0].image}, {specs[0].label}"
+    if Path(s).expanduser().is_dir():
+        n = len(specs)
+        return f"folder {s} ({n} pair{'s' if n != 1 else ''})"
+    return f"image {specs[0].image} with label {specs[0].label}"
 
 
 def _sample(name: str, label, budget, seed, synthetic) -> _Split:
@@ -299,17 +311,14 @@ def _sample(name: str, label, budget, seed, synthetic) -> _Split:
             f"--label: the sample {name!r} fixes its target; give the files as "
             "IMAGE,LABEL to choose another class"
         )
-    d = shared_data_dir()
-    if d is None:
-        raise FileNotFoundError("sample data folder not found; set ISEG_DATA to shared/data")
-    img, lab, organ, _ = SAMPLE_CASES[name]
-    if organ is None:
-        ev = load_case(d / img, d / lab, name=name)
+    (case,) = resolve_data(name)
+    if SAMPLE_CASES[name][2] is None:  # a lesion: binary label, nothing of it is trained on
+        ev = load_case(case.image, case.label, name=name)
         return _synthetic_train([ev], f"sample {name}", budget, seed, synthetic)
     return _leave_label_out(
-        d / img,
-        d / lab,
-        organ,
+        case.image,
+        case.label,
+        case.target,
         f"sample {name}",
         budget,
         seed,
@@ -346,7 +355,7 @@ def fit_to_budget(vol: Volume, max_size: int, *, normalize: bool = True) -> tupl
         rec["crop"] = [[int(a), int(b)] for a, b in zip(lo, hi, strict=True)]
     factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
     if (factors < 1).any():
-        out = zoom(out, factors)
+        out = zoom(out, [float(f) for f in factors])
         rec["zoom"] = [float(z) for z in factors]
     if not np.asarray(out.label).any():
         raise ValueError(f"{vol.name}: the label vanished when fitting the volume to the budget")
@@ -371,7 +380,7 @@ def working_volume(vol: Volume, max_size: int) -> tuple[Volume, np.ndarray, dict
     )
     factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
     if (factors < 1).any():
-        out = zoom(out, factors)
+        out = zoom(out, [float(f) for f in factors])
         rec["zoom"] = [float(z) for z in factors]
         if not np.asarray(out.label).any():
             raise ValueError(

@@ -188,10 +188,13 @@ def run_pipeline(
     data : str, Path, Volume or list of Volume
         ``'synthetic'`` (phantoms; training and evaluation phantoms are distinct), a sample
         name (``'ct_spleen'``, see :data:`reference_impl.io.SAMPLE_CASES`), ``'IMAGE,LABEL'``
-        paths (NIfTI/NRRD), a folder of pairs, or in-memory volumes.  Never evaluated on a
-        label the model trained on (``metrics['split']``): several cases -> the last 20 %
-        are held out; one multi-class map -> leave-label-out (``label`` evaluated, the other
-        classes trained on); one binary case -> trained on synthetic phantoms only.
+        paths (NIfTI/NRRD), an image with its ``<case>_seg`` (``_label``, ``_mask`` ...)
+        beside it, a folder of pairs (the forms of
+        :func:`reference_impl.evaluation.data.resolve_data`), or in-memory volumes.  Never
+        evaluated on a label the model trained on (``metrics['split']``): several cases ->
+        the last 20 % are held out; one multi-class map -> leave-label-out (``label``
+        evaluated, the other classes trained on); one binary case -> trained on synthetic
+        phantoms only.
         Evaluation volumes are never cropped; the final segmentations are written to
         ``segmentation/<volume>.nii.gz`` on the input grid with the input's affine.
     label : int or str, optional

@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
         "--data",
         default=None,
         help="synthetic (default) | a sample name (ct_spleen, mr_brain1, ...) | "
-        "IMAGE,LABEL (NIfTI/NRRD) | a folder of image/label pairs",
+        "IMAGE,LABEL (NIfTI/NRRD) | an image with its <case>_seg (_label, _mask ...) "
+        "beside it | a folder of image/label pairs (the forms iseg evaluate accepts)",
     )
     p.add_argument(
         "--label",
