@@ -18,16 +18,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-ORGANS = (
-    "stomach",
-    "colon",
-    "autochthon_left",
-    "vertebrae_L1",
-    "iliopsoas_left",
-    "duodenum",
-    "inferior_vena_cava",
-    "lung_lower_lobe_right",
-)
+from reference_impl.evaluation.split import VALIDATION_CT_ORGANS as ORGANS
+
 CAPS = (None, 45.0, 60.0, 90.0)
 
 

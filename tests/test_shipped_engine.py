@@ -115,9 +115,14 @@ def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
     from reference_impl.swfastedit.train_shipped import main
 
     out = tmp_path / "m.pt"
-    assert main(["--out", str(out), "--episodes", "1", "--seed", "3", "--threads", "1"]) == 0
+    argv = ["--out", str(out), "--steps", "4", "--seed", "3", "--threads", "1", "--workers", "1"]
+    argv += ["--episodes", "1", "--synthetic", "1", "--organs", "adrenal_gland_left"]
+    assert main([*argv, "--val-organs", "duodenum"]) == 0
     e = get_engine("shipped", checkpoint=out)
-    assert e.meta["episodes_done"] == 1 and e.meta["settings"]["seed"] == 3
+    assert e.meta["settings"]["steps"] == 4 and e.meta["settings"]["seed"] == 3
+    assert e.meta["metrics"][0]["step"] == 0  # the untrained model's validation Dice is kept
+    with pytest.raises(SystemExit):  # a held-out organ is refused before anything runs
+        main(["--out", str(tmp_path / "x.pt"), "--organs", "spleen"])
     assert not set(e.meta["trained_ct_organs"]) & HELD_OUT_CT_ORGANS
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # atomic write, no temp file left
     with pytest.raises(ValueError, match="not a click-model checkpoint"):

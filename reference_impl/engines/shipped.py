@@ -85,6 +85,7 @@ class ShippedEngine(Engine):
         if image.ndim != 3:
             raise ValueError(f"{self.name}: needs a 3D image, got {image.ndim}D")
         self._img = np.asarray(image, dtype=np.float32)
+        self._spacing = tuple(float(v) for v in spacing)
         self._prior = make_prior(self.net.config.prior, self._img, spacing)
 
     def _predict(self, interactions: list[Click | Scribble | Box]) -> np.ndarray:
@@ -102,7 +103,9 @@ class ShippedEngine(Engine):
         if not any(c.label == 1 for c in clicks):
             return np.zeros(self._img.shape, np.float32)
         prior = self._prior(clicks)
-        prob, _, _ = predict_probs(self.net, self._img, prior, clicks, device=self.device)
+        prob, _, _ = predict_probs(
+            self.net, self._img, prior, clicks, spacing=self._spacing, device=self.device
+        )
         return prob
 
     def reset(self) -> None:

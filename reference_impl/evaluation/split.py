@@ -4,7 +4,8 @@ The bundled TotalSegmentator CT (``../shared/data/totalsegmentator_example``) ca
 labels.  The shipped click model is trained **leave-organs-out**: the organs in
 :data:`HELD_OUT_CT_ORGANS` (the evaluation organs, plus the right kidney, the left kidney's
 mirror twin) are never shown to it; it may train on every other organ of that volume and on
-synthetic shapes.  The three pyradiomics lesion volumes are never trained on at all: they
+synthetic shapes; of those, :data:`VALIDATION_CT_ORGANS` are kept out of the fitting and
+only used to choose settings.  The three pyradiomics lesion volumes are never trained on at all: they
 are evaluation targets only.
 """
 
@@ -14,6 +15,7 @@ __all__ = [
     "EVAL_CT_ORGANS",
     "HELD_OUT_CT_ORGANS",
     "EVAL_LESIONS",
+    "VALIDATION_CT_ORGANS",
     "is_trainable_ct_organ",
 ]
 
@@ -42,3 +44,17 @@ def is_trainable_ct_organ(name: str) -> bool:
     (True, False)
     """
     return name not in HELD_OUT_CT_ORGANS
+
+
+#: Trainable CT organs held back from the shipped model's *fitting* to choose its settings
+#: (caps, priors, training length) on data that is neither fitted nor evaluated on.
+VALIDATION_CT_ORGANS: tuple[str, ...] = (
+    "stomach",
+    "colon",
+    "autochthon_left",
+    "vertebrae_L1",
+    "iliopsoas_left",
+    "duodenum",
+    "inferior_vena_cava",
+    "lung_lower_lobe_right",
+)

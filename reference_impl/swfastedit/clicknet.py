@@ -31,6 +31,7 @@ __all__ = [
     "click_consistent",
     "pad_to",
     "predict_probs",
+    "network_inputs",
     "make_prior",
     "PRIORS",
 ]
@@ -52,6 +53,13 @@ class ClickNetConfig:
     window: float = 4.0
     prior_scale: float = 1.0
     prior: str = "rw-noborder"
+    #: Run the network only inside the clicks' box grown by this many millimetres (the
+    #: prior's own region, :func:`~reference_impl.swfastedit.prior.rw_prior`); ``None``:
+    #: the whole volume.
+    roi_mm: float | None = None
+    #: Two more input channels: the distance (mm) to the nearest positive / negative click,
+    #: ``clip(d / distance_mm, 0, 2) - 1`` (``+1`` everywhere when there is no such click).
+    distance_mm: float | None = None
 
     def __post_init__(self) -> None:
         if self.prior not in PRIORS:
@@ -67,6 +75,11 @@ class ClickNetConfig:
     def from_dict(cls, d: dict) -> ClickNetConfig:
         """Inverse of :meth:`to_dict`."""
         return cls(**{**d, "channels": tuple(d["channels"])})
+
+    @property
+    def in_channels(self) -> int:
+        """Image, two heatmaps, prior, and optionally two distance maps."""
+        return 4 if self.distance_mm is None else 6
 
     @property
     def divisor(self) -> int:
@@ -85,7 +98,7 @@ class ClickNet(torch.nn.Module):
         ch = self.config.channels
         self.unet = UNet(
             spatial_dims=3,
-            in_channels=4,
+            in_channels=self.config.in_channels,
             out_channels=1,
             channels=ch,
             strides=(2,) * (len(ch) - 1),
@@ -96,7 +109,7 @@ class ClickNet(torch.nn.Module):
         self.scale = torch.nn.Parameter(torch.tensor(float(self.config.prior_scale)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``x``: (B, 4, Z, Y, X) from :func:`build_inputs`; returns (B, 1, Z, Y, X) logits."""
+        """``x``: (B, C, Z, Y, X) from :func:`build_inputs`; returns (B, 1, Z, Y, X) logits."""
         p = ((x[:, 3:4] + 1) / 2).clamp(_EPS, 1 - _EPS)
         return self.gain * self.unet(x) + self.scale * torch.log(p / (1 - p))
 
@@ -114,9 +127,16 @@ def pad_to(arr: torch.Tensor, divisor: int) -> tuple[torch.Tensor, tuple[int, ..
 
 
 def build_inputs(
-    normed: np.ndarray, prior: np.ndarray, clicks: Sequence[Click], *, sigma: float
+    normed: np.ndarray,
+    prior: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    sigma: float,
+    distance_mm: float | None = None,
+    spacing: Sequence[float] | None = None,
 ) -> torch.Tensor:
-    """The 4-channel input ``(1, 4, Z, Y, X)`` float32 (see the module docstring)."""
+    """The network input ``(1, C, Z, Y, X)`` float32 (see the module docstring and
+    :class:`ClickNetConfig`; ``spacing`` is needed with ``distance_mm``)."""
     from ..guidance import gaussian_heatmap
 
     shape = normed.shape
@@ -132,6 +152,20 @@ def build_inputs(
             g = torch.zeros(shape)
         chans.append(g.float())
     chans.append(torch.from_numpy(2 * np.asarray(prior, dtype=np.float32) - 1))
+    if distance_mm is not None:
+        from ..engines.classical import distance_to_mask
+
+        if spacing is None:
+            raise ValueError("build_inputs: distance channels need the spacing")
+        for group in (pos, neg):
+            d = np.full(shape, 1.0, np.float32)
+            if group:
+                seeds = np.zeros(shape, bool)
+                for c in group:
+                    seeds[c.index] = True
+                dist = distance_to_mask(seeds, spacing)
+                d = (np.clip(dist / distance_mm, 0, 2) - 1).astype(np.float32)
+            chans.append(torch.from_numpy(d))
     return torch.stack(chans)[None]
 
 
@@ -188,32 +222,65 @@ def make_prior(kind: str, image: np.ndarray, spacing: Sequence[float]):
     raise ValueError(f"prior must be one of {list(PRIORS)}, got {kind!r}")
 
 
+def network_inputs(
+    config: ClickNetConfig,
+    image: np.ndarray,
+    prior: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    spacing: Sequence[float] | None = None,
+) -> tuple[torch.Tensor, tuple[slice, ...]]:
+    """``(network input, region)``: the input of :func:`build_inputs` for the region the
+    network sees (the clicks' box grown by ``config.roi_mm``, or the whole image)."""
+    from .prior import click_window, roi_from_clicks
+
+    roi: tuple[slice, ...] = tuple(slice(0, n) for n in np.shape(image))
+    if config.roi_mm is not None and clicks:
+        if spacing is None:
+            raise ValueError("network_inputs: a region of interest needs the spacing")
+        roi = roi_from_clicks(np.shape(image), clicks, spacing, margin_mm=config.roi_mm)
+    off = [r.start for r in roi]
+    local = [
+        Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True))) for c in clicks
+    ]
+    img = np.asarray(image, dtype=np.float32)[roi]
+    normed = click_window(img, local, window=config.window)
+    x = build_inputs(
+        normed,
+        np.asarray(prior)[roi],
+        local,
+        sigma=config.sigma,
+        distance_mm=config.distance_mm,
+        spacing=spacing,
+    )
+    return x, roi
+
+
 def predict_probs(
     net: ClickNet,
     image: np.ndarray,
     prior: np.ndarray,
     clicks: Sequence[Click],
     *,
+    spacing: Sequence[float] | None = None,
     device: str | torch.device = "cpu",
 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """One prediction: ``(probabilities, click-consistent mask, network input)``.
 
     Without a positive click the answer is empty (the model segments what is clicked).
+    Outside the network's region (:func:`network_inputs`) the probability is the prior's.
     Probabilities are made consistent with the mask (>= 0.75 inside, <= 0.25 outside), so
     that thresholding them at 0.5 gives the mask.
     """
-    from .prior import click_window
-
-    cfg = net.config
-    normed = click_window(image, clicks, window=cfg.window)
-    x = build_inputs(normed, prior, clicks, sigma=cfg.sigma)
+    x, roi = network_inputs(net.config, image, prior, clicks, spacing=spacing)
     if not any(c.label == 1 for c in clicks):
-        z = np.zeros(image.shape, np.float32)
+        z = np.zeros(np.shape(image), np.float32)
         return z, z.astype(np.uint8), x
-    xp, shape = pad_to(x, cfg.divisor)
+    xp, shape = pad_to(x, net.config.divisor)
     with torch.no_grad():
         logit = net(xp.to(device))[0, 0, : shape[0], : shape[1], : shape[2]]
-    prob = torch.sigmoid(logit).float().cpu().numpy()
+    prob = np.array(prior, dtype=np.float32, copy=True)
+    prob[roi] = torch.sigmoid(logit).float().cpu().numpy()
     mask = click_consistent(prob, clicks)
     prob = np.where(mask > 0, np.maximum(prob, 0.75), np.minimum(prob, 0.25)).astype(np.float32)
     return prob, mask, x

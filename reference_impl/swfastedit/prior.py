@@ -66,7 +66,8 @@ def rw_prior(
     (:func:`reference_impl.engines.classical.seed_labels`: a ball of radius 1 per click, and
     every voxel whose windowed intensity differs from every foreground seed's by more
     than ``margin`` as implicit background) and its windowing and edge scale
-    (:func:`~reference_impl.engines.classical.normalize_image`, ``scale``, ``beta``), with
+    (:func:`~reference_impl.engines.classical.normalize_image`, ``scale``, ``beta``) and its
+    one-solve random walker (:func:`~reference_impl.engines.classical.random_walker_2label`), with
     one change: the volume's outer faces are *not* background seeds (unless nothing else
     is), because an organ cut by the field of view (liver, aorta, back muscles in a
     30-slice CT) touches them.
@@ -83,9 +84,12 @@ def rw_prior(
     background clicks then replace the assumption).
     Returns float32 probabilities (zeros without a positive click).
     """
-    from skimage.segmentation import random_walker
-
-    from ..engines.classical import distance_to_mask, normalize_image, seed_labels
+    from ..engines.classical import (
+        distance_to_mask,
+        normalize_image,
+        random_walker_2label,
+        seed_labels,
+    )
 
     full = np.zeros(np.shape(image), np.float32)
     if not any(c.label == 1 for c in clicks):
@@ -121,16 +125,8 @@ def rw_prior(
         full[roi] = 1.0
         return full
     sp = np.asarray(spacing, dtype=np.float64)
-    prob = random_walker(
-        img * scale,
-        seeds.astype(np.int32),
-        beta=beta,
-        mode="cg_j",
-        tol=tol,
-        return_full_prob=True,
-        spacing=tuple(sp / sp.min()),
-    )
-    full[roi] = np.clip(prob[0], 0.0, 1.0)
+    prob = random_walker_2label(img * scale, seeds, beta=beta, spacing=sp / sp.min(), tol=tol)
+    full[roi] = prob
     return full
 
 

@@ -1,19 +1,30 @@
 """Train the shipped click model (``python -m reference_impl.swfastedit.train_shipped``).
 
-Data (strictly leave-organs-out, :mod:`reference_impl.evaluation.split`): every organ of the
+Data (strictly leave-organs-out, :mod:`reference_impl.evaluation.split`): the organs of the
 bundled TotalSegmentator CT that :func:`~reference_impl.evaluation.split.is_trainable_ct_organ`
-allows (at least ``min_voxels`` voxels), and synthetic phantoms of random polarity, contrast
+allows (at least ``min_voxels`` voxels) and synthetic phantoms of random polarity, contrast
 and texture (:func:`reference_impl.swfastedit.data.synthetic_volumes`); never a held-out
-organ, never a lesion volume.  Every episode windows the image to [0, 1]
+organ, never a lesion volume.  The trainable organs in
+:data:`~reference_impl.evaluation.split.VALIDATION_CT_ORGANS` are not fitted: they choose
+the checkpoint.  Every episode windows the image to [0, 1]
 (:func:`reference_impl.engines.classical.normalize_image`, what the random-walker engine
-does), then augments intensities (inversion with probability 0.5, gamma, Gaussian noise,
-blur), so "bright = foreground" cannot be learned.
+does); every other episode then augments intensities (inversion with probability 0.5,
+gamma, Gaussian noise, blur), and fitting inverts the image channel with probability 0.5,
+so "bright = foreground" cannot be learned.
 
-Episode: a robot user (R1 or R4, alternating) clicks on the model's own predictions
-through the project's one interaction loop,
-:func:`reference_impl.robot_users.loop.run_interaction`; after every prediction (the
-loop's callback) the network takes one gradient step (BCE + soft Dice) on that
-prediction's input.  Checkpoints are written atomically every ``save_every`` episodes.
+Two phases:
+
+1. **Interaction states.**  A robot user (R1 and R4, ``episodes`` augmented episodes per
+   volume and user) clicks for ``rounds`` rounds through the project's one interaction
+   loop, :func:`reference_impl.robot_users.loop.run_interaction`, on the untrained model's
+   predictions (the prior made click-consistent); after each round the loop's callback
+   keeps the state the network would see: the clicks' region (``roi_mm``), its image,
+   prior and label.
+2. **Fitting.**  ``steps`` Adam steps (BCE + soft Dice) on random states with random flips
+   and intensity inversion; every ``eval_every`` steps the one-step Dice of the
+   click-consistent mask on the validation organs' states is measured, and the best
+   checkpoint is kept (written atomically).
+
 Seeded: the same command gives the same model on the same machine and torch version.
 """
 
@@ -29,14 +40,15 @@ import torch
 
 from .clicknet import PRIORS
 
-__all__ = ["train_clicknet", "training_volumes", "main"]
+__all__ = ["train_clicknet", "training_volumes", "collect_states", "main"]
 
 
-def training_volumes(*, n_synthetic: int, min_voxels: int, seed: int):
-    """``(list of (name, image in [0, 1], label, spacing), trained CT organ names)``."""
+def training_volumes(*, n_synthetic: int, min_voxels: int, seed: int, organs=None, val_organs=None):
+    """``(fit volumes, validation volumes)``, each a list of (name, image in [0, 1], label,
+    spacing); ``organs`` / ``val_organs`` restrict the fitted / validation CT organs."""
     from ..engines.classical import normalize_image
-    from ..evaluation.split import is_trainable_ct_organ
-    from ..io import load_case, shared_data_dir
+    from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
+    from ..io import load_case, read_volume, shared_data_dir
     from .data import synthetic_volumes
 
     d = shared_data_dir()
@@ -45,29 +57,25 @@ def training_volumes(*, n_synthetic: int, min_voxels: int, seed: int):
     ct = d / "totalsegmentator_example"
     labels = json.loads((ct / "labels.json").read_text())["labels"]
     vol = load_case(ct / "example_ct_sm.nii.gz")
-    seg = load_case_seg(ct / "example_seg.nii.gz")
+    seg = read_volume(ct / "example_seg.nii.gz")[0].astype(np.int32)
     win = normalize_image(vol.image)
-    out, organs = [], []
+    fit, val = [], []
     for value, name in sorted(labels.items(), key=lambda kv: int(kv[0])):
         if not is_trainable_ct_organ(name):
             continue
         lab = (seg == int(value)).astype(np.uint8)
         if lab.sum() < min_voxels:
             continue
-        out.append((f"ct:{name}", win, lab, vol.spacing))
-        organs.append(name)
+        is_val = name in VALIDATION_CT_ORGANS
+        wanted = val_organs if is_val else organs
+        if wanted is not None and name not in wanted:
+            continue
+        (val if is_val else fit).append((f"ct:{name}", win, lab, vol.spacing))
     for k, v in enumerate(
         synthetic_volumes(n_synthetic, (24, 48, 48), body=0.5, contrast=(0.4, 1.5), rng=seed)
     ):
-        out.append((f"synthetic:{k}", normalize_image(v.image), v.label, v.spacing))
-    return out, organs
-
-
-def load_case_seg(path) -> np.ndarray:
-    """The integer label map (numpy axis order) of a multi-class segmentation file."""
-    from ..io import read_volume
-
-    return read_volume(path)[0].astype(np.int32)
+        fit.append((f"synthetic:{k}", normalize_image(v.image), v.label, v.spacing))
+    return fit, val
 
 
 def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -83,25 +91,100 @@ def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def _crop_around(
-    img: np.ndarray, lab: np.ndarray, rng: np.random.Generator, *, max_size: tuple[int, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """A training crop holding (part of) the object: its box grown by 4-16 voxels per side,
-    at most ``max_size``, placed at random over the object when that is larger."""
-    idx = np.argwhere(lab)
-    lo, hi = idx.min(0), idx.max(0) + 1
-    sl = []
-    for ax, n in enumerate(lab.shape):
-        a = max(int(lo[ax]) - int(rng.integers(4, 17)), 0)
-        b = min(int(hi[ax]) + int(rng.integers(4, 17)), n)
-        if b - a > max_size[ax]:
-            a = int(rng.integers(a, b - max_size[ax] + 1))
-            b = a + max_size[ax]
-        sl.append(slice(a, b))
-    sl_t = tuple(sl)
-    if not lab[sl_t].any():  # pragma: no cover - the crop always overlaps the object box
-        return img, lab
-    return img[sl_t], lab[sl_t]
+def _episode(job: tuple) -> list[dict]:
+    """One augmented episode of the untrained model: the states after each round."""
+    from ..interactions import Click
+    from ..robot_users.loop import run_interaction
+    from .clicknet import click_consistent, make_prior
+    from .prior import roi_from_clicks
+
+    (name, img, lab, spacing, user, seed, rounds, prior_kind, roi_mm, augment) = job
+    rng = np.random.default_rng(seed)
+    if augment:
+        img = _augment(img, rng)
+    prior_fn = make_prior(prior_kind, img, spacing)
+    states: list[dict] = []
+    last: dict = {}
+
+    def predict(clicks):
+        if not any(c.label == 1 for c in clicks):
+            z = np.zeros(lab.shape, np.float32)
+            return z.astype(np.uint8), z
+        prior = prior_fn(clicks)
+        last["prior"] = prior
+        return click_consistent(prior, clicks), prior
+
+    def keep(it, clicks, pred):
+        if "prior" not in last or not any(c.label == 1 for c in clicks):
+            return
+        roi = roi_from_clicks(lab.shape, clicks, spacing, margin_mm=roi_mm)
+        off = [r.start for r in roi]
+        local = [
+            Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True)))
+            for c in clicks
+        ]
+        states.append(
+            {
+                "data": name,
+                "image": img[roi].copy(),
+                "prior": last["prior"][roi].astype(np.float16),
+                "label": lab[roi].copy(),
+                "clicks": local,
+                "spacing": tuple(float(s) for s in spacing),
+            }
+        )
+
+    run_interaction(
+        predict, lab, user=user, n_iterations=rounds, rng=rng, spacing=spacing, callback=keep
+    )
+    return states
+
+
+def collect_states(
+    vols, *, episodes: int, rounds: int, seed: int, prior: str, roi_mm: float, workers: int
+) -> list[dict]:
+    """Phase 1 (module docstring): states of ``episodes`` episodes per volume and user."""
+    jobs = []
+    for v, (name, img, lab, spacing) in enumerate(vols):
+        for e in range(episodes):
+            for u, user in enumerate(("R1", "R4")):
+                s = seed * 1_000_003 + v * 1009 + e * 17 + u
+                jobs.append(
+                    (name, img, lab, spacing, user, s, rounds, prior, roi_mm, (e + u) % 2 == 1)
+                )
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers) as pool:
+            parts = pool.map(_episode, jobs, chunksize=1)
+    else:
+        parts = [_episode(j) for j in jobs]
+    return [s for p in parts for s in p]
+
+
+def _tensors(cfg, state: dict, rng: np.random.Generator | None):
+    """Network input and target of a state, randomly flipped/inverted when ``rng`` is given."""
+    from ..interactions import Click
+    from .clicknet import network_inputs
+
+    img, prior, lab = state["image"], state["prior"].astype(np.float32), state["label"]
+    clicks = list(state["clicks"])
+    if rng is not None:
+        if rng.random() < 0.5:
+            img = 1.0 - img
+        for ax in range(3):
+            if rng.random() < 0.5:
+                img, prior, lab = (np.flip(a, ax) for a in (img, prior, lab))
+                n = lab.shape[ax]
+                clicks = [
+                    Click(
+                        c.label, tuple(n - 1 - i if k == ax else i for k, i in enumerate(c.index))
+                    )
+                    for c in clicks
+                ]
+    x, _ = network_inputs(cfg, np.ascontiguousarray(img), prior, clicks, spacing=state["spacing"])
+    y = torch.from_numpy(np.ascontiguousarray(lab, dtype=np.float32))[None, None]
+    return x, y, clicks
 
 
 def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -111,133 +194,205 @@ def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return bce + dice
 
 
+def _val_dice(net, states: list[dict]) -> float:
+    """Mean Dice of the click-consistent mask over the validation states (one prediction)."""
+    from ..metrics import dice
+    from .clicknet import click_consistent, pad_to
+
+    net.eval()
+    out = []
+    with torch.no_grad():
+        for st in states:
+            x, y, clicks = _tensors(net.config, st, None)
+            xp, shape = pad_to(x, net.config.divisor)
+            logit = net(xp)[0, 0, : shape[0], : shape[1], : shape[2]]
+            mask = click_consistent(torch.sigmoid(logit).numpy(), clicks)
+            out.append(float(dice(mask, st["label"])))
+    return float(np.mean(out))
+
+
 def train_clicknet(
     *,
     out: str | Path,
-    episodes: int,
+    steps: int,
     seed: int = 0,
     lr: float = 1e-3,
     n_synthetic: int = 24,
-    p_ct: float = 0.7,
     min_voxels: int = 50,
-    max_rounds: int = 6,
-    save_every: int = 5,
-    crop_max: tuple[int, ...] = (32, 64, 64),
+    episodes: int = 2,
+    rounds: int = 10,
+    eval_every: int = 250,
     prior: str = "rw-noborder-cap45",
+    roi_mm: float = 50.0,
+    distance_mm: float | None = 50.0,
+    workers: int = 1,
+    organs: tuple[str, ...] | None = None,
+    val_organs: tuple[str, ...] | None = None,
+    weight_decay: float = 0.0,
+    states: tuple[list[dict], list[dict]] | None = None,
     log=print,
 ) -> dict:
-    """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata."""
-    from ..robot_users.loop import run_interaction
-    from .clicknet import ClickNet, ClickNetConfig, make_prior, pad_to, predict_probs
+    """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
+
+    ``states``: the ``(fit, validation)`` states of an earlier :func:`collect_states` with the
+    same volumes and settings (phase 1 is then skipped; ``bench/shipped_training_choice.py``
+    compares fitting settings on one collection)."""
+    from .clicknet import ClickNet, ClickNetConfig, pad_to
     from .training import atomic_save
 
-    rng = np.random.default_rng(seed)
-    vols, organs = training_volumes(n_synthetic=n_synthetic, min_voxels=min_voxels, seed=seed)
-    ct = [v for v in vols if v[0].startswith("ct:")]
-    syn = [v for v in vols if v[0].startswith("synthetic:")]
-    cfg = ClickNetConfig(prior=prior)
+    t0 = time.perf_counter()
+    fit_vols, val_vols = training_volumes(
+        n_synthetic=n_synthetic,
+        min_voxels=min_voxels,
+        seed=seed,
+        organs=organs,
+        val_organs=val_organs,
+    )
+    if not val_vols:
+        raise ValueError("no validation organ left to choose the checkpoint")
+    kw = {"rounds": rounds, "seed": seed, "prior": prior, "roi_mm": roi_mm, "workers": workers}
+    if states is None:
+        fit = collect_states(fit_vols, episodes=episodes, **kw)
+        val = collect_states(val_vols, episodes=1, **kw)
+    else:
+        fit, val = states
+    log(json.dumps({"states": len(fit), "val_states": len(val), "s": time.perf_counter() - t0}))
+    cfg = ClickNetConfig(prior=prior, roi_mm=roi_mm, distance_mm=distance_mm)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = ClickNet(cfg)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    rng = np.random.default_rng(seed)
     settings = {
         "prior": prior,
-        "episodes": episodes,
+        "steps": steps,
         "seed": seed,
         "lr": lr,
         "n_synthetic": n_synthetic,
-        "p_ct": p_ct,
         "min_voxels": min_voxels,
-        "max_rounds": max_rounds,
-        "crop_max": list(crop_max),
+        "episodes": episodes,
+        "rounds": rounds,
+        "roi_mm": roi_mm,
+        "distance_mm": distance_mm,
+        "weight_decay": weight_decay,
+        "eval_every": eval_every,
     }
-    history: list[dict] = []
-    out = Path(out)
-    t_start = time.perf_counter()
-    for ep in range(episodes):
-        pool = ct if rng.random() < p_ct else syn
-        name, img, lab, spacing = pool[int(rng.integers(len(pool)))]
-        if name.startswith("ct:"):
-            img, lab = _crop_around(img, lab, rng, max_size=crop_max)
-        img = _augment(img, rng)
-        rw = make_prior(cfg.prior, img, spacing)
-        store: dict = {}
-        losses: list[float] = []
 
-        def predict(clicks, img=img, rw=rw, store=store):
-            prior = rw(clicks)
-            net.eval()
-            prob, mask, x = predict_probs(net, img, prior, clicks)
-            store["x"] = x
-            return mask, prob
+    def meta(step: int) -> dict:
+        return {
+            "kind": "iseg-clicknet",
+            "config": cfg.to_dict(),
+            "settings": settings,
+            "trained_ct_organs": sorted({v[0][3:] for v in fit_vols if v[0].startswith("ct:")}),
+            "validation_ct_organs": sorted(v[0][3:] for v in val_vols),
+            "held_out": "reference_impl.evaluation.split",
+            "step": step,
+            "val_dice_untrained": base,
+            "metrics": history,
+        }
 
-        def step(it, clicks, pred, lab=lab, store=store, losses=losses):
-            if not any(c.label == 1 for c in clicks):
-                return
-            net.train()
-            xp, shape = pad_to(store["x"], cfg.divisor)
-            yp, _ = pad_to(torch.from_numpy(lab.astype(np.float32))[None, None], cfg.divisor)
-            loss = _loss(net(xp), yp)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
-
-        user = "R1" if ep % 2 == 0 else "R4"
-        n_rounds = int(rng.integers(2, max_rounds + 1))
-        res = run_interaction(
-            predict, lab, user=user, n_iterations=n_rounds, rng=rng, spacing=spacing, callback=step
-        )
-        history.append(
-            {
-                "episode": ep + 1,
-                "data": name,
-                "user": user,
-                "rounds": n_rounds,
-                "loss": float(np.mean(losses)) if losses else float("nan"),
-                "dice_first": res.values[1],
-                "dice_last": res.values[-1],
-                "gain": float(net.gain.detach()),
-                "seconds": time.perf_counter() - t_start,
-            }
-        )
-        log(json.dumps(history[-1]))
-        if (ep + 1) % save_every == 0 or ep + 1 == episodes:
-            meta = {
-                "kind": "iseg-clicknet",
-                "config": cfg.to_dict(),
-                "settings": settings,
-                "trained_ct_organs": organs,
-                "held_out": "reference_impl.evaluation.split",
-                "episodes_done": ep + 1,
-                "metrics": history,
-            }
-            atomic_save({**meta, "model": net.state_dict()}, out)
-    return {"trained_ct_organs": organs, "episodes_done": episodes, "metrics": history}
+    base = _val_dice(net, val)
+    history: list[dict] = [{"step": 0, "val_dice": base, "gain": 0.0}]
+    log(json.dumps(history[-1]))
+    best = (base, 0)
+    losses: list[float] = []
+    for step in range(1, steps + 1):
+        net.train()
+        x, y, _ = _tensors(cfg, fit[int(rng.integers(len(fit)))], rng)
+        xp, shape = pad_to(x, cfg.divisor)
+        logit = net(xp)[:, :, : shape[0], : shape[1], : shape[2]]
+        loss = _loss(logit, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+        if step % eval_every == 0 or step == steps:
+            vd = _val_dice(net, val)
+            history.append(
+                {
+                    "step": step,
+                    "loss": float(np.mean(losses)),
+                    "val_dice": vd,
+                    "gain": float(net.gain.detach()),
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
+            losses = []
+            log(json.dumps(history[-1]))
+            if vd > best[0]:
+                best = (vd, step)
+                atomic_save({**meta(step), "model": net.state_dict()}, out)
+    if best[1] == 0:  # training never beat the untrained model: ship the untrained one
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            atomic_save({**meta(0), "model": ClickNet(cfg).state_dict()}, out)
+    return {
+        "best_step": best[1],
+        "val_dice": best[0],
+        "val_dice_untrained": base,
+        "metrics": history,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m reference_impl.swfastedit.train_shipped --out model.pt``."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", required=True, help="checkpoint file to write (.pt)")
-    p.add_argument("--episodes", type=int, default=240)
+    p.add_argument("--steps", type=int, default=3000, help="gradient steps (default 3000)")
+    p.add_argument("--episodes", type=int, default=2, help="episodes per volume and user")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--eval-every", type=int, default=250, help="steps between validations")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=1, help="processes collecting states")
     p.add_argument(
         "--prior",
         default="rw-noborder-cap45",
         choices=PRIORS,
         help="the random-walker prior the network corrects (stored in the checkpoint)",
     )
+    p.add_argument("--synthetic", type=int, default=24, help="synthetic phantoms (default 24)")
+    p.add_argument(
+        "--organs", help="comma-separated trainable CT organs to fit (default: all trainable)"
+    )
+    p.add_argument("--val-organs", help="comma-separated validation organs (default: all of them)")
     args = p.parse_args(argv)
-    if args.episodes < 1:
-        p.error(f"--episodes must be >= 1, got {args.episodes}")
+    from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
+
+    organs = tuple(args.organs.split(",")) if args.organs else None
+    val_organs = tuple(args.val_organs.split(",")) if args.val_organs else None
+    for o in organs or ():
+        if not is_trainable_ct_organ(o) or o in VALIDATION_CT_ORGANS:
+            p.error(f"--organs: {o!r} is held out or a validation organ")
+    for o in val_organs or ():
+        if o not in VALIDATION_CT_ORGANS:
+            p.error(f"--val-organs: {o!r} is not one of {list(VALIDATION_CT_ORGANS)}")
+    if args.synthetic < 0:
+        p.error(f"--synthetic must be >= 0, got {args.synthetic}")
+    for opt in ("steps", "episodes", "threads", "workers", "eval_every"):
+        if getattr(args, opt) < 1:
+            p.error(f"--{opt.replace('_', '-')} must be >= 1, got {getattr(args, opt)}")
+    if args.weight_decay < 0:
+        p.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
     if not args.lr > 0:
         p.error(f"--lr must be > 0, got {args.lr}")
     torch.set_num_threads(args.threads)
     train_clicknet(
-        out=args.out, episodes=args.episodes, seed=args.seed, lr=args.lr, prior=args.prior
+        out=args.out,
+        steps=args.steps,
+        episodes=args.episodes,
+        seed=args.seed,
+        lr=args.lr,
+        prior=args.prior,
+        workers=args.workers,
+        eval_every=args.eval_every,
+        weight_decay=args.weight_decay,
+        n_synthetic=args.synthetic,
+        organs=organs,
+        val_organs=val_organs,
     )
     return 0
 

@@ -1,0 +1,115 @@
+"""The shipped click model's inputs: region of interest and distance channels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy.ndimage import distance_transform_edt
+
+from reference_impl.interactions import Click
+from reference_impl.swfastedit.clicknet import (
+    ClickNet,
+    ClickNetConfig,
+    build_inputs,
+    network_inputs,
+    predict_probs,
+)
+from reference_impl.swfastedit.prior import roi_from_clicks
+
+
+def test_distance_channels_match_scipy_on_anisotropic_spacing():
+    shape, spacing = (6, 20, 17), (3.0, 1.0, 0.7)
+    clicks = [Click(1, (0, 3, 16)), Click(1, (5, 19, 0)), Click(0, (2, 10, 8))]
+    x = build_inputs(
+        np.zeros(shape, np.float32),
+        np.zeros(shape, np.float32),
+        clicks,
+        sigma=1.0,
+        distance_mm=10.0,
+        spacing=spacing,
+    )
+    assert x.shape == (1, 6, *shape)
+    for ch, label in ((4, 1), (5, 0)):
+        seeds = np.ones(shape, bool)
+        for c in clicks:
+            if c.label == label:
+                seeds[c.index] = False
+        ref = np.clip(distance_transform_edt(seeds, sampling=spacing) / 10.0, 0, 2) - 1
+        np.testing.assert_allclose(x[0, ch].numpy(), ref, atol=1e-5)
+
+
+def test_distance_channel_without_clicks_of_a_kind_is_far_everywhere():
+    x = build_inputs(
+        np.zeros((3, 4, 5), np.float32),
+        np.zeros((3, 4, 5), np.float32),
+        [Click(1, (1, 1, 1))],
+        sigma=1.0,
+        distance_mm=5.0,
+        spacing=(1.0, 1.0, 1.0),
+    )
+    assert torch.all(x[0, 5] == 1.0) and x[0, 4, 1, 1, 1] == -1.0
+    with pytest.raises(ValueError, match="spacing"):
+        build_inputs(np.zeros((2, 2, 2)), np.zeros((2, 2, 2)), [], sigma=1.0, distance_mm=5.0)
+
+
+def test_network_sees_the_clicks_region_and_keeps_the_prior_outside():
+    rng = np.random.default_rng(0)
+    img = rng.random((10, 40, 40)).astype(np.float32)
+    prior = np.zeros(img.shape, np.float32)
+    prior[4:7, 5:12, 5:12] = 0.9
+    prior[4:7, 30:36, 30:36] = 0.9  # outside the clicks' region: kept as the prior says
+    cfg = ClickNetConfig(prior="rw-noborder-cap45", roi_mm=6.0, distance_mm=20.0)
+    clicks = [Click(1, (5, 8, 8))]
+    x, roi = network_inputs(cfg, img, prior, clicks, spacing=(2.0, 1.0, 1.0))
+    assert roi == roi_from_clicks(img.shape, clicks, (2.0, 1.0, 1.0), margin_mm=6.0)
+    assert roi == (slice(2, 9), slice(2, 15), slice(2, 15))
+    assert x.shape == (1, 6, 7, 13, 13)
+    np.testing.assert_allclose(x[0, 3].numpy(), 2 * prior[roi] - 1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = ClickNet(cfg).eval()  # gain 0: the network returns the prior's logit
+    prob, mask, _ = predict_probs(net, img, prior, clicks, spacing=(2.0, 1.0, 1.0))
+    assert mask[5, 8, 8] and not mask[5, 33, 33]  # far component: not connected to a click
+    assert np.all(prob[5, 30:36, 30:36] <= 0.25)
+    assert mask[roi].sum() == (prior[roi] > 0.5).sum()
+    with pytest.raises(ValueError, match="spacing"):
+        network_inputs(cfg, img, prior, clicks)
+
+
+def test_old_checkpoint_configs_still_load():
+    old = {"channels": [8, 16, 32], "sigma": 2.0, "window": 4.0, "prior_scale": 1.0}
+    cfg = ClickNetConfig.from_dict({**old, "prior": "rw-noborder-cap45"})
+    assert cfg.roi_mm is None and cfg.distance_mm is None and cfg.in_channels == 4
+    assert ClickNetConfig(distance_mm=50.0).in_channels == 6
+
+
+def test_rw_prior_solves_scikit_images_system():
+    """The prior's one-solve walk equals skimage's direct solve with the same seeds."""
+    from skimage.segmentation import random_walker
+
+    from reference_impl.engines.classical import normalize_image, seed_labels
+    from reference_impl.swfastedit.prior import rw_prior
+
+    rng = np.random.default_rng(1)
+    img = rng.normal(0, 0.05, (8, 16, 16)).astype(np.float32)
+    img[2:6, 4:11, 4:11] += 1.0
+    clicks = [Click(1, (4, 7, 7)), Click(0, (4, 1, 14))]
+    spacing = (2.0, 1.0, 1.0)
+    got = rw_prior(img, clicks, spacing=spacing, roi_mm=None, tol=1e-8)
+    seeds = seed_labels(img.shape, clicks)
+    norm = normalize_image(img)
+    ref_int = np.unique(norm[seeds == 1])
+    near = np.abs(norm[..., None] - ref_int).min(-1)
+    seeds[(near > 0.25) & (seeds == 0)] = 2
+    want = random_walker(
+        norm * 100.0,
+        seeds.astype(np.int32),
+        beta=130.0,
+        mode="bf",
+        return_full_prob=True,
+        spacing=(2.0, 1.0, 1.0),
+    )[0]
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert got[4, 7, 7] == 1.0 and got[4, 1, 14] == 0.0
+    assert not rw_prior(img, [Click(0, (4, 1, 14))], spacing=spacing).any()
