@@ -152,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=10)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all", action="store_true", help="rerun the baselines too")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=None,
+        help="another click-model checkpoint for the shipped engine (with --out elsewhere)",
+    )
     p.add_argument("--table-only", action="store_true")
     p.add_argument("--out", type=Path, default=OUT, help=f"default {OUT.relative_to(ROOT)}")
     p.add_argument(
@@ -162,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         help="merge these record files into --out and regenerate the tables",
     )
     args = p.parse_args(argv)
+    if args.checkpoint is not None and args.out == OUT:
+        p.error("--checkpoint needs --out: the records are not the shipped model's")
 
     out = args.out
     old = json.loads(out.read_text()) if out.exists() else []
@@ -215,7 +223,16 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     t0 = time.time()
-    evaluate(cases, engines, users, rounds=args.rounds, seed=args.seed, on_result=keep)
+    options = {} if args.checkpoint is None else {"shipped": {"checkpoint": args.checkpoint}}
+    evaluate(
+        cases,
+        engines,
+        users,
+        rounds=args.rounds,
+        seed=args.seed,
+        engine_options=options,
+        on_result=keep,
+    )
     if out != OUT:
         print(f"wrote {out}; merge it with --merge", file=sys.stderr)
         return 0

@@ -43,9 +43,22 @@ from .clicknet import PRIORS
 __all__ = ["train_clicknet", "training_volumes", "collect_states", "main"]
 
 
-def training_volumes(*, n_synthetic: int, min_voxels: int, seed: int, organs=None, val_organs=None):
+def training_volumes(
+    *,
+    n_synthetic: int,
+    min_voxels: int,
+    seed: int,
+    n_anisotropic: int = 0,
+    organs=None,
+    val_organs=None,
+):
     """``(fit volumes, validation volumes)``, each a list of (name, image in [0, 1], label,
-    spacing); ``organs`` / ``val_organs`` restrict the fitted / validation CT organs."""
+    spacing); ``organs`` / ``val_organs`` restrict the fitted / validation CT organs.
+
+    ``n_anisotropic`` more phantoms (16x64x64) get an MR-like anisotropic spacing (slices
+    2-7 mm, in-plane 0.5-1.2 mm) and ``n_anisotropic // 3`` others join the validation set:
+    the bundled CT is 3 mm isotropic and the other phantoms 1 mm, so without them neither
+    fitting nor validation sees thick slices and fine in-plane voxels."""
     from ..engines.classical import normalize_image
     from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
     from ..io import load_case, read_volume, shared_data_dir
@@ -75,6 +88,16 @@ def training_volumes(*, n_synthetic: int, min_voxels: int, seed: int, organs=Non
         synthetic_volumes(n_synthetic, (24, 48, 48), body=0.5, contrast=(0.4, 1.5), rng=seed)
     ):
         fit.append((f"synthetic:{k}", normalize_image(v.image), v.label, v.spacing))
+    for name, n, s in (
+        ("anisotropic", n_anisotropic, seed),
+        ("anisotropic-val", n_anisotropic // 3, seed + 1),
+    ):
+        rng = np.random.default_rng([s, 7])
+        for k, v in enumerate(synthetic_volumes(n, (16, 64, 64), contrast=(0.4, 1.5), rng=rng)):
+            sp = (float(rng.uniform(2.0, 7.0)), *(float(rng.uniform(0.5, 1.2)),) * 2)
+            (fit if name == "anisotropic" else val).append(
+                (f"{name}:{k}", normalize_image(v.image), v.label, sp)
+            )
     return fit, val
 
 
@@ -218,6 +241,7 @@ def train_clicknet(
     seed: int = 0,
     lr: float = 1e-3,
     n_synthetic: int = 24,
+    n_anisotropic: int = 24,
     min_voxels: int = 50,
     episodes: int = 2,
     rounds: int = 10,
@@ -229,20 +253,16 @@ def train_clicknet(
     organs: tuple[str, ...] | None = None,
     val_organs: tuple[str, ...] | None = None,
     weight_decay: float = 0.0,
-    states: tuple[list[dict], list[dict]] | None = None,
     log=print,
 ) -> dict:
-    """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
-
-    ``states``: the ``(fit, validation)`` states of an earlier :func:`collect_states` with the
-    same volumes and settings (phase 1 is then skipped; ``bench/shipped_training_choice.py``
-    compares fitting settings on one collection)."""
+    """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata."""
     from .clicknet import ClickNet, ClickNetConfig, pad_to
     from .training import atomic_save
 
     t0 = time.perf_counter()
     fit_vols, val_vols = training_volumes(
         n_synthetic=n_synthetic,
+        n_anisotropic=n_anisotropic,
         min_voxels=min_voxels,
         seed=seed,
         organs=organs,
@@ -251,11 +271,8 @@ def train_clicknet(
     if not val_vols:
         raise ValueError("no validation organ left to choose the checkpoint")
     kw = {"rounds": rounds, "seed": seed, "prior": prior, "roi_mm": roi_mm, "workers": workers}
-    if states is None:
-        fit = collect_states(fit_vols, episodes=episodes, **kw)
-        val = collect_states(val_vols, episodes=1, **kw)
-    else:
-        fit, val = states
+    fit = collect_states(fit_vols, episodes=episodes, **kw)
+    val = collect_states(val_vols, episodes=1, **kw)
     log(json.dumps({"states": len(fit), "val_states": len(val), "s": time.perf_counter() - t0}))
     cfg = ClickNetConfig(prior=prior, roi_mm=roi_mm, distance_mm=distance_mm)
     with torch.random.fork_rng(devices=[]):
@@ -270,6 +287,7 @@ def train_clicknet(
         "seed": seed,
         "lr": lr,
         "n_synthetic": n_synthetic,
+        "n_anisotropic": n_anisotropic,
         "min_voxels": min_voxels,
         "episodes": episodes,
         "rounds": rounds,
@@ -285,7 +303,7 @@ def train_clicknet(
             "config": cfg.to_dict(),
             "settings": settings,
             "trained_ct_organs": sorted({v[0][3:] for v in fit_vols if v[0].startswith("ct:")}),
-            "validation_ct_organs": sorted(v[0][3:] for v in val_vols),
+            "validation_ct_organs": sorted(v[0][3:] for v in val_vols if v[0].startswith("ct:")),
             "held_out": "reference_impl.evaluation.split",
             "step": step,
             "val_dice_untrained": base,
@@ -356,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--synthetic", type=int, default=24, help="synthetic phantoms (default 24)")
     p.add_argument(
+        "--anisotropic", type=int, default=24, help="MR-like anisotropic phantoms (default 24)"
+    )
+    p.add_argument(
         "--organs", help="comma-separated trainable CT organs to fit (default: all trainable)"
     )
     p.add_argument("--val-organs", help="comma-separated validation organs (default: all of them)")
@@ -370,8 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     for o in val_organs or ():
         if o not in VALIDATION_CT_ORGANS:
             p.error(f"--val-organs: {o!r} is not one of {list(VALIDATION_CT_ORGANS)}")
-    if args.synthetic < 0:
-        p.error(f"--synthetic must be >= 0, got {args.synthetic}")
+    if args.synthetic < 0 or args.anisotropic < 0:
+        p.error("--synthetic and --anisotropic must be >= 0")
     for opt in ("steps", "episodes", "threads", "workers", "eval_every"):
         if getattr(args, opt) < 1:
             p.error(f"--{opt.replace('_', '-')} must be >= 1, got {getattr(args, opt)}")
@@ -391,6 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         eval_every=args.eval_every,
         weight_decay=args.weight_decay,
         n_synthetic=args.synthetic,
+        n_anisotropic=args.anisotropic,
         organs=organs,
         val_organs=val_organs,
     )
