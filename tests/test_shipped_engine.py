@@ -116,11 +116,15 @@ def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
 
     out = tmp_path / "m.pt"
     argv = ["--out", str(out), "--steps", "4", "--seed", "3", "--threads", "1", "--workers", "1"]
-    argv += ["--episodes", "1", "--synthetic", "1", "--organs", "adrenal_gland_left"]
+    argv += ["--episodes", "1", "--synthetic", "1", "--anisotropic", "3"]
+    argv += ["--organs", "adrenal_gland_left"]
     assert main([*argv, "--val-organs", "duodenum"]) == 0
     e = get_engine("shipped", checkpoint=out)
     assert e.meta["settings"]["steps"] == 4 and e.meta["settings"]["seed"] == 3
     assert e.meta["metrics"][0]["step"] == 0  # the untrained model's validation Dice is kept
+    assert e.meta["trained_ct_organs"] == ["adrenal_gland_left"]
+    assert e.meta["validation_ct_organs"] == ["duodenum"]
+    assert e.net.config.roi_mm == 50.0 and e.net.config.in_channels == 6
     with pytest.raises(SystemExit):  # a held-out organ is refused before anything runs
         main(["--out", str(tmp_path / "x.pt"), "--organs", "spleen"])
     assert not set(e.meta["trained_ct_organs"]) & HELD_OUT_CT_ORGANS
