@@ -66,9 +66,9 @@ def main() -> None:
         for case in cases:
             s = {
                 u: round(
-                    evaluate_case(
-                        case, engine, user=u, rounds=10, engine_options=options
-                    ).record["dice"][-1],
+                    evaluate_case(case, engine, user=u, rounds=10, engine_options=options).record[
+                        "dice"
+                    ][-1],
                     4,
                 )
                 for u in ("R1", "R4")
