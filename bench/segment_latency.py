@@ -23,23 +23,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from rw_distance_cap import missed_centre  # noqa: E402  (bench/ is on sys.path as a script)
+
 SHAPE = (32, 128, 128)
-
-
-def _missed_centre(label: np.ndarray, pred: np.ndarray) -> tuple[int, ...] | None:
-    fn = (label > 0) & (pred == 0)
-    comp, n = ndimage.label(fn)
-    if n == 0:
-        return None
-    big = int(np.argmax(np.bincount(comp.ravel())[1:])) + 1
-    dist = ndimage.distance_transform_edt(comp == big)
-    return tuple(int(v) for v in np.unravel_index(int(np.argmax(dist)), dist.shape))
 
 
 def run(engine: str, volumes: int, clicks: int) -> dict:
@@ -57,7 +48,7 @@ def run(engine: str, volumes: int, clicks: int) -> dict:
         set_image_s = time.perf_counter() - t0
         pred = np.zeros_like(vol.label)
         for k in range(clicks):
-            idx = _missed_centre(vol.label, pred)
+            idx = missed_centre(vol.label, pred, vol.spacing)  # 1 mm isotropic phantoms
             if idx is None:
                 break
             t0 = time.perf_counter()
