@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
+from reference_impl.evaluation.data import find_pairs
 from reference_impl.phantoms import make_phantoms
 from reference_impl.swfastedit.data import (
     augment,
     data_fingerprint,
-    find_pairs,
     load_dataset,
     normalize_intensity,
     random_crop,
@@ -146,8 +146,10 @@ def test_data_helpers(tmp_path):
     vols = load_dataset(tmp_path)
     assert len(vols) == 2 and vols[0].label.any()
     assert data_fingerprint(vols) != data_fingerprint(vols[:1])
+    (tmp_path / "empty").mkdir()
+    assert find_pairs(tmp_path / "empty") == []
     with pytest.raises(ValueError, match="no image/label pairs found"):
-        find_pairs(tmp_path / "..")
+        load_dataset(tmp_path / "empty")
     with pytest.raises(FileNotFoundError, match="no such data folder"):
         load_dataset(tmp_path / "missing")
 

@@ -12,7 +12,14 @@ Pairing by name: a label is ``<case><tag>.<ext>`` with a tag in :data:`LABEL_TAG
 (``_seg``, ``_label``, ``_labels``, ``_mask``, ``_gt``; TotalSegmentator's ``<case>`` /
 ``<case>_seg``); its image is ``<case>.<ext>``, ``<case>_image``/``_img``, or the only other
 volume file whose name starts with ``<case>_`` (e.g. ``example_ct_sm`` beside ``example_seg``).
+Tags and suffixes match in any letter case.  When no plain volume fits, a file named exactly
+``<case>``, ``<case>_image`` or ``<case>_img`` is taken even if its own name carries a tag
+(``a_mask`` is the image of ``a_mask_label``).
 Every path is checked (existence, suffix) here, before anything is decoded.
+
+:func:`find_pairs` is the one folder-pairing rule of the project: ``iseg evaluate``,
+``iseg run`` and SW-FastEdit training data
+(:func:`reference_impl.swfastedit.data.load_dataset`) all use it.
 """
 
 from __future__ import annotations
@@ -53,8 +60,27 @@ def _label_base(stem: str) -> str | None:
 
 
 def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
-    """Image/label pairs in ``folder`` (module rules), sorted by label name."""
+    """Image/label pairs in ``folder`` (module rules).
+
+    Parameters
+    ----------
+    folder : str or Path
+        ``imagesTr/`` + ``labelsTr/`` (pairs sorted by image name) or files paired by name
+        (pairs sorted by label name).
+
+    Returns
+    -------
+    list of (image, label) paths
+        Empty when nothing pairs up.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``folder`` is not an existing folder.
+    """
     folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such data folder")
     if (folder / "imagesTr").is_dir() and (folder / "labelsTr").is_dir():
         return [
             (p, folder / "labelsTr" / p.name)
@@ -65,8 +91,13 @@ def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
     labels = {s: b for s in files if (b := _label_base(s)) is not None}
     images = {s: p for s, p in files.items() if s not in labels}
     pairs = []
+    tagged = {s: files[s] for s in labels}
     for stem, base in sorted(labels.items()):
         img = _image_for(base, images)
+        if img is None:  # a tagged name as the image: exact names only
+            img = next(
+                (tagged[c] for c in (base, base + "_image", base + "_img") if c in tagged), None
+            )
         if img is not None:
             pairs.append((img, files[stem]))
     return pairs

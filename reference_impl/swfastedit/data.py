@@ -14,21 +14,18 @@ from typing import Literal
 
 import numpy as np
 
+from ..evaluation.data import LABEL_TAGS, find_pairs
 from ..io import Volume, load_case, load_sample
 from ..phantoms import make_phantom
 
 __all__ = [
     "normalize_intensity",
     "load_dataset",
-    "find_pairs",
     "data_fingerprint",
     "random_crop",
     "augment",
     "synthetic_volumes",
 ]
-
-_SUFFIXES = (".nii.gz", ".nii", ".nrrd")
-_LABEL_TAGS = ("_label", "_seg", "_mask")
 
 
 def normalize_intensity(
@@ -56,44 +53,6 @@ def normalize_intensity(
     return ((np.clip(image, lo, hi) - lo) / (hi - lo)).astype(np.float32)
 
 
-def _strip(name: str) -> str:
-    low = name.lower()
-    for s in _SUFFIXES:
-        if low.endswith(s):
-            return name[: -len(s)]
-    return name
-
-
-def find_pairs(folder: str | Path) -> list[tuple[Path, Path]]:
-    """Image/label file pairs in ``folder``.
-
-    Two layouts: ``imagesTr/`` + ``labelsTr/`` with equal file names (Medical Segmentation
-    Decathlon), or ``<case>.<ext>`` / ``<case>_image.<ext>`` beside ``<case>_label|_seg|_mask``.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such data folder")
-    if (folder / "imagesTr").is_dir() and (folder / "labelsTr").is_dir():
-        pairs = [
-            (p, folder / "labelsTr" / p.name)
-            for p in sorted((folder / "imagesTr").iterdir())
-            if (folder / "labelsTr" / p.name).exists()
-        ]
-    else:
-        files = {_strip(p.name): p for p in folder.iterdir() if _strip(p.name) != p.name}
-        pairs = []
-        for stem, p in sorted(files.items()):
-            for tag in _LABEL_TAGS:
-                if stem.endswith(tag):
-                    base = stem[: -len(tag)]
-                    img = files.get(base) or files.get(base + "_image")
-                    if img is not None:
-                        pairs.append((img, p))
-    if not pairs:
-        raise ValueError(f"{folder}: no image/label pairs found (imagesTr/labelsTr or *_label.*)")
-    return pairs
-
-
 def load_dataset(
     source: str | Path | Sequence[tuple[str | Path, str | Path]],
     *,
@@ -112,7 +71,8 @@ def load_dataset(
     source : str, Path or sequence of (image, label) paths
         ``'synthetic'`` (phantoms from :func:`reference_impl.phantoms.make_phantoms`),
         ``'sample:<name>'`` (one bundled real case, e.g. ``sample:ct_spleen``), a folder
-        (see :func:`find_pairs`) or an explicit list of pairs.
+        (paired by :func:`reference_impl.evaluation.data.find_pairs`, the rule ``iseg
+        evaluate`` and ``iseg run`` use) or an explicit list of pairs.
     n_synthetic, shape, lesions, distractors, body, contrast, rng
         Number, shape, lesion and distractor count ranges, body probability, contrast
         range and random source of the synthetic phantoms (:func:`synthetic_volumes`).
@@ -120,6 +80,13 @@ def load_dataset(
     Returns
     -------
     list of Volume
+
+    Raises
+    ------
+    FileNotFoundError
+        ``source`` names no sample and no existing folder.
+    ValueError
+        A folder in which no image/label pair is found, or bad synthetic options.
     """
     if not 0 < contrast[0] <= contrast[1]:
         raise ValueError(f"contrast must be a range 0 < min <= max, got {tuple(contrast)}")
@@ -139,7 +106,12 @@ def load_dataset(
             )
         if s.startswith("sample:"):
             return [load_sample(name) for name in s[len("sample:") :].split(",")]
-        pairs = find_pairs(s)
+        pairs = find_pairs(s)  # FileNotFoundError when not a folder
+        if not pairs:
+            raise ValueError(
+                f"{s}: no image/label pairs found (imagesTr/labelsTr, or <case> beside "
+                f"<case>{{{','.join(LABEL_TAGS)}}})"
+            )
     else:
         pairs = [(Path(a), Path(b)) for a, b in source]
     return [load_case(img, lab) for img, lab in pairs]
