@@ -10,7 +10,6 @@ it and forwards clicks: :func:`click` maps a pixel of a view to the voxel drawn 
 from __future__ import annotations
 
 import functools
-import gzip
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -29,7 +28,6 @@ __all__ = [
     "reset",
     "switch_engine",
     "dice",
-    "mask_nifti_bytes",
     "guess_modality",
     "engines",
 ]
@@ -262,15 +260,3 @@ def dice(ws: Workspace) -> float | None:
 
     pred = ws.mask if ws.mask is not None else np.zeros_like(ws.label)
     return float(dice_score(pred, ws.label))
-
-
-def mask_nifti_bytes(mask: np.ndarray, affine: np.ndarray) -> bytes:
-    """A gzipped NIfTI-1 of ``mask`` (input grid, numpy axis order) with the input's affine."""
-    import nibabel as nib
-
-    data = np.ascontiguousarray(np.transpose(np.asarray(mask, dtype=np.uint8), (2, 1, 0)))
-    aff_xyz = np.asarray(affine, dtype=np.float64)[:, [2, 1, 0, 3]]
-    img = nib.Nifti1Image(data, aff_xyz)
-    img.header.set_qform(aff_xyz, code=1)
-    img.header.set_sform(aff_xyz, code=1)
-    return gzip.compress(img.to_bytes(), compresslevel=6)

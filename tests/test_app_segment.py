@@ -227,15 +227,50 @@ def test_workspace_click_undo_reset_engine_switch(shared_data, fake_session):
     assert seg.dice(ws) == 0.0
 
 
-def test_segmentation_download_has_the_input_grid_and_affine(tmp_path, shared_data):
-    from app import segment as seg
-    from reference_impl.io import load_sample, read_volume
+def test_segmentation_download_is_the_file_iseg_segment_writes(
+    tmp_path, shared_data, fake_session, monkeypatch
+):
+    """The page's download holds exactly the bytes that ``write_segmentation`` (``iseg
+    segment --out``) writes for the same mask and affine: input grid, input affine, uint8,
+    iseg's header tag."""
+    import nibabel as nib
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import AppTest
 
-    vol = load_sample("mr_breast1")
-    path = tmp_path / "seg.nii.gz"
-    path.write_bytes(seg.mask_nifti_bytes(vol.label, vol.affine))
-    arr, spacing, affine = read_volume(path)
-    assert np.array_equal(arr, vol.label) and np.allclose(affine, vol.affine)
+    from app import segment as seg
+    from app.state import REPO_ROOT
+    from reference_impl.evaluation.output import SEG_DESCRIP, check_seg_path, write_segmentation
+    from reference_impl.io import read_volume
+
+    served: dict = {}  # what the page hands to Streamlit's media storage, by file name
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def record(self, path_or_data, mimetype, kind, filename=None):
+        served[filename] = path_or_data
+        return load(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", record)
+    at = AppTest.from_file(str(REPO_ROOT / "app" / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("views/segment.py").run()
+    ws = at.session_state["seg_ws"]
+    inside = np.argwhere(ws.label)
+    seg.add_click(ws, tuple(int(v) for v in inside[0]), positive=True)
+    seg.add_click(ws, tuple(int(v) for v in inside[-1]), positive=True)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.get("download_button")
+    download = served[f"{ws.name}_{ws.engine}_seg.nii.gz"]
+    written = write_segmentation(ws.mask, ws.affine, tmp_path / "iseg_segment.nii.gz")
+    assert isinstance(download, bytes) and download == written.read_bytes()
+    path = tmp_path / "downloaded.nii.gz"
+    path.write_bytes(download)
+    arr, _, affine = read_volume(path)
+    assert arr.sum() == 2 and np.array_equal(arr, ws.mask) and np.allclose(affine, ws.affine)
+    img = nib.load(str(path))
+    assert img.get_data_dtype() == np.uint8 and img.shape == ws.image.shape[::-1]
+    assert img.header["descrip"].tobytes().decode().startswith(SEG_DESCRIP)
+    assert check_seg_path(path) == path  # ``iseg segment --out`` may replace a download
 
 
 def test_modality_guess(shared_data):

@@ -8,6 +8,7 @@ files are replaced atomically.
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import nibabel as nib
@@ -24,6 +25,7 @@ from reference_impl.evaluation.output import (
     finish,
     finish_out_dir,
     make_tmp,
+    segmentation_bytes,
     write_segmentation,
     write_text,
 )
@@ -119,3 +121,27 @@ def test_segmentation_file_rules(tmp_path):
         check_seg_path(foreign)
     with pytest.raises(ValueError, match="use a .nii.gz or .nii file name"):
         check_seg_path(tmp_path / "seg.png")
+
+
+def test_segmentation_bytes_are_the_written_file(tmp_path):
+    """One encoder: ``write_segmentation`` writes ``segmentation_bytes`` (the app's download),
+    gzipped or not by the file name, and the same mask always gives the same bytes."""
+    rng = np.random.default_rng(3)
+    mask = rng.random((3, 4, 5)) > 0.5  # bool: stored as uint8
+    aff = np.array([[0, 0, -0.8, 30], [0, 1.1, 0, -12], [2.5, 0, 0, 7], [0, 0, 0, 1.0]])
+    gz, raw = segmentation_bytes(mask, aff), segmentation_bytes(mask, aff, compressed=False)
+    assert gz == segmentation_bytes(mask.astype(np.float32), aff)  # deterministic, no time stamp
+    assert gz[:2] == b"\x1f\x8b" and gzip.decompress(gz) == raw and raw[:4] != gz[:4]
+    assert write_segmentation(mask, aff, tmp_path / "a.nii.gz").read_bytes() == gz
+    assert write_segmentation(mask, aff, tmp_path / "b.NII").read_bytes() == raw
+    for name in ("a.nii.gz", "b.NII"):
+        img = nib.load(str(tmp_path / name))
+        assert img.get_data_dtype() == np.uint8
+        assert np.array_equal(np.asarray(img.dataobj).transpose(2, 1, 0), mask)
+        assert np.allclose(img.affine, aff[:, [2, 1, 0, 3]])
+        assert int(img.header["sform_code"]) == int(img.header["qform_code"]) == 1
+    mask2 = mask.copy()
+    mask2[0, 0, 0] = ~mask2[0, 0, 0]
+    assert segmentation_bytes(mask2, aff) != gz
+    with pytest.raises(ValueError, match="need a 3D mask and a 4x4 affine"):
+        segmentation_bytes(mask[0], aff)

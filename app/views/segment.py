@@ -12,6 +12,7 @@ from app import segment as seg
 from app.orthoview import COLOURS, VIEWS, WINDOWS, percentile_window, window
 from app.state import init_state, safe_callback
 from app.uploads import MAX_UPLOAD_MB, MAX_VOXELS, keep_upload, load_uploaded_image
+from reference_impl.evaluation.output import segmentation_bytes
 from reference_impl.io import SAMPLE_CASES, list_cases, load_sample
 
 ss = st.session_state
@@ -291,7 +292,7 @@ st.caption(
 if ws.mask is not None:
     st.download_button(
         "Download the segmentation (NIfTI)",
-        data=seg.mask_nifti_bytes(ws.mask, ws.affine),
+        data=segmentation_bytes(ws.mask, ws.affine),  # what `iseg segment` writes
         file_name=f"{ws.name}_{ws.engine}_seg.nii.gz",
         mime="application/gzip",
         key="seg_download",

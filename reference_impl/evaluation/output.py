@@ -21,11 +21,14 @@ The one implementation of iseg's output rules (issue 14), used by ``iseg run``
   a temporary file in the target folder and ``os.replace`` it onto the target (a crash
   leaves the old file or the new one, never half of one); :func:`finish_out_dir` records
   the files in the marker.
+* :func:`segmentation_bytes` is the one encoder of a segmentation file: the NIfTI that
+  :func:`write_segmentation` writes, and the app's download, byte for byte.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import secrets
@@ -51,6 +54,7 @@ __all__ = [
     "finish",
     "finish_out_dir",
     "signal_cleanup",
+    "segmentation_bytes",
     "write_segmentation",
     "write_text",
 ]
@@ -282,15 +286,29 @@ def write_text(path: str | Path, text: str) -> Path:
     return path
 
 
-def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -> Path:
-    """Write a ``(z, y, x)`` mask as a uint8 NIfTI with the zyx->RAS ``affine``, atomically.
+def segmentation_bytes(mask: np.ndarray, affine: np.ndarray, *, compressed: bool = True) -> bytes:
+    """The NIfTI-1 file iseg writes for a ``(z, y, x)`` mask, as bytes.
 
-    The file is in the input's voxel grid: its NIfTI affine is ``affine`` with the axes
-    put back in file order (x, y, z), so it overlays the input image in any viewer.
+    Parameters
+    ----------
+    mask : ndarray
+        3D mask on the input's voxel grid, numpy axis order; stored as uint8.
+    affine : ndarray
+        4x4 zyx->RAS affine of the input (:class:`reference_impl.io.Volume` order).
+    compressed : bool
+        Gzip the file (``.nii.gz``; deterministic: no time stamp, no file name) or not
+        (``.nii``).
+
+    Returns
+    -------
+    bytes
+        The file: data in file order (x, y, z), NIfTI affine ``affine`` with its axes put
+        back in that order (qform and sform, code 1), so it overlays the input image in
+        any viewer, and ``descrip`` :data:`SEG_DESCRIP`.  The same mask and affine always
+        give the same bytes.
     """
     import nibabel as nib
 
-    path = Path(path)
     m = np.asarray(mask)
     aff = np.asarray(affine, dtype=np.float64)
     if m.ndim != 3 or aff.shape != (4, 4):
@@ -301,10 +319,23 @@ def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -
     img.header["descrip"] = SEG_DESCRIP.encode()
     img.set_qform(img.affine, code=1)
     img.set_sform(img.affine, code=1)
+    raw = img.to_bytes()
+    return gzip.compress(raw, compresslevel=6, mtime=0) if compressed else raw
+
+
+def write_segmentation(mask: np.ndarray, affine: np.ndarray, path: str | Path) -> Path:
+    """Write a ``(z, y, x)`` mask as a uint8 NIfTI with the zyx->RAS ``affine``, atomically.
+
+    The file is :func:`segmentation_bytes` (gzipped when ``path`` ends in ``.gz``): in the
+    input's voxel grid, its NIfTI affine ``affine`` with the axes put back in file order
+    (x, y, z), so it overlays the input image in any viewer.
+    """
+    path = Path(path)
+    data = segmentation_bytes(mask, affine, compressed=path.name.lower().endswith(".gz"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _atomic_target(path, ".nii.gz" if path.name.lower().endswith(".gz") else ".nii")
+    tmp = _atomic_target(path)
     try:
-        nib.save(img, str(tmp))
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
