@@ -72,7 +72,8 @@ def training_volumes(
     vol = load_case(ct / "example_ct_sm.nii.gz")
     seg = read_volume(ct / "example_seg.nii.gz")[0].astype(np.int32)
     win = normalize_image(vol.image)
-    fit, val = [], []
+    fit: list[tuple] = []
+    val: list[tuple] = []
     for value, name in sorted(labels.items(), key=lambda kv: int(kv[0])):
         if not is_trainable_ct_organ(name):
             continue
@@ -270,9 +271,13 @@ def train_clicknet(
     )
     if not val_vols:
         raise ValueError("no validation organ left to choose the checkpoint")
-    kw = {"rounds": rounds, "seed": seed, "prior": prior, "roi_mm": roi_mm, "workers": workers}
-    fit = collect_states(fit_vols, episodes=episodes, **kw)
-    val = collect_states(val_vols, episodes=1, **kw)
+
+    def states(vols, n: int) -> list[dict]:
+        return collect_states(
+            vols, episodes=n, rounds=rounds, seed=seed, prior=prior, roi_mm=roi_mm, workers=workers
+        )
+
+    fit, val = states(fit_vols, episodes), states(val_vols, 1)
     log(json.dumps({"states": len(fit), "val_states": len(val), "s": time.perf_counter() - t0}))
     cfg = ClickNetConfig(prior=prior, roi_mm=roi_mm, distance_mm=distance_mm)
     with torch.random.fork_rng(devices=[]):
