@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Literal, cast
 
 import cc3d
 import edt as _edt
@@ -13,6 +14,8 @@ from .._validate import check_spacing as _check_spacing
 from ..interactions import Click
 
 CONNECTIVITIES = (6, 26)
+CCConnectivity = Literal[4, 6, 8, 18, 26]
+"""The connectivities cc3d accepts (4/8 in 2D; 6/18/26 in 3D)."""
 _TIE_RTOL = 1e-6
 """Relative tolerance of an argmax tie: the EDT is float32 (``edt``), ~6e-8 relative rounding."""
 
@@ -34,13 +37,13 @@ def check_spacing(spacing: Sequence[float] | None, ndim: int) -> tuple[float, ..
     return _check_spacing(spacing, ndim)
 
 
-def cc_connectivity(connectivity: int, ndim: int) -> int:
+def cc_connectivity(connectivity: int, ndim: int) -> CCConnectivity:
     """Map a 3D connectivity in {6, 26} to cc3d's value for ``ndim`` (4/8 in 2D)."""
     if connectivity not in CONNECTIVITIES:
         raise ValueError(f"connectivity must be one of {CONNECTIVITIES}, got {connectivity!r}")
     if ndim == 2:
         return 4 if connectivity == 6 else 8
-    return connectivity
+    return cast(CCConnectivity, connectivity)  # in CONNECTIVITIES, checked above
 
 
 def largest_component(mask: np.ndarray, *, connectivity: int = 26) -> np.ndarray:

@@ -6,10 +6,12 @@ import os
 import platform
 import time
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
 from ..phantoms import make_phantom
+from ._core import CCConnectivity
 from .clicksim import simulate_click
 
 __all__ = ["bench_clicksim", "BENCH_VARIANTS"]
@@ -49,7 +51,7 @@ def _machine(device: str) -> dict:
     return info
 
 
-def _peer_largest(mask: np.ndarray, connectivity: int = 26) -> np.ndarray:
+def _peer_largest(mask: np.ndarray, connectivity: CCConnectivity = 26) -> np.ndarray:
     """The largest component by a plain cc3d + bincount pipeline (what a user would write)."""
     import cc3d
 
@@ -173,9 +175,12 @@ def bench_clicksim(
     gen = np.random.default_rng(rng)
     radius = (max(2.0, min(shape) / 40), max(3.0, min(shape) / 10))
     masks = [
-        make_phantom(
-            shape, n_lesions=4, n_distractors=0, radius_range=radius, noise=0.0, rng=gen
-        ).label.astype(bool)
+        cast(  # make_phantom always returns a label (never empty with n_lesions >= 1)
+            np.ndarray,
+            make_phantom(
+                shape, n_lesions=4, n_distractors=0, radius_range=radius, noise=0.0, rng=gen
+            ).label,
+        ).astype(bool)
         for _ in range(n_cases)
     ]
     sp = tuple(float(s) for s in spacing)

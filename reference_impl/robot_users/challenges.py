@@ -8,6 +8,8 @@ otherwise the unperturbed click is used (the rule of the official autoPET simula
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ..interactions import BACKGROUND, FOREGROUND, Box, Click
@@ -231,7 +233,13 @@ def trials_clicks(
 
 
 def medsegfm_click(
-    label, pred, *, spacing=None, rng=None, affine=None, method: str = "argmax_crop"
+    label,
+    pred,
+    *,
+    spacing=None,
+    rng=None,
+    affine=None,
+    method: Literal["sakinis", "argmax", "argmax_crop", "argmax_crop_resize"] = "argmax_crop",
 ) -> Click | None:
     """CVPR'25 MedSegFM corrective click for one class (thesis §7.3.2.4 and §4.2).
 

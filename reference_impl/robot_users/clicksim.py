@@ -169,7 +169,7 @@ def _full(crop: np.ndarray, lo: np.ndarray, shape: tuple[int, ...]) -> np.ndarra
 def _bbox(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounding box ``lo`` (inclusive), ``hi`` (exclusive) of a non-empty mask (2 passes)."""
     first = mask.reshape(mask.shape[0], -1).any(axis=1)  # axis 0
-    rest = mask.any(axis=0)  # the other axes, from one projected plane
+    rest = np.asarray(mask.any(axis=0))  # the other axes, from one projected plane
     lo, hi = [], []
     for proj in [first] + [
         rest.any(axis=tuple(a for a in range(rest.ndim) if a != ax)) for ax in range(rest.ndim)

@@ -129,6 +129,7 @@ def eligibility_click(
     aff = None if affine is None else np.asarray(affine, dtype=np.float64)
     if place == "center":
         idx = simulate_click(comp, method="argmax_crop", component="all", spacing=spacing, rng=rng)
+        assert idx is not None  # comp is a non-empty component of the non-empty m
     elif place == "boundary":
         d = edt(comp, check_spacing(spacing, m.ndim))
         cand = np.argwhere(comp & (d <= d[comp].min() * (1 + 1e-9)))

@@ -454,7 +454,7 @@ def r5_realistic(
     for c in base:
         p1, p2 = rng.random(2)
         idx = np.asarray(c.index)
-        if p2 < p_system and c.label == FOREGROUND:
+        if img is not None and p2 < p_system and c.label == FOREGROUND:  # img set if p_system > 0
             s = sample_uniform(_systematic_region(img, lab, percentile), rng)
             idx = np.asarray(s) if s is not None else idx
         if p1 < p_perturb:

@@ -117,6 +117,7 @@ def object_center(label, *, spacing=None, rng=None, affine=None, connectivity: i
         spacing=spacing,
         ties="first",
     )
+    assert idx is not None  # m is non-empty (_nonempty), so simulate_click finds a voxel
     return Click(FOREGROUND, idx, affine=_aff(affine))
 
 

@@ -7,6 +7,7 @@ the package itself does not import MONAI.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 from monai.config import KeysCollection
@@ -83,7 +84,7 @@ class RobotClicksd(MapTransform):
             for k, v in (("image", self.image_key), ("probs", self.probs_key))
             if v in d
         }
-        old: Sequence = d.get(self.clicks_key, ())
+        old = cast(Sequence, d.get(self.clicks_key, ()))  # tuple(old) below: TypeError if not
         new = self.user(
             _to_numpy(label),
             None if pred is None else _to_numpy(pred),
