@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal, cast
 
 import cc3d
 import edt as _edt
@@ -36,7 +37,9 @@ def _edt_mm(mask: np.ndarray, spacing, *, border_is_boundary: bool = True) -> np
 def _components(mask: np.ndarray, *, connectivity: int = 26) -> tuple[np.ndarray, int]:
     """26/6-connected components (8/4 in 2D) of ``mask`` and their number (cc3d)."""
     conn = connectivity if mask.ndim == 3 else (4 if connectivity == 6 else 8)
-    labels, n = cc3d.connected_components(mask, connectivity=conn, return_N=True)
+    labels, n = cc3d.connected_components(
+        mask, connectivity=cast("Literal[4, 6, 8, 18, 26]", conn), return_N=True
+    )
     return labels, int(n)
 
 

@@ -7,6 +7,7 @@ axis order with ``spacing`` in the same order, and define the empty cases explic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal, cast
 
 import cc3d
 import numpy as np
@@ -164,7 +165,7 @@ def _untouched_volume(src: np.ndarray, other: np.ndarray, sp, connectivity: int)
     if not src.any():
         return 0.0
     conn = connectivity if src.ndim == 3 else (4 if connectivity == 6 else 8)
-    labels = cc3d.connected_components(src, connectivity=conn)
+    labels = cc3d.connected_components(src, connectivity=cast("Literal[4, 6, 8, 18, 26]", conn))
     touched = np.unique(labels[other & src])
     n_untouched = int(np.isin(labels, touched, invert=True).sum() - (labels == 0).sum())
     return n_untouched * float(np.prod(sp)) / 1000.0
