@@ -102,7 +102,7 @@ def usable_engines(
     known = available_engines()
     explicit = names is not None
     out = []
-    for name in list(dict.fromkeys(names if explicit else known)):
+    for name in list(dict.fromkeys(names if names is not None else known)):
         if name not in known:
             raise ValueError(f"--engine {name!r}: unknown; choose from {', '.join(known)}")
         try:

@@ -211,9 +211,12 @@ class PostprocessEngine(Engine):
                 f"engine {self.name!r} does not support {bad[0]} interactions; "
                 "it supports ['click']"
             )
+        if self._probs is None or self._img is None:  # Engine.predict checks this first
+            raise RuntimeError(f"{self.name}: call set_image() before predict()")
         if not interactions:
             return self._probs.copy()
-        return postprocess(self._probs, self._img, list(interactions)).astype(np.float32)
+        clicks = [i for i in interactions if isinstance(i, Click)]  # all of them (checked)
+        return postprocess(self._probs, self._img, clicks).astype(np.float32)
 
     def reset(self) -> None:
         super().reset()
