@@ -33,11 +33,27 @@ def missed_centre(label, pred, spacing):
     return tuple(int(v) for v in np.unravel_index(int(np.argmax(dist)), dist.shape))
 
 
-def main() -> None:
+def positive_clicks_dice(case, engine: str, *, n: int = 5, **options) -> float:
+    """Dice after ``n`` positive clicks, each at :func:`missed_centre` of the last mask, on a
+    case with ``image``, ``affine``, ``label`` and ``spacing`` (the browser test's protocol)."""
     from reference_impl import InteractiveSession
+    from reference_impl.metrics import dice
+
+    session = InteractiveSession(engine, **options)
+    session.set_image(case.image, affine=case.affine)
+    pred = np.zeros_like(case.label)
+    for _ in range(n):
+        idx = missed_centre(case.label, pred, case.spacing)
+        if idx is None:
+            break
+        session.add_click(idx, positive=True, run_prediction=False)
+        pred = session.predict().mask
+    return float(dice(pred, case.label))
+
+
+def main() -> None:
     from reference_impl.evaluation.split import is_trainable_ct_organ
     from reference_impl.io import load_case, sample_paths
-    from reference_impl.metrics import dice
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default="bench/results/rw_distance_cap_cpu.json")
@@ -49,16 +65,9 @@ def main() -> None:
         scores = {}
         for organ in ORGANS:
             vol = load_case(image_path, label_path, label_value=organ)
-            session = InteractiveSession("random-walker", max_distance_mm=cap)
-            session.set_image(vol.image, affine=vol.affine)
-            pred = np.zeros_like(vol.label)
-            for _ in range(5):
-                idx = missed_centre(vol.label, pred, vol.spacing)
-                if idx is None:
-                    break
-                session.add_click(idx, positive=True, run_prediction=False)
-                pred = session.predict().mask
-            scores[organ] = round(float(dice(pred, vol.label)), 4)
+            scores[organ] = round(
+                positive_clicks_dice(vol, "random-walker", max_distance_mm=cap), 4
+            )
         rows.append(
             {
                 "max_distance_mm": cap,

@@ -21,23 +21,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from rw_distance_cap import ORGANS, missed_centre  # bench/ is on sys.path as a script
-
-
-def _positive_only(case, engine: str, options: dict) -> float:
-    from reference_impl import InteractiveSession
-    from reference_impl.metrics import dice
-
-    session = InteractiveSession(engine, **options)
-    session.set_image(case.image, affine=case.affine)
-    pred = np.zeros_like(case.label)
-    for _ in range(5):
-        idx = missed_centre(case.label, pred, case.spacing)
-        if idx is None:
-            break
-        session.add_click(idx, positive=True, run_prediction=False)
-        pred = session.predict().mask
-    return float(dice(pred, case.label))
+from rw_distance_cap import ORGANS, positive_clicks_dice  # bench/ is on sys.path as a script
 
 
 def main() -> None:
@@ -73,7 +57,7 @@ def main() -> None:
                 )
                 for u in ("R1", "R4")
             }
-            s["positive5"] = round(_positive_only(case, engine, options), 4)
+            s["positive5"] = round(positive_clicks_dice(case, engine, **options), 4)
             score[case.name] = s
         means = {
             k: round(float(np.mean([v[k] for v in score.values()])), 4)

@@ -46,6 +46,7 @@ __all__ = [
     "CT_SOFT_TISSUE_WINDOW",
     "normalize_image",
     "seed_labels",
+    "intensity_background",
     "random_walker_2label",
     "distance_to_mask",
     "RandomWalkerEngine",
@@ -144,19 +145,29 @@ def seed_labels(
         else:
             raise TypeError(f"unsupported interaction {type(it).__name__}")
     if background_from is not None and (out == 1).any():
-        img = np.asarray(background_from)
-        ref = np.unique(img[out == 1])
-        pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
-        near = np.minimum(
-            np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)])
-        )
-        implicit = near > BACKGROUND_MARGIN
+        implicit = intensity_background(background_from, out == 1)
         if border or not (implicit & (out == 0)).any():
             edge = np.ones(out.shape, bool)
             edge[tuple(slice(1, -1) for _ in out.shape)] = False
             implicit |= edge
         out[implicit & (out == 0)] = 2
     return out
+
+
+def intensity_background(
+    image: np.ndarray, foreground: np.ndarray, *, margin: float = BACKGROUND_MARGIN
+) -> np.ndarray:
+    """Voxels whose intensity differs from that of *every* ``foreground`` voxel by more than
+    ``margin`` (the module's implicit-background rule; ``foreground`` must not be empty).
+
+    >>> intensity_background(np.array([0.0, 0.1, 0.5, 1.0]), np.array([1, 0, 0, 0], bool)).tolist()
+    [False, False, True, True]
+    """
+    img = np.asarray(image)
+    ref = np.unique(img[np.asarray(foreground, bool)])
+    pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
+    near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
+    return near > margin
 
 
 def distance_to_mask(mask: np.ndarray, spacing: Sequence[float]) -> np.ndarray:

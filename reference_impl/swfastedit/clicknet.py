@@ -232,17 +232,14 @@ def network_inputs(
 ) -> tuple[torch.Tensor, tuple[slice, ...]]:
     """``(network input, region)``: the input of :func:`build_inputs` for the region the
     network sees (the clicks' box grown by ``config.roi_mm``, or the whole image)."""
-    from .prior import click_window, roi_from_clicks
+    from .prior import click_window, clicks_in_region, roi_from_clicks
 
     roi: tuple[slice, ...] = tuple(slice(0, n) for n in np.shape(image))
     if config.roi_mm is not None and clicks:
         if spacing is None:
             raise ValueError("network_inputs: a region of interest needs the spacing")
         roi = roi_from_clicks(np.shape(image), clicks, spacing, margin_mm=config.roi_mm)
-    off = [r.start for r in roi]
-    local = [
-        Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True))) for c in clicks
-    ]
+    local = clicks_in_region(clicks, roi)
     img = np.asarray(image, dtype=np.float32)[roi]
     normed = click_window(img, local, window=config.window)
     x = build_inputs(

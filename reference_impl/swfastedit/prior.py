@@ -15,7 +15,7 @@ import numpy as np
 
 from ..interactions import Click
 
-__all__ = ["click_window", "rw_prior", "roi_from_clicks"]
+__all__ = ["click_window", "rw_prior", "roi_from_clicks", "clicks_in_region"]
 
 
 def _ball_slices(idx: Sequence[int], shape: Sequence[int], r: int) -> tuple[slice, ...]:
@@ -65,7 +65,8 @@ def rw_prior(
     The seeds of the project's random-walker baseline
     (:func:`reference_impl.engines.classical.seed_labels`: a ball of radius 1 per click, and
     every voxel whose windowed intensity differs from every foreground seed's by more
-    than ``margin`` as implicit background) and its windowing and edge scale
+    than ``margin`` as implicit background,
+    :func:`~reference_impl.engines.classical.intensity_background`) and its windowing and edge scale
     (:func:`~reference_impl.engines.classical.normalize_image`, ``scale``, ``beta``) and its
     one-solve random walker (:func:`~reference_impl.engines.classical.random_walker_2label`), with
     one change: the volume's outer faces are *not* background seeds (unless nothing else
@@ -86,6 +87,7 @@ def rw_prior(
     """
     from ..engines.classical import (
         distance_to_mask,
+        intensity_background,
         normalize_image,
         random_walker_2label,
         seed_labels,
@@ -97,21 +99,15 @@ def rw_prior(
     roi: tuple[slice, ...] = tuple(slice(0, full.shape[ax]) for ax in range(full.ndim))
     if roi_mm is not None:
         roi = roi_from_clicks(full.shape, clicks, spacing, margin_mm=roi_mm)
-    off = [r.start for r in roi]
     img = normalize_image(image)[roi]  # window chosen on the whole image (CT detection)
-    local = [
-        Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True))) for c in clicks
-    ]
+    local = clicks_in_region(clicks, roi)
     seeds = seed_labels(
         img.shape,
         [c for c in local if all(0 <= i < n for i, n in zip(c.index, img.shape, strict=True))],
     )
     if not (seeds == 1).any():
         return full
-    ref = np.unique(img[seeds == 1])
-    pos = np.clip(np.searchsorted(ref, img), 1, max(len(ref) - 1, 1))
-    near = np.minimum(np.abs(img - ref[pos - 1]), np.abs(img - ref[np.minimum(pos, len(ref) - 1)]))
-    seeds[(near > margin) & (seeds == 0)] = 2
+    seeds[intensity_background(img, seeds == 1, margin=margin) & (seeds == 0)] = 2
     if max_distance_mm is not None and not (
         cap_until_negative and any(c.label == 0 for c in clicks)
     ):
@@ -144,3 +140,15 @@ def roi_from_clicks(
         m = int(np.ceil(margin_mm / float(spacing[ax])))
         out.append(slice(max(int(idx[:, ax].min()) - m, 0), min(int(idx[:, ax].max()) + m + 1, n)))
     return tuple(out)
+
+
+def clicks_in_region(clicks: Sequence[Click], region: Sequence[slice]) -> list[Click]:
+    """``clicks`` with indices relative to the start of ``region`` (same labels).
+
+    >>> clicks_in_region([Click(1, (5, 10, 40))], (slice(3, 8), slice(4, 17), slice(34, 47)))
+    [Click(label=1, index=(2, 6, 6))]
+    """
+    off = [r.start or 0 for r in region]
+    return [
+        Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True))) for c in clicks
+    ]

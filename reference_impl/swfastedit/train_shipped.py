@@ -117,10 +117,9 @@ def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _episode(job: tuple) -> list[dict]:
     """One augmented episode of the untrained model: the states after each round."""
-    from ..interactions import Click
     from ..robot_users.loop import run_interaction
     from .clicknet import click_consistent, make_prior
-    from .prior import roi_from_clicks
+    from .prior import clicks_in_region, roi_from_clicks
 
     (name, img, lab, spacing, user, seed, rounds, prior_kind, roi_mm, augment) = job
     rng = np.random.default_rng(seed)
@@ -142,18 +141,13 @@ def _episode(job: tuple) -> list[dict]:
         if "prior" not in last or not any(c.label == 1 for c in clicks):
             return
         roi = roi_from_clicks(lab.shape, clicks, spacing, margin_mm=roi_mm)
-        off = [r.start for r in roi]
-        local = [
-            Click(c.label, tuple(int(i) - o for i, o in zip(c.index, off, strict=True)))
-            for c in clicks
-        ]
         states.append(
             {
                 "data": name,
                 "image": img[roi].copy(),
                 "prior": last["prior"][roi].astype(np.float16),
                 "label": lab[roi].copy(),
-                "clicks": local,
+                "clicks": clicks_in_region(clicks, roi),
                 "spacing": tuple(float(s) for s in spacing),
             }
         )
@@ -186,29 +180,26 @@ def collect_states(
     return [s for p in parts for s in p]
 
 
-def _tensors(cfg, state: dict, rng: np.random.Generator | None):
-    """Network input and target of a state, randomly flipped/inverted when ``rng`` is given."""
+def _tensors(cfg, state: dict, rng: np.random.Generator):
+    """Network input and target of a state, randomly flipped and inverted."""
     from ..interactions import Click
     from .clicknet import network_inputs
 
     img, prior, lab = state["image"], state["prior"].astype(np.float32), state["label"]
     clicks = list(state["clicks"])
-    if rng is not None:
+    if rng.random() < 0.5:
+        img = 1.0 - img
+    for ax in range(3):
         if rng.random() < 0.5:
-            img = 1.0 - img
-        for ax in range(3):
-            if rng.random() < 0.5:
-                img, prior, lab = (np.flip(a, ax) for a in (img, prior, lab))
-                n = lab.shape[ax]
-                clicks = [
-                    Click(
-                        c.label, tuple(n - 1 - i if k == ax else i for k, i in enumerate(c.index))
-                    )
-                    for c in clicks
-                ]
+            img, prior, lab = (np.flip(a, ax) for a in (img, prior, lab))
+            n = lab.shape[ax]
+            clicks = [
+                Click(c.label, tuple(n - 1 - i if k == ax else i for k, i in enumerate(c.index)))
+                for c in clicks
+            ]
     x, _ = network_inputs(cfg, np.ascontiguousarray(img), prior, clicks, spacing=state["spacing"])
     y = torch.from_numpy(np.ascontiguousarray(lab, dtype=np.float32))[None, None]
-    return x, y, clicks
+    return x, y
 
 
 def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -221,17 +212,14 @@ def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def _val_dice(net, states: list[dict]) -> float:
     """Mean Dice of the click-consistent mask over the validation states (one prediction)."""
     from ..metrics import dice
-    from .clicknet import click_consistent, pad_to
+    from .clicknet import predict_probs
 
     net.eval()
     out = []
-    with torch.no_grad():
-        for st in states:
-            x, y, clicks = _tensors(net.config, st, None)
-            xp, shape = pad_to(x, net.config.divisor)
-            logit = net(xp)[0, 0, : shape[0], : shape[1], : shape[2]]
-            mask = click_consistent(torch.sigmoid(logit).numpy(), clicks)
-            out.append(float(dice(mask, st["label"])))
+    for st in states:  # a state is its clicks' region, so the network sees all of it
+        prior = st["prior"].astype(np.float32)
+        _, mask, _ = predict_probs(net, st["image"], prior, st["clicks"], spacing=st["spacing"])
+        out.append(float(dice(mask, st["label"])))
     return float(np.mean(out))
 
 
@@ -322,7 +310,7 @@ def train_clicknet(
     losses: list[float] = []
     for step in range(1, steps + 1):
         net.train()
-        x, y, _ = _tensors(cfg, fit[int(rng.integers(len(fit)))], rng)
+        x, y = _tensors(cfg, fit[int(rng.integers(len(fit)))], rng)
         xp, shape = pad_to(x, cfg.divisor)
         logit = net(xp)[:, :, : shape[0], : shape[1], : shape[2]]
         loss = _loss(logit, y)
