@@ -170,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.checkpoint is not None and args.out == OUT:
         p.error("--checkpoint needs --out: the records are not the shipped model's")
+    if args.checkpoint is not None and not args.checkpoint.is_file():
+        p.error(f"--checkpoint {args.checkpoint}: no such file")
 
     out = args.out
     old = json.loads(out.read_text()) if out.exists() else []

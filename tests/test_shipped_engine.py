@@ -127,6 +127,15 @@ def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
     assert e.net.config.roi_mm == 50.0 and e.net.config.in_channels == 6
     with pytest.raises(SystemExit):  # a held-out organ is refused before anything runs
         main(["--out", str(tmp_path / "x.pt"), "--organs", "spleen"])
+    # refused before any compute: a file that is not a click model, a missing folder
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine")
+    for bad in (notes, tmp_path / "missing" / "m.pt"):
+        with pytest.raises(SystemExit) as exc:
+            main(["--out", str(bad), "--steps", "1"])
+        assert exc.value.code == 2
+    assert notes.read_text() == "mine"
+    notes.unlink()
     assert not set(e.meta["trained_ct_organs"]) & HELD_OUT_CT_ORGANS
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]  # atomic write, no temp file left
     with pytest.raises(ValueError, match="not a click-model checkpoint"):

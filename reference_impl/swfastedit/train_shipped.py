@@ -347,6 +347,17 @@ def train_clicknet(
     }
 
 
+def _is_clicknet_file(path: Path) -> bool:
+    """Whether ``path`` is a click-model checkpoint (read with ``weights_only=True``)."""
+    import pickle
+
+    try:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, EOFError, RuntimeError, OSError, ValueError):
+        return False
+    return isinstance(ck, dict) and ck.get("kind") == "iseg-clicknet"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``python -m reference_impl.swfastedit.train_shipped --out model.pt``."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -375,6 +386,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--val-organs", help="comma-separated validation organs (default: all of them)")
     args = p.parse_args(argv)
     from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
+
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        p.error(f"--out {out}: folder {out.parent} does not exist")
+    if out.is_dir():
+        p.error(f"--out {out}: is a folder")
+    if out.exists() and not _is_clicknet_file(out):
+        p.error(f"--out {out}: exists and is not a click-model checkpoint; not overwriting it")
 
     organs = tuple(args.organs.split(",")) if args.organs else None
     val_organs = tuple(args.val_organs.split(",")) if args.val_organs else None
