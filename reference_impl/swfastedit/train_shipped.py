@@ -40,7 +40,7 @@ import torch
 
 from .clicknet import PRIORS
 
-__all__ = ["train_clicknet", "training_volumes", "collect_states", "main"]
+__all__ = ["train_clicknet", "training_volumes", "collect_states", "fit_states", "main"]
 
 
 def training_volumes(
@@ -244,10 +244,9 @@ def train_clicknet(
     weight_decay: float = 0.0,
     log=print,
 ) -> dict:
-    """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata."""
-    from .clicknet import ClickNet, ClickNetConfig, pad_to
-    from .training import atomic_save
+    """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
 
+    :func:`training_volumes`, then :func:`collect_states`, then :func:`fit_states`."""
     t0 = time.perf_counter()
     fit_vols, val_vols = training_volumes(
         n_synthetic=n_synthetic,
@@ -267,13 +266,6 @@ def train_clicknet(
 
     fit, val = states(fit_vols, episodes), states(val_vols, 1)
     log(json.dumps({"states": len(fit), "val_states": len(val), "s": time.perf_counter() - t0}))
-    cfg = ClickNetConfig(prior=prior, roi_mm=roi_mm, distance_mm=distance_mm)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = ClickNet(cfg)
-    opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-    rng = np.random.default_rng(seed)
     settings = {
         "prior": prior,
         "steps": steps,
@@ -289,14 +281,54 @@ def train_clicknet(
         "weight_decay": weight_decay,
         "eval_every": eval_every,
     }
+    return fit_states(fit, val, out=out, settings=settings, log=log, t0=t0)
+
+
+def _ct_organs(states: list[dict]) -> list[str]:
+    return sorted({s["data"][3:] for s in states if s["data"].startswith("ct:")})
+
+
+def fit_states(
+    fit: list[dict],
+    val: list[dict],
+    *,
+    out: str | Path,
+    settings: dict,
+    log=print,
+    t0: float | None = None,
+) -> dict:
+    """Phase 2 (module docstring): fit a fresh network on ``fit`` states, keep the step with
+    the best one-step Dice on ``val`` states, write it to ``out``; returns the metadata.
+
+    ``settings`` are :func:`train_clicknet`'s (``prior``, ``roi_mm``, ``distance_mm``,
+    ``steps``, ``seed``, ``lr``, ``weight_decay``, ``eval_every``), stored in the checkpoint.
+    """
+    from .clicknet import ClickNet, ClickNetConfig, pad_to
+    from .training import atomic_save
+
+    if not fit or not val:
+        raise ValueError("fit_states needs fitting and validation states")
+    t0 = time.perf_counter() if t0 is None else t0
+    steps, seed, eval_every = settings["steps"], settings["seed"], settings["eval_every"]
+    cfg = ClickNetConfig(
+        prior=settings["prior"], roi_mm=settings["roi_mm"], distance_mm=settings["distance_mm"]
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = ClickNet(cfg)
+    opt = torch.optim.Adam(
+        net.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"]
+    )
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    rng = np.random.default_rng(seed)
 
     def meta(step: int) -> dict:
         return {
             "kind": "iseg-clicknet",
             "config": cfg.to_dict(),
             "settings": settings,
-            "trained_ct_organs": sorted({v[0][3:] for v in fit_vols if v[0].startswith("ct:")}),
-            "validation_ct_organs": sorted(v[0][3:] for v in val_vols if v[0].startswith("ct:")),
+            "trained_ct_organs": _ct_organs(fit),
+            "validation_ct_organs": _ct_organs(val),
             "held_out": "reference_impl.evaluation.split",
             "step": step,
             "val_dice_untrained": base,

@@ -1,0 +1,50 @@
+"""bench/organ_cv.py: its folds are exactly the shipped model's fitted CT organs, and the
+paired summary counts wins and differences correctly."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+import organ_cv  # noqa: E402
+
+
+def test_folds_partition_the_fitted_organs(shared_data):
+    from reference_impl.evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
+
+    meta = json.loads((shared_data / "totalsegmentator_example" / "labels.json").read_text())
+    fitted = {
+        name
+        for name in meta["labels"].values()
+        if is_trainable_ct_organ(name)
+        and name not in VALIDATION_CT_ORGANS
+        and meta["voxel_counts"][name] >= 50  # train_shipped's min_voxels
+    }
+    every = [o for f in organ_cv.FOLDS.values() for o in f]
+    assert len(every) == len(set(every)) == 25
+    assert set(every) == fitted
+
+
+def test_paired_summary():
+    recs = [
+        {"target": t, "user": "R1", "engine": e, "dice": [0.0, d]}
+        for t, e, d in [
+            ("a", "shipped-recipe", 0.8),
+            ("a", "random-walker", 0.6),
+            ("b", "shipped-recipe", 0.5),
+            ("b", "random-walker", 0.7),
+            ("c", "shipped-recipe", 0.9),
+            ("c", "random-walker", 0.8),
+            ("d", "random-walker", 0.1),  # no recipe record: not paired
+        ]
+    ]
+    p = organ_cv.paired(recs, "R1")
+    assert p["n"] == 3 and p["wins"] == 2
+    assert p["mean_difference"] == pytest.approx((0.2 - 0.2 + 0.1) / 3)
+    assert p["ci95"][0] <= p["mean_difference"] <= p["ci95"][1]
+    assert organ_cv.paired(recs, "R4") == {"n": 0}
