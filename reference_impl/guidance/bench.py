@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -224,11 +225,12 @@ def _stats(times: list[float]) -> dict:
 
 
 def _paired(
-    ours: Callable[[], object], naive: Callable[[], object] | None, repeats: int, dev: torch.device
-) -> tuple[dict, dict | None, object, object]:
+    ours: Callable[[], Any], naive: Callable[[], Any] | None, repeats: int, dev: torch.device
+) -> tuple[dict, dict | None, Any, Any]:
     """Both sides warmed up once, then ``repeats`` interleaved runs (ours, naive, ours, ...)."""
     out, ref = ours(), (naive() if naive is not None else None)
-    t_ours, t_naive = [], []
+    t_ours: list[float] = []
+    t_naive: list[float] = []
     for _ in range(repeats):
         for fn, acc in ((ours, t_ours), (naive, t_naive)):
             if fn is None:
@@ -295,7 +297,7 @@ def gdt_memory(
     shape = tuple(int(s) for s in shape)
     with tempfile.TemporaryDirectory() as tmp:
         npy = os.path.join(tmp, "img.npy")
-        np.save(npy, make_phantom(shape, spacing=spacing, rng=0).image.astype(np.float32))
+        np.save(npy, make_phantom(shape, spacing=tuple(spacing), rng=0).image.astype(np.float32))
         code = (
             f"from reference_impl.guidance.bench import _memory_child; "
             f"_memory_child({npy!r}, {list(shape)!r}, {list(spacing)!r}, {n_clicks})"
@@ -336,6 +338,7 @@ def gdt_vs_dijkstra_64(*, repeats: int = 3, size: int = 64) -> dict:
     t_ours, t_dij, got, ref = _paired(
         ours, lambda: dijkstra_gdt(seeds, img.astype(np.float64), sp, 1.0), repeats,
         torch.device("cpu"))  # fmt: skip
+    assert t_dij is not None  # the Dijkstra side was given, so it was timed
     out = {"shape": list(shape), "spacing": list(sp), "lamb": 1.0, "ours": t_ours,
            "dijkstra": t_dij, "ratio_dijkstra_over_ours": t_dij["median_s"] / t_ours["median_s"],
            "max_abs_error": float(np.abs(got - ref).max()),

@@ -55,6 +55,7 @@ def bench_scribbles(
     shape = tuple(int(s) for s in shape)
     vol = make_phantom(shape, rng=gen)
     img = vol.image.astype(np.float32)
+    assert vol.label is not None  # make_phantom always returns a label
     inside = np.argwhere(vol.label > 0)
     pts = inside[gen.choice(len(inside), size=min(n_points, len(inside)), replace=False)]
     scr = [Scribble(1, pts)]
@@ -66,7 +67,8 @@ def bench_scribbles(
         return scipy_expansion(pts, img, threshold)
 
     a, b = ours().numpy() > 0, peer()
-    t_ours, t_peer = [], []
+    t_ours: list[float] = []
+    t_peer: list[float] = []
     for _ in range(repeats):
         for fn, acc in ((ours, t_ours), (peer, t_peer)):
             t0 = time.perf_counter()

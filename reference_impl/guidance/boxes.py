@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import EllipsisType
 
 import torch
 
@@ -48,7 +49,8 @@ class CropMap:
             raise ValueError(f"crop has shape {tuple(crop.shape)}, expected trailing {want}")
         out = torch.full((*crop.shape[: -len(want)], *self.shape), fill, dtype=crop.dtype,
                          device=crop.device)  # fmt: skip
-        out[(..., *self.slices)] = crop
+        index: tuple[EllipsisType | slice, ...] = (..., *self.slices)
+        out[index] = crop
         return out
 
     def to_crop(self, index: Sequence[int]) -> tuple[int, ...]:
@@ -106,7 +108,8 @@ def box_crop(
         slice(max(lo - mi, 0), min(h + mi, n))
         for lo, h, mi, n in zip(box.lo, box.hi, m, shape, strict=True)
     )
-    return img[(..., *slices)], CropMap(slices, shape)
+    index: tuple[EllipsisType | slice, ...] = (..., *slices)
+    return img[index], CropMap(slices, shape)
 
 
 def box_mask(
@@ -196,7 +199,8 @@ def box_distance_map(
     out = torch.full((2, *shape), math.inf, dtype=torch.float32, device=dev)
     nd = len(shape)
     for b in boxes:
-        outside2, inside = 0.0, math.inf
+        outside2: torch.Tensor | float = 0.0
+        inside: torch.Tensor | float = math.inf
         for k, (lo, h, s, n) in enumerate(zip(b.lo, b.hi, sp, shape, strict=True)):
             v = torch.arange(n, device=dev, dtype=torch.float32)
             v = v.reshape((1,) * k + (-1,) + (1,) * (nd - k - 1))
@@ -205,6 +209,8 @@ def box_distance_map(
             face = torch.minimum(v - lo, (h - 1) - v) * s
             inside = torch.minimum(torch.as_tensor(inside, device=dev), torch.where(
                 (v >= lo_c) & (v <= hi_c), face, math.inf))  # fmt: skip
+        # shape is 2D/3D (checked), so the loop above made both tensors
+        assert isinstance(inside, torch.Tensor) and isinstance(outside2, torch.Tensor)
         is_in = torch.isfinite(inside) & (outside2 == 0)
         dist = torch.where(is_in, inside, torch.sqrt(outside2)).expand(shape)
         ch = 0 if b.label == 1 else 1

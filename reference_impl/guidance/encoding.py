@@ -171,7 +171,7 @@ def box_corner_encoding(
     if not isinstance(box, Box):
         raise TypeError(f"box must be reference_impl.interactions.Box, got {type(box).__name__}")
     corners = (box.lo, tuple(h - 1 for h in box.hi))
-    out = 0
+    out: torch.Tensor | int = 0
     for i, corner in enumerate(corners):
         pe = point_encoding(corner, n_bands=n_bands, dim=dim, spacing=spacing, device=device)
         if corner_embeddings is not None:
@@ -183,4 +183,5 @@ def box_corner_encoding(
                                  f"{tuple(e.shape)}")  # fmt: skip
             pe = pe + e
         out = out + pe
+    assert isinstance(out, torch.Tensor)  # two corners: always a tensor by now
     return out

@@ -376,6 +376,7 @@ def edt_map(
                 term = ((ax - ci) * s) ** 2
                 term = term.reshape((1,) * k + (-1,) + (1,) * (len(shape) - k - 1))
                 d2 = term if d2 is None else d2 + term
+            assert d2 is not None  # shape is 2D/3D (checked)
             torch.minimum(best, d2, out=best)
         dist = torch.sqrt(best)
         if sigma > 0:

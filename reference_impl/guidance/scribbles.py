@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import cc3d
 import numpy as np
@@ -221,7 +222,7 @@ def scribble_expansion(
     if not np.isfinite(img).all():
         raise ValueError("image contains NaN or infinite values")
     out = np.zeros((2, *shape), dtype=bool)
-    conn = 26 if len(shape) == 3 else 8
+    conn: Literal[8, 26] = 26 if len(shape) == 3 else 8
     for s in scribbles:
         ch = 0 if s.label == 1 else 1
         pts = np.unique(np.asarray(s.points, dtype=np.int64), axis=0)
