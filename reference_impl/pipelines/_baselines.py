@@ -85,7 +85,10 @@ def run_baselines(
     out: dict[str, Any] = {}
     for e_i, name in enumerate(engines):
         engine = get_engine(name)
-        per, preds, times, used = [], [], [], set()
+        per: list = []
+        preds: list = []
+        times: list[float] = []
+        used: set[str] = set()
         for v_i, (vol, raw) in enumerate(zip(ctx.eval, raw_images, strict=True)):
             engine.set_image(raw, spacing=vol.spacing)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -21,6 +22,9 @@ import torch
 from ..robot_users.loop import run_interaction
 from ._base import Context, PipelineResult, Step, Trajectory
 from ._nets import build_model, crop_pair, fit, predict, to_input
+
+if TYPE_CHECKING:
+    from ..io import Volume
 
 __all__: list[str] = []
 
@@ -141,7 +145,7 @@ def train_interactive(
 
 
 def evaluate(
-    make_predictor: Callable[[object], Predictor],
+    make_predictor: Callable[[Volume], Predictor],
     protocol: Protocol,
     ctx: Context,
     *,

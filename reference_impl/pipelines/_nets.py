@@ -58,6 +58,7 @@ def predict(net: torch.nn.Module, x: torch.Tensor, budget: Budget, device) -> np
         x[None].to(device), budget.roi, 4, net, overlap=0.25, mode="gaussian"
     )
     net.train(was)
+    assert isinstance(logits, torch.Tensor)  # the network returns one tensor
     return torch.softmax(logits.float(), 1)[0, 1].cpu().numpy()
 
 

@@ -37,7 +37,12 @@ __all__ = ["run_presaved_boxes", "component_boxes", "save_boxes", "load_boxes"]
 def component_boxes(label: np.ndarray, *, rng) -> list[Box]:
     """One 'careful' (5-10 % enlarged) bounding box per connected component of ``label``."""
     comps, n = ndi.label(np.asarray(label) > 0)
-    return [eligibility_box(comps == k, style="careful", rng=rng) for k in range(1, n + 1)]
+    boxes: list[Box] = []
+    for k in range(1, n + 1):
+        box = eligibility_box(comps == k, style="careful", rng=rng)
+        assert box is not None  # component k is non-empty, so it has a box
+        boxes.append(box)
+    return boxes
 
 
 def save_boxes(path: Path, boxes: list[Box]) -> None:
