@@ -16,6 +16,7 @@ import platform
 import statistics
 import time
 from collections.abc import Sequence
+from typing import TypedDict
 
 import numpy as np
 import torch
@@ -26,7 +27,17 @@ from .model import UNetConfig, build_network, count_parameters, required_divisor
 
 __all__ = ["run_benchmark", "DEFAULTS"]
 
-DEFAULTS = {
+
+class _DeviceDefaults(TypedDict):
+    """Default benchmark sizes, window, network width and click count of one device type."""
+
+    sizes: list[tuple[int, int, int]]
+    roi: tuple[int, int, int]
+    width: int
+    clicks: int
+
+
+DEFAULTS: dict[str, _DeviceDefaults] = {
     "cpu": {
         "sizes": [(64, 96, 96), (96, 128, 128), (128, 160, 160)],
         "roi": (32, 32, 32),
@@ -73,7 +84,7 @@ def _machine(dev: torch.device) -> str:
     )
 
 
-def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng, naive):
+def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng, naive) -> dict:
     img = rng.standard_normal(shape).astype(np.float32)
     row: dict = {"shape": list(shape), "voxels": int(np.prod(shape))}
     sw = SWFastEditPredictor(

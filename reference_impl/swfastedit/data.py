@@ -164,6 +164,7 @@ def synthetic_volumes(
         if dark:
             v.image = -v.image
         if body > 0 and rng.random() < body:
+            assert v.label is not None  # make_phantom always returns a label
             v.image = _add_air(v.image, v.label, rng)
         v.name = f"synthetic_{i:03d}"
         vols.append(v)

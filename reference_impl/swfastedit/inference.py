@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -89,8 +89,8 @@ def window_grid(
     if not 0 <= overlap < 1:
         raise ValueError(f"overlap must be >= 0 and < 1, got {overlap}")
     interval = _get_scan_interval(shape, roi, len(shape), (overlap,) * len(shape))
-    slices = dense_patch_slices(shape, roi, interval, return_slice=True)
-    slices = tuple(tuple(slice(int(a.start), int(a.stop)) for a in sl) for sl in slices)
+    monai_slices = dense_patch_slices(shape, roi, interval, return_slice=True)
+    slices = tuple(tuple(slice(int(a.start), int(a.stop)) for a in sl) for sl in monai_slices)
     return WindowGrid(shape, roi, slices)
 
 
@@ -191,7 +191,7 @@ class SWFastEditPredictor:
         self.local, self.cache_dtype, self.normalize = local, cache_dtype, normalize
         self.amp = amp and self.device.type == "cuda"
         self.n_forward = 0
-        self._state: dict | None = None
+        self._state: dict[str, Any] | None = None
 
     @classmethod
     def from_checkpoint(cls, path, **options) -> SWFastEditPredictor:
@@ -233,13 +233,13 @@ class SWFastEditPredictor:
             raise ValueError(f"image must be {len(self.roi_size)}D, got shape {image.shape}")
         if not np.isfinite(image).all():
             raise ValueError("image contains NaN or infinite values")
-        img = normalize_intensity(image, method=self.normalize)
+        normed = normalize_intensity(image, method=self.normalize)
         target = image.shape
         if self.inference == "sliding_window":  # MONAI pads volumes smaller than the ROI
             target = tuple(max(s, r) for s, r in zip(image.shape, self.roi_size, strict=True))
         pads = _pad_amounts(image.shape, target)
-        img = torch.from_numpy(np.pad(img, pads).astype(np.float32))[None]
-        st = {
+        img = torch.from_numpy(np.pad(normed, pads).astype(np.float32))[None]
+        st: dict[str, Any] = {
             "shape": image.shape,
             "pad_lo": tuple(p[0] for p in pads),
             "image": img,
@@ -315,7 +315,9 @@ class SWFastEditPredictor:
         return Prediction(out, n, box)
 
     def _check_clicks(self, clicks: Sequence[Click]) -> list[Click]:
-        st, out = self._state, []
+        st = self._state
+        assert st is not None  # predict() checked that a volume is set
+        out: list[Click] = []
         for c in clicks:
             if not isinstance(c, Click):
                 raise TypeError(f"clicks must be Click objects, got {type(c).__name__}")
@@ -331,10 +333,12 @@ class SWFastEditPredictor:
     def _valid(self) -> tuple[slice, ...]:
         """Slices of the unpadded volume inside the padded arrays."""
         st = self._state
+        assert st is not None  # predict() checked that a volume is set
         return tuple(slice(p, p + s) for p, s in zip(st["pad_lo"], st["shape"], strict=True))
 
     def _unpad_box(self, box):
         st = self._state
+        assert st is not None  # predict() checked that a volume is set
         lo = tuple(max(a - p, 0) for a, p in zip(box[0], st["pad_lo"], strict=True))
         hi = tuple(min(b - p, s) for b, p, s in zip(box[1], st["pad_lo"], st["shape"], strict=True))
         return None if any(h <= lo_ for lo_, h in zip(lo, hi, strict=True)) else (lo, hi)
@@ -345,6 +349,7 @@ class SWFastEditPredictor:
     @torch.no_grad()
     def _predict_global(self, clicks: list[Click]) -> torch.Tensor:
         st = self._state
+        assert st is not None  # predict() checked that a volume is set
         shape = st["image"].shape[1:]
         guid = _signals.heatmap(clicks, shape, sigma=self.sigma, device=self.device)
         x = torch.cat([st["image"].to(self.device), guid])[None]
@@ -360,6 +365,7 @@ class SWFastEditPredictor:
     @torch.no_grad()
     def _predict_windows(self, clicks: list[Click]):
         st = self._state
+        assert st is not None  # predict() checked that a volume is set
         grid: WindowGrid = st["grid"]
         shape = grid.shape
         if st["guidance"] is None or not self.local:
@@ -387,6 +393,7 @@ class SWFastEditPredictor:
     def _update_guidance(self, changed: list[tuple], clicks: list[Click]) -> list[tuple]:
         """Recompute the guidance inside each changed click's footprint; return the boxes."""
         st = self._state
+        assert st is not None  # predict() checked that a volume is set
         vlo = np.asarray(st["pad_lo"])
         vhi = vlo + np.asarray(st["shape"])
         rad = np.asarray(_signals.footprint(self.sigma, len(vlo)))
@@ -417,6 +424,7 @@ class SWFastEditPredictor:
         probabilities back, so device memory depends on the window overlap, not the volume.
         """
         st = self._state
+        assert st is not None  # predict() checked that a volume is set
         grid, cache, dev = st["grid"], st["cache"], self.device
         region = tuple(slice(int(a), int(b)) for a, b in zip(lo, hi, strict=True))
         if fresh:

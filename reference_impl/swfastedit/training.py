@@ -23,6 +23,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -53,7 +54,7 @@ class TrainConfig:
     p_flip: float = 0.1
     p_rot: float = 0.1
     seed: int = 0
-    normalize: str = "percentile"
+    normalize: Literal["percentile", "none"] = "percentile"
     net: dict = field(default_factory=lambda: UNetConfig().to_dict())
 
     def __post_init__(self) -> None:
@@ -167,6 +168,7 @@ def simulate_interactions(
 
 
 def _sample(vol: Volume, cfg: TrainConfig, rng: np.random.Generator):
+    assert vol.label is not None  # train() refused any volume without a label
     img, lab = random_crop(vol.image, vol.label, cfg.crop_size, p_lesion=cfg.p_lesion, rng=rng)
     return augment(img, lab, p_flip=cfg.p_flip, p_rot=cfg.p_rot, rng=rng)
 
