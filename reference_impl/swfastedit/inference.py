@@ -81,14 +81,17 @@ def window_grid(
     (27, slice(24, 40, None))
     """
     from monai.data.utils import dense_patch_slices
-    from monai.inferers.utils import _get_scan_interval
 
     shape, roi = tuple(int(s) for s in shape), tuple(int(r) for r in roi_size)
     if len(shape) != len(roi) or any(r > s for r, s in zip(roi, shape, strict=True)):
         raise ValueError(f"roi_size {roi} must have len {len(shape)} and fit in shape {shape}")
     if not 0 <= overlap < 1:
         raise ValueError(f"overlap must be >= 0 and < 1, got {overlap}")
-    interval = _get_scan_interval(shape, roi, len(shape), (overlap,) * len(shape))
+    # MONAI's scan interval: the full window where it spans the axis, else
+    # int(roi * (1 - overlap)), at least 1
+    interval = tuple(
+        r if r == s else max(int(r * (1 - overlap)), 1) for r, s in zip(roi, shape, strict=True)
+    )
     monai_slices = dense_patch_slices(shape, roi, interval, return_slice=True)
     slices = tuple(tuple(slice(int(a.start), int(a.stop)) for a in sl) for sl in monai_slices)
     return WindowGrid(shape, roi, slices)
