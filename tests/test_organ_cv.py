@@ -48,3 +48,19 @@ def test_paired_summary():
     assert p["mean_difference"] == pytest.approx((0.2 - 0.2 + 0.1) / 3)
     assert p["ci95"][0] <= p["mean_difference"] <= p["ci95"][1]
     assert organ_cv.paired(recs, "R4") == {"n": 0}
+
+
+def test_fresh_mr_refuses_other_files(tmp_path, capsys):
+    """bench/fresh_mr.py runs only on the files its protocol was fixed for."""
+    import fresh_mr
+
+    for name in (fresh_mr.IMAGE, fresh_mr.LABEL):
+        (tmp_path / name).write_bytes(b"not the file")
+    with pytest.raises(SystemExit) as e:
+        fresh_mr.main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json")])
+    assert e.value.code == 2
+    assert "SHA-256 differs" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+    with pytest.raises(SystemExit) as e:
+        fresh_mr.main(["--data-dir", str(tmp_path / "missing")])
+    assert e.value.code == 2

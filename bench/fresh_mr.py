@@ -1,0 +1,189 @@
+"""A fresh held-out test: the shipped model on an abdominal MR nobody had scored (issue 11).
+
+Data (not in this repository, not in ``../shared/data``): TotalSegmentator's own test pair
+``tests/reference_files/example_mr_sm.nii.gz`` (MR, 117x91x20 at 3 mm) and
+``example_seg_mr.nii.gz`` (its ``total_mr`` prediction, a silver-standard label map), both
+last changed in wasserth/TotalSegmentator commit c78d8800af7fe05b8efb3c4ed939db16b6c0be62
+(Apache-2.0, like the bundled CT).  Get them with::
+
+    git clone https://github.com/wasserth/TotalSegmentator /tmp/ts
+    python bench/fresh_mr.py --data-dir /tmp/ts/tests/reference_files
+
+The files' SHA-256 are checked against :data:`SHA256` before anything runs.
+
+Protocol, committed before the first run: every class of the label map with at least 50
+voxels is a target (:data:`CLASSES`, ``total_mr`` names from ``totalsegmentator/
+map_to_binary.py`` at commit 0e65a44); robot users R1 and R4, 10 rounds, through the
+evaluation harness; engines ``shipped`` (the checkpoint in the package, unchanged) beside
+``random-walker`` and ``ball-floor`` fed the same clicks (the geodesic baseline is left out
+for time: about 140 s per target and user here).  The shipped model never saw an MR image
+of a body; on the bundled CT, 7 of these classes are held-out evaluation organs, 6 are
+validation organs (never fitted), 8 were fitted (:data:`CT_ROLE`), and the intervertebral
+discs are new.  Summary fixed in advance: per user, mean Dice@10,
+wins against the random walker, and the bootstrap 95 % interval of the mean paired
+difference (``bench/organ_cv.py::paired``), and the share of rounds whose positive clicks
+lie inside the shipped model's final mask.
+
+Writes ``bench/results/fresh_mr_cpu.json`` and the tables of ``docs/evaluation.md``
+between the ``fresh-mr-table`` markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from organ_cv import paired  # bench/ is on sys.path as a script
+from realdata import ROOT, tables
+
+OUT = ROOT / "bench" / "results" / "fresh_mr_cpu.json"
+DOC = ROOT / "docs" / "evaluation.md"
+BEGIN, END = "<!-- fresh-mr-table -->", "<!-- /fresh-mr-table -->"
+IMAGE, LABEL = "example_mr_sm.nii.gz", "example_seg_mr.nii.gz"
+SHA256 = {
+    IMAGE: "209b46efaff595dd54a9332872e17a722b62654bbb68dbd89acd5090701bbd4f",
+    LABEL: "e73a5ee12962aa2bb2f3e43ab58dfc67990c5a7ef2dcb426a1bf5e5982b9587f",
+}
+#: ``total_mr`` classes present with >= 50 voxels (value: name).
+CLASSES: dict[int, str] = {
+    1: "spleen",
+    2: "kidney_right",
+    3: "kidney_left",
+    4: "gallbladder",
+    5: "liver",
+    6: "stomach",
+    7: "pancreas",
+    8: "adrenal_gland_right",
+    9: "adrenal_gland_left",
+    13: "small_bowel",
+    14: "duodenum",
+    15: "colon",
+    19: "vertebrae",
+    20: "intervertebral_discs",
+    21: "spinal_cord",
+    23: "aorta",
+    24: "inferior_vena_cava",
+    25: "portal_vein_and_splenic_vein",
+    46: "autochthon_left",
+    47: "autochthon_right",
+    48: "iliopsoas_left",
+    49: "iliopsoas_right",
+}
+#: What the shipped model's training did with the class on the bundled CT.
+CT_ROLE: dict[str, str] = {
+    **dict.fromkeys(
+        ("spleen", "kidney_right", "kidney_left", "gallbladder", "liver", "pancreas", "aorta"),
+        "held out",
+    ),
+    **dict.fromkeys(
+        ("stomach", "duodenum", "colon", "inferior_vena_cava", "autochthon_left", "iliopsoas_left"),
+        "validation",
+    ),
+    **dict.fromkeys(
+        (
+            "adrenal_gland_right",
+            "adrenal_gland_left",
+            "small_bowel",
+            "spinal_cord",
+            "portal_vein_and_splenic_vein",
+            "autochthon_right",
+            "iliopsoas_right",
+            "vertebrae",
+        ),
+        "fitted (CT)",
+    ),
+    "intervertebral_discs": "new",
+}
+ENGINES = ("shipped", "random-walker", "ball-floor")
+USERS = ("R1", "R4")
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def report(result: dict) -> str:
+    recs = result["records"]
+    lines = [
+        "| user | classes | targets | shipped Dice@10 | random-walker Dice@10 | wins "
+        "| mean difference (95 % bootstrap) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    roles = result["data"]["ct_role"]
+    for user, role in [(u, r) for u in USERS for r in ("all", *dict.fromkeys(roles.values()))]:
+        rs = [r for r in recs if role == "all" or roles[r["target"]] == role]
+        p = paired(rs, user, a="shipped")
+        if p["n"]:
+            lo, hi = p["ci95"]
+            lines.append(
+                f"| {user} | {role} | {p['n']} | {p['mean_shipped']:.3f} | {p['mean_random-walker']:.3f} "
+                f"| {p['wins']}/{p['n']} | {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
+            )
+    return "\n".join([*lines, "", tables(recs)])
+
+
+def update_doc(result: dict) -> None:
+    from reference_impl.evaluation.output import write_text
+
+    text = DOC.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"{DOC}: markers {BEGIN} / {END} not found")
+    head, rest = text.split(BEGIN, 1)
+    write_text(DOC, f"{head}{BEGIN}\n{report(result)}\n{END}{rest.split(END, 1)[1]}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data-dir", type=Path, help=f"folder holding {IMAGE} and {LABEL}")
+    p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--table-only", action="store_true")
+    args = p.parse_args(argv)
+    if args.table_only:
+        update_doc(json.loads(args.out.read_text()))
+        return 0
+    if args.data_dir is None:
+        p.error("--data-dir is required (see the module docstring for where the files come from)")
+    files = {n: args.data_dir / n for n in (IMAGE, LABEL)}
+    for n, f in files.items():
+        if not f.is_file():
+            p.error(f"{f}: no such file")
+        if _sha(f) != SHA256[n]:
+            p.error(f"{f}: not the file this protocol was fixed for (SHA-256 differs)")
+    from reference_impl.evaluation.data import CaseSpec
+    from reference_impl.evaluation.harness import evaluate, load_cases
+    from reference_impl.evaluation.output import write_text
+
+    cases = load_cases(
+        [CaseSpec(f"mr_{name}", files[IMAGE], files[LABEL], v) for v, name in CLASSES.items()]
+    )
+    result: dict = {
+        "data": {
+            "source": "wasserth/TotalSegmentator tests/reference_files "
+            "(last changed in c78d8800af7fe05b8efb3c4ed939db16b6c0be62)",
+            "sha256": SHA256,
+            "classes": {str(k): v for k, v in CLASSES.items()},
+            "voxels": {c.name: int(c.label.sum()) for c in cases},
+            "ct_role": {f"mr_{k}": v for k, v in CT_ROLE.items()},
+        },
+        "records": [],
+    }
+
+    def keep(res) -> None:
+        result["records"].append(res.record)
+        write_text(args.out, json.dumps(result, indent=1) + "\n")
+        r = res.record
+        print(f"{r['target']:>34} {r['engine']:>14} {r['user']} {r['dice'][-1]:.3f}", flush=True)
+
+    evaluate(cases, list(ENGINES), list(USERS), rounds=10, on_result=keep)
+    write_text(args.out, json.dumps(result, indent=1) + "\n")
+    if args.out == OUT:
+        update_doc(result)
+    print(report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
