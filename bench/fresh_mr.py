@@ -106,33 +106,40 @@ def _sha(path: Path) -> str:
 
 
 def report(result: dict) -> str:
+    """Markdown: each model engine against the random walker (per user and class role),
+    then :func:`realdata.tables`."""
     recs = result["records"]
+    models = sorted({r["engine"] for r in recs} - {"random-walker", "ball-floor"})
     lines = [
-        "| user | classes | targets | shipped Dice@10 | random-walker Dice@10 | wins "
+        "| engine | user | classes | targets | engine Dice@10 | random-walker Dice@10 | wins "
         "| mean difference (95 % bootstrap) |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     roles = result["data"]["ct_role"]
-    for user, role in [(u, r) for u in USERS for r in ("all", *dict.fromkeys(roles.values()))]:
+    for eng, user, role in [
+        (e, u, r) for e in models for u in USERS for r in ("all", *dict.fromkeys(roles.values()))
+    ]:
         rs = [r for r in recs if role == "all" or roles[r["target"]] == role]
-        p = paired(rs, user, a="shipped")
+        p = paired(rs, user, a=eng)
         if p["n"]:
             lo, hi = p["ci95"]
             lines.append(
-                f"| {user} | {role} | {p['n']} | {p['mean_shipped']:.3f} | {p['mean_random-walker']:.3f} "
-                f"| {p['wins']}/{p['n']} | {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
+                f"| {eng} | {user} | {role} | {p['n']} | {p[f'mean_{eng}']:.3f} "
+                f"| {p['mean_random-walker']:.3f} | {p['wins']}/{p['n']} "
+                f"| {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
             )
     return "\n".join([*lines, "", tables(recs)])
 
 
-def update_doc(result: dict) -> None:
+def update_doc(result: dict, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the text between ``begin`` and ``end`` in docs/evaluation.md by :func:`report`."""
     from reference_impl.evaluation.output import write_text
 
     text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC}: markers {BEGIN} / {END} not found")
-    head, rest = text.split(BEGIN, 1)
-    write_text(DOC, f"{head}{BEGIN}\n{report(result)}\n{END}{rest.split(END, 1)[1]}")
+    if begin not in text or end not in text:
+        raise SystemExit(f"{DOC}: markers {begin} / {end} not found")
+    head, rest = text.split(begin, 1)
+    write_text(DOC, f"{head}{begin}\n{report(result)}\n{end}{rest.split(end, 1)[1]}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,6 +62,7 @@ def load_dataset(
     distractors: tuple[int, int] = (2, 4),
     body: float = 0.0,
     contrast: tuple[float, float] = (0.5, 1.5),
+    radius_range: tuple[float, float] = (4.0, 14.0),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Load training/evaluation volumes.
@@ -125,6 +126,7 @@ def synthetic_volumes(
     distractors: tuple[int, int] = (2, 4),
     body: float = 0.0,
     contrast: tuple[float, float] = (0.5, 1.5),
+    radius_range: tuple[float, float] = (4.0, 14.0),
     rng: np.random.Generator | int | None = None,
 ) -> list[Volume]:
     """Phantoms where the image alone is ambiguous, so a model must use the clicks.
@@ -132,7 +134,8 @@ def synthetic_volumes(
     Each phantom (:func:`reference_impl.phantoms.make_phantom`) has ``lesions`` (inclusive
     range) labelled blobs and ``distractors`` unlabelled blobs of the *same* brightness, a
     random polarity (bright or dark objects, contrast drawn uniformly from ``contrast``,
-    against a noise standard deviation of 0.25) and radii of 4-14 voxels.
+    against a noise standard deviation of 0.25) and radii drawn from ``radius_range`` voxels
+    (default 4-14; :func:`make_phantom` caps a radius at a quarter of the axis).
 
     With probability ``body`` a phantom is placed in a "body": outside an elliptic cylinder
     (axis along z, random half-axes of 80-110 % of the in-plane half-size) the image is set
@@ -157,7 +160,7 @@ def synthetic_volumes(
             shape,
             n_lesions=int(rng.integers(lesions[0], lesions[1] + 1)),
             n_distractors=int(rng.integers(distractors[0], distractors[1] + 1)),
-            radius_range=(4.0, 14.0),
+            radius_range=radius_range,
             contrast=rng.uniform(*contrast),
             rng=rng,
         )

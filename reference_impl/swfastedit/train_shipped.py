@@ -49,6 +49,8 @@ def training_volumes(
     min_voxels: int,
     seed: int,
     n_anisotropic: int = 0,
+    n_tiny: int = 0,
+    n_large: int = 0,
     organs=None,
     val_organs=None,
 ):
@@ -58,7 +60,15 @@ def training_volumes(
     ``n_anisotropic`` more phantoms (16x64x64) get an MR-like anisotropic spacing (slices
     2-7 mm, in-plane 0.5-1.2 mm) and ``n_anisotropic // 3`` others join the validation set:
     the bundled CT is 3 mm isotropic and the other phantoms 1 mm, so without them neither
-    fitting nor validation sees thick slices and fine in-plane voxels."""
+    fitting nor validation sees thick slices and fine in-plane voxels.
+
+    ``n_tiny`` and ``n_large`` more phantoms span object sizes (``n // 4`` others of each
+    join the validation set): *tiny* objects (16x64x64, radii 1.5-4 voxels, slices 1-3 mm,
+    in-plane 0.5-1 mm: lesions of a few dozen voxels) and *large* ones (32x64x64, radii
+    8-16 voxels at 3-5 mm: organs that outgrow the network's region, like a liver).
+    Without them the fitted objects span about 270-11,500 voxels at 1 mm, or CT organs of
+    at most 6,635 voxels at 3 mm.
+    """
     from ..engines.classical import normalize_image
     from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
     from ..io import load_case, read_volume, shared_data_dir
@@ -99,6 +109,21 @@ def training_volumes(
             (fit if name == "anisotropic" else val).append(
                 (f"{name}:{k}", normalize_image(v.image), v.label, sp)
             )
+    sizes = {  # family: (shape, radii in voxels, slice mm, in-plane mm)
+        "tiny": ((16, 64, 64), (1.5, 4.0), (1.0, 3.0), (0.5, 1.0)),
+        "large": ((32, 64, 64), (8.0, 16.0), (3.0, 5.0), None),
+    }
+    for fam, n_fam, tag in (("tiny", n_tiny, 11), ("large", n_large, 13)):
+        shape, radii, slice_mm, plane_mm = sizes[fam]
+        for name, n, s in ((fam, n_fam, seed), (f"{fam}-val", n_fam // 4, seed + 1)):
+            rng = np.random.default_rng([s, tag])
+            vols = synthetic_volumes(n, shape, contrast=(0.4, 1.5), radius_range=radii, rng=rng)
+            for k, v in enumerate(vols):
+                z = float(rng.uniform(*slice_mm))
+                xy = z if plane_mm is None else float(rng.uniform(*plane_mm))
+                (val if name.endswith("-val") else fit).append(
+                    (f"{name}:{k}", normalize_image(v.image), v.label, (z, xy, xy))
+                )
     return fit, val
 
 
@@ -231,6 +256,8 @@ def train_clicknet(
     lr: float = 1e-3,
     n_synthetic: int = 24,
     n_anisotropic: int = 24,
+    n_tiny: int = 0,
+    n_large: int = 0,
     min_voxels: int = 50,
     episodes: int = 2,
     rounds: int = 10,
@@ -251,6 +278,8 @@ def train_clicknet(
     fit_vols, val_vols = training_volumes(
         n_synthetic=n_synthetic,
         n_anisotropic=n_anisotropic,
+        n_tiny=n_tiny,
+        n_large=n_large,
         min_voxels=min_voxels,
         seed=seed,
         organs=organs,
@@ -273,6 +302,8 @@ def train_clicknet(
         "lr": lr,
         "n_synthetic": n_synthetic,
         "n_anisotropic": n_anisotropic,
+        "n_tiny": n_tiny,
+        "n_large": n_large,
         "min_voxels": min_voxels,
         "episodes": episodes,
         "rounds": rounds,
@@ -413,6 +444,12 @@ def main(argv: list[str] | None = None) -> int:
         "--anisotropic", type=int, default=24, help="MR-like anisotropic phantoms (default 24)"
     )
     p.add_argument(
+        "--tiny", type=int, default=0, help="phantoms of tiny objects (radii 1.5-4 voxels)"
+    )
+    p.add_argument(
+        "--large", type=int, default=0, help="phantoms of large objects (radii 8-16 at 3-5 mm)"
+    )
+    p.add_argument(
         "--organs", help="comma-separated trainable CT organs to fit (default: all trainable)"
     )
     p.add_argument("--val-organs", help="comma-separated validation organs (default: all of them)")
@@ -435,8 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     for o in val_organs or ():
         if o not in VALIDATION_CT_ORGANS:
             p.error(f"--val-organs: {o!r} is not one of {list(VALIDATION_CT_ORGANS)}")
-    if args.synthetic < 0 or args.anisotropic < 0:
-        p.error("--synthetic and --anisotropic must be >= 0")
+    if min(args.synthetic, args.anisotropic, args.tiny, args.large) < 0:
+        p.error("--synthetic, --anisotropic, --tiny and --large must be >= 0")
     for opt in ("steps", "episodes", "threads", "workers", "eval_every"):
         if getattr(args, opt) < 1:
             p.error(f"--{opt.replace('_', '-')} must be >= 1, got {getattr(args, opt)}")
@@ -457,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         weight_decay=args.weight_decay,
         n_synthetic=args.synthetic,
         n_anisotropic=args.anisotropic,
+        n_tiny=args.tiny,
+        n_large=args.large,
         organs=organs,
         val_organs=val_organs,
     )
