@@ -66,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
+    candidates = []
+    for item in args.checkpoint:
+        name, _, path = item.partition("=")
+        if not name or not Path(path).is_file():
+            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file")
+        candidates.append((name, path))
     sha = json.loads(_SHA_FILE.read_text())
     names = [IMAGE, *(f"{t}.nii.gz" for t in TARGETS)]
     for n in names:
@@ -74,12 +80,6 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"{f}: no such file")
         if hashlib.sha256(f.read_bytes()).hexdigest() != sha[n]:
             p.error(f"{f}: not the file this protocol was fixed for (SHA-256 differs)")
-    candidates = []
-    for item in args.checkpoint:
-        name, _, path = item.partition("=")
-        if not name or not Path(path).is_file():
-            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file")
-        candidates.append((name, path))
     from reference_impl.evaluation.data import CaseSpec
     from reference_impl.evaluation.harness import evaluate, load_cases
     from reference_impl.evaluation.output import write_text

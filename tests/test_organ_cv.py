@@ -64,3 +64,20 @@ def test_fresh_mr_refuses_other_files(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         fresh_mr.main(["--data-dir", str(tmp_path / "missing")])
     assert e.value.code == 2
+
+
+def test_fresh_cta_refuses_other_files(tmp_path, capsys):
+    """bench/fresh_cta.py checks every file's SHA-256 before any compute."""
+    import fresh_cta
+
+    for name in (fresh_cta.IMAGE, *(f"{t}.nii.gz" for t in fresh_cta.TARGETS)):
+        (tmp_path / name).write_bytes(b"not the file")
+    with pytest.raises(SystemExit) as e:
+        fresh_cta.main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json")])
+    assert e.value.code == 2
+    assert "SHA-256 differs" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+    with pytest.raises(SystemExit) as e:  # a candidate checkpoint that does not exist
+        fresh_cta.main(["--data-dir", str(tmp_path), "--checkpoint", "x=/no/such.pt"])
+    assert e.value.code == 2
+    assert "--checkpoint 'x=/no/such.pt'" in capsys.readouterr().err
