@@ -147,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, help=f"folder holding {IMAGE} and {LABEL}")
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
+    p.add_argument(
+        "--engine",
+        action="append",
+        default=None,
+        help=f"run only these engines and keep the others' records (default: {list(ENGINES)})",
+    )
     args = p.parse_args(argv)
     if args.table_only:
         update_doc(json.loads(args.out.read_text()))
@@ -177,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
         },
         "records": [],
     }
+    engines = args.engine or list(ENGINES)
+    if args.engine and args.out.exists():
+        old = json.loads(args.out.read_text())["records"]
+        result["records"] = [r for r in old if r["engine"] not in engines]
 
     def keep(res) -> None:
         result["records"].append(res.record)
@@ -184,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         r = res.record
         print(f"{r['target']:>34} {r['engine']:>14} {r['user']} {r['dice'][-1]:.3f}", flush=True)
 
-    evaluate(cases, list(ENGINES), list(USERS), rounds=10, on_result=keep)
+    evaluate(cases, engines, list(USERS), rounds=10, on_result=keep)
     write_text(args.out, json.dumps(result, indent=1) + "\n")
     if args.out == OUT:
         update_doc(result)
