@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, help="the aorta_report/test_result/models folder")
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=PATH")
     p.add_argument("--no-baselines", action="store_true", help="only the model engines")
+    p.add_argument(
+        "--baseline",
+        action="append",
+        default=None,
+        help="run only this classical engine (repeatable), keeping the other records",
+    )
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
     args = p.parse_args(argv)
@@ -97,9 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         },
         "records": [],
     }
-    runs = [] if args.no_baselines else [("random-walker", "random-walker", None)]
-    runs += [] if args.no_baselines else [("ball-floor", "ball-floor", None)]
-    runs += [("shipped", "shipped", None)] + [(n, "shipped", path) for n, path in candidates]
+    if args.baseline:
+        runs = [(b, b, None) for b in args.baseline]
+    else:
+        runs = [] if args.no_baselines else [("random-walker", "random-walker", None)]
+        runs += [] if args.no_baselines else [("ball-floor", "ball-floor", None)]
+        runs += [("shipped", "shipped", None)] + [(n, "shipped", path) for n, path in candidates]
     names_run = {n for n, _, _ in runs}
     if old is not None:  # keep the other engines' records
         result["records"] = [r for r in old["records"] if r["engine"] not in names_run]

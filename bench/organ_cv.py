@@ -11,7 +11,7 @@ fitted on the same interaction states as the shipped model minus the fold's orga
 filtered per fold), its step is chosen on the usual validation organs, and it is then
 scored on the fold's organs through the evaluation harness (robot users R1 and R4, 10
 rounds), beside the random walker and the ball floor fed the same clicks.  The geodesic
-baseline is left out (about 140 s per CT target and user here; see ``bench/realdata.py``).
+baseline was added after the first run (``--add-baseline geodesic``).
 
 Caveats, stated in docs: the folds share one CT volume (and one patient) with the fitted
 organs; the validation organs that choose each fold's step include mirror twins of some
