@@ -22,7 +22,6 @@ docs/evaluation.md.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -65,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
     args = p.parse_args(argv)
-    from fresh_mr import update_doc
+    from fresh_mr import check_files, update_doc
 
     if args.table_only:
         update_doc(json.loads(args.out.read_text()), BEGIN, END)
@@ -79,13 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file")
         candidates.append((name, path))
     sha = json.loads(_SHA_FILE.read_text())
-    names = [IMAGE, *(f"{t}.nii.gz" for t in TARGETS)]
-    for n in names:
-        f = args.data_dir / n
-        if not f.is_file():
-            p.error(f"{f}: no such file")
-        if hashlib.sha256(f.read_bytes()).hexdigest() != sha[n]:
-            p.error(f"{f}: not the file this protocol was fixed for (SHA-256 differs)")
+    check_files(p, args.data_dir, sha)
     from reference_impl.evaluation.data import CaseSpec
     from reference_impl.evaluation.harness import evaluate, load_cases
     from reference_impl.evaluation.output import write_text

@@ -37,10 +37,9 @@ import sys
 from pathlib import Path
 
 from organ_cv import paired  # bench/ is on sys.path as a script
-from realdata import ROOT, tables
+from realdata import ROOT, tables, write_section
 
 OUT = ROOT / "bench" / "results" / "fresh_mr_cpu.json"
-DOC = ROOT / "docs" / "evaluation.md"
 BEGIN, END = "<!-- fresh-mr-table -->", "<!-- /fresh-mr-table -->"
 IMAGE, LABEL = "example_mr_sm.nii.gz", "example_seg_mr.nii.gz"
 SHA256 = {
@@ -101,10 +100,6 @@ ENGINES = ("shipped", "random-walker", "ball-floor")
 USERS = ("R1", "R4")
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def report(result: dict) -> str:
     """Markdown: each model engine against the random walker (per user and class role),
     then :func:`realdata.tables`."""
@@ -133,13 +128,19 @@ def report(result: dict) -> str:
 
 def update_doc(result: dict, begin: str = BEGIN, end: str = END) -> None:
     """Replace the text between ``begin`` and ``end`` in docs/evaluation.md by :func:`report`."""
-    from reference_impl.evaluation.output import write_text
+    write_section(begin, end, report(result))
 
-    text = DOC.read_text()
-    if begin not in text or end not in text:
-        raise SystemExit(f"{DOC}: markers {begin} / {end} not found")
-    head, rest = text.split(begin, 1)
-    write_text(DOC, f"{head}{begin}\n{report(result)}\n{end}{rest.split(end, 1)[1]}")
+
+def check_files(p: argparse.ArgumentParser, folder: Path, sha256: dict[str, str]) -> dict:
+    """``{name: path}`` of the files named in ``sha256`` inside ``folder``; exit 2 (before
+    any compute) when one is missing or is not the file the protocol was fixed for."""
+    files = {n: folder / n for n in sha256}
+    for n, f in files.items():
+        if not f.is_file():
+            p.error(f"{f}: no such file")
+        if hashlib.sha256(f.read_bytes()).hexdigest() != sha256[n]:
+            p.error(f"{f}: not the file this protocol was fixed for (SHA-256 differs)")
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,12 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
-    files = {n: args.data_dir / n for n in (IMAGE, LABEL)}
-    for n, f in files.items():
-        if not f.is_file():
-            p.error(f"{f}: no such file")
-        if _sha(f) != SHA256[n]:
-            p.error(f"{f}: not the file this protocol was fixed for (SHA-256 differs)")
+    files = check_files(p, args.data_dir, SHA256)
     from reference_impl.evaluation.data import CaseSpec
     from reference_impl.evaluation.harness import evaluate, load_cases
     from reference_impl.evaluation.output import write_text

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -39,10 +40,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-from realdata import ROOT, tables  # bench/ is on sys.path as a script
+from realdata import ROOT, tables, write_section  # bench/ is on sys.path as a script
 
 OUT = ROOT / "bench" / "results" / "organ_cv_cpu.json"
-DOC = ROOT / "docs" / "evaluation.md"
 BEGIN, END = "<!-- organ-cv-table -->", "<!-- /organ-cv-table -->"
 USERS = ("R1", "R4")
 BASELINES = ("random-walker", "ball-floor")
@@ -119,13 +119,7 @@ def report(result: dict) -> str:
 
 
 def update_doc(result: dict) -> None:
-    from reference_impl.evaluation.output import write_text
-
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC}: markers {BEGIN} / {END} not found")
-    head, rest = text.split(BEGIN, 1)
-    write_text(DOC, f"{head}{BEGIN}\n{report(result)}\n{END}{rest.split(END, 1)[1]}")
+    write_section(BEGIN, END, report(result))
 
 
 def add_baseline(out: Path, engine: str) -> int:
@@ -196,46 +190,23 @@ def main(argv: list[str] | None = None) -> int:
         is_trainable_ct_organ(o) and o not in VALIDATION_CT_ORGANS for o in every
     )
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    defaults = {
+    # the recipe: train_clicknet's defaults, the settings dict it stores in a checkpoint
+    settings = {
         k: v.default
-        for k, v in __import__("inspect").signature(ts.train_clicknet).parameters.items()
+        for k, v in inspect.signature(ts.train_clicknet).parameters.items()
         if v.default is not v.empty and k not in ("log", "organs", "val_organs", "workers")
     }
-    if args.steps is not None:
-        defaults["steps"] = args.steps
-    defaults.setdefault("steps", 3000)
+    settings["steps"] = 3000 if args.steps is None else args.steps
     t0 = time.perf_counter()
-    fit_vols, val_vols = ts.training_volumes(
-        n_synthetic=defaults["n_synthetic"],
-        n_anisotropic=defaults["n_anisotropic"],
-        min_voxels=defaults["min_voxels"],
-        seed=defaults["seed"],
-    )
-    fitted = {v[0][3:] for v in fit_vols if v[0].startswith("ct:")}
-    if fitted != set(every):
-        raise SystemExit(f"folds {sorted(set(every))} != fitted organs {sorted(fitted)}")
-
-    def states(vols, n: int) -> list[dict]:
-        return ts.collect_states(
-            vols,
-            episodes=n,
-            rounds=defaults["rounds"],
-            seed=defaults["seed"],
-            prior=defaults["prior"],
-            roi_mm=defaults["roi_mm"],
-            workers=1,
-        )
-
-    fit, val = states(fit_vols, defaults["episodes"]), states(val_vols, 1)
-    print(f"{len(fit)} states, {len(val)} validation states, {time.perf_counter() - t0:.0f} s")
+    fit, val = ts.recipe_states(settings, log=print)  # logs the state counts and seconds
+    if set(ts.ct_organs(fit)) != set(every):
+        raise SystemExit(f"folds {sorted(set(every))} != fitted organs {ts.ct_organs(fit)}")
     image, label, _ = sample_paths("ct_spleen")
-    settings = {k: defaults[k] for k in ("prior", "steps", "seed", "lr", "roi_mm")}
-    settings |= {k: defaults[k] for k in ("distance_mm", "weight_decay", "eval_every")}
     result: dict = {
         "protocol": {
             "folds": {k: list(v) for k, v in FOLDS.items()},
             "validation_organs": list(VALIDATION_CT_ORGANS),
-            "recipe": defaults,
+            "recipe": settings,
             "users": list(USERS),
             "rounds": 10,
             "commit": _commit(),

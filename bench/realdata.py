@@ -126,16 +126,22 @@ def tables(records: list[dict]) -> str:
     return "\n".join(out)
 
 
-def update_doc(records: list[dict]) -> None:
-    """Replace the text between the markers of docs/evaluation.md by :func:`tables`."""
+def write_section(begin: str, end: str, body: str) -> None:
+    """Replace the text between the markers ``begin`` and ``end`` of docs/evaluation.md by
+    ``body`` (atomically); the other benchmarks' sections are left as they are."""
     from reference_impl.evaluation.output import write_text
 
-    text = DOC.read_text() if DOC.exists() else f"{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{DOC}: markers {BEGIN} / {END} not found")
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
-    write_text(DOC, f"{head}{BEGIN}\n{tables(records)}\n{END}{tail}")
+    text = DOC.read_text() if DOC.exists() else f"{begin}\n{end}\n"
+    if begin not in text or end not in text:
+        raise SystemExit(f"{DOC}: markers {begin} / {end} not found")
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
+    write_text(DOC, f"{head}{begin}\n{body}\n{end}{tail}")
+
+
+def update_doc(records: list[dict]) -> None:
+    """Replace the text between the markers of docs/evaluation.md by :func:`tables`."""
+    write_section(BEGIN, END, tables(records))
 
 
 def main(argv: list[str] | None = None) -> int:

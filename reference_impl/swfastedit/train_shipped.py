@@ -40,7 +40,15 @@ import torch
 
 from .clicknet import PRIORS
 
-__all__ = ["train_clicknet", "training_volumes", "collect_states", "fit_states", "main"]
+__all__ = [
+    "train_clicknet",
+    "training_volumes",
+    "collect_states",
+    "recipe_states",
+    "fit_states",
+    "ct_organs",
+    "main",
+]
 
 
 def training_volumes(
@@ -273,28 +281,9 @@ def train_clicknet(
 ) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
 
-    :func:`training_volumes`, then :func:`collect_states`, then :func:`fit_states`."""
+    :func:`recipe_states` (:func:`training_volumes`, then :func:`collect_states`), then
+    :func:`fit_states`."""
     t0 = time.perf_counter()
-    fit_vols, val_vols = training_volumes(
-        n_synthetic=n_synthetic,
-        n_anisotropic=n_anisotropic,
-        n_tiny=n_tiny,
-        n_large=n_large,
-        min_voxels=min_voxels,
-        seed=seed,
-        organs=organs,
-        val_organs=val_organs,
-    )
-    if not val_vols:
-        raise ValueError("no validation organ left to choose the checkpoint")
-
-    def states(vols, n: int) -> list[dict]:
-        return collect_states(
-            vols, episodes=n, rounds=rounds, seed=seed, prior=prior, roi_mm=roi_mm, workers=workers
-        )
-
-    fit, val = states(fit_vols, episodes), states(val_vols, 1)
-    log(json.dumps({"states": len(fit), "val_states": len(val), "s": time.perf_counter() - t0}))
     settings = {
         "prior": prior,
         "steps": steps,
@@ -312,10 +301,57 @@ def train_clicknet(
         "weight_decay": weight_decay,
         "eval_every": eval_every,
     }
+    fit, val = recipe_states(
+        settings, organs=organs, val_organs=val_organs, workers=workers, log=log, t0=t0
+    )
     return fit_states(fit, val, out=out, settings=settings, log=log, t0=t0)
 
 
-def _ct_organs(states: list[dict]) -> list[str]:
+def recipe_states(
+    settings: dict,
+    *,
+    organs: tuple[str, ...] | None = None,
+    val_organs: tuple[str, ...] | None = None,
+    workers: int = 1,
+    log=print,
+    t0: float | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """Phase 1 for a recipe: ``(fitting states, validation states)`` of the volumes
+    :func:`training_volumes` gives for ``settings`` (:func:`train_clicknet`'s, the dict it
+    stores in the checkpoint), ``episodes`` per fitted volume and user, one per validation
+    volume."""
+    t0 = time.perf_counter() if t0 is None else t0
+    fit_vols, val_vols = training_volumes(
+        n_synthetic=settings["n_synthetic"],
+        n_anisotropic=settings["n_anisotropic"],
+        n_tiny=settings["n_tiny"],
+        n_large=settings["n_large"],
+        min_voxels=settings["min_voxels"],
+        seed=settings["seed"],
+        organs=organs,
+        val_organs=val_organs,
+    )
+    if not val_vols:
+        raise ValueError("no validation organ left to choose the checkpoint")
+
+    def states(vols, n: int) -> list[dict]:
+        return collect_states(
+            vols,
+            episodes=n,
+            rounds=settings["rounds"],
+            seed=settings["seed"],
+            prior=settings["prior"],
+            roi_mm=settings["roi_mm"],
+            workers=workers,
+        )
+
+    fit, val = states(fit_vols, settings["episodes"]), states(val_vols, 1)
+    log(json.dumps({"states": len(fit), "val_states": len(val), "s": time.perf_counter() - t0}))
+    return fit, val
+
+
+def ct_organs(states: list[dict]) -> list[str]:
+    """The bundled CT's organs among ``states`` (sorted names)."""
     return sorted({s["data"][3:] for s in states if s["data"].startswith("ct:")})
 
 
@@ -358,8 +394,8 @@ def fit_states(
             "kind": "iseg-clicknet",
             "config": cfg.to_dict(),
             "settings": settings,
-            "trained_ct_organs": _ct_organs(fit),
-            "validation_ct_organs": _ct_organs(val),
+            "trained_ct_organs": ct_organs(fit),
+            "validation_ct_organs": ct_organs(val),
             "held_out": "reference_impl.evaluation.split",
             "step": step,
             "val_dice_untrained": base,
