@@ -50,12 +50,14 @@ def _bench(args: argparse.Namespace) -> int:
         shape=args.shape, spacing=args.spacing, n_clicks=args.clicks, repeats=args.repeats,
         device=dev, naive_max_voxels=args.naive_max_voxels,
         memory_shape=None if args.memory_shape == "none" else _ints(args.memory_shape),
+        naive=not args.no_naive,
     )  # fmt: skip
     res["command"] = (
         f"iseg bench guidance --device {args.device} --shape {','.join(map(str, args.shape))} "
         f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks} "
         f"--repeats {args.repeats} --memory-shape {args.memory_shape}"
         + (f" --threads {args.threads}" if args.threads else "")
+        + (" --no-naive" if args.no_naive else "")
     )
     print(format_table(res))
     out = args.out or Path("bench") / "results" / f"guidance_{dev.type}.json"
@@ -139,6 +141,8 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
                    help="skip the Dijkstra references above this many voxels")  # fmt: skip
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads (default: torch's choice)")  # fmt: skip
+    p.add_argument("--no-naive", action="store_true",
+                   help="skip the naive CPU references (GPU runs at full size)")  # fmt: skip
     p.add_argument(
         "--memory-shape",
         default="400,400,352",

@@ -26,12 +26,17 @@ def _run(args: argparse.Namespace) -> int:
 
     device = resolve_device(args.device).type
     res = bench_clicksim(
-        args.shape, device=device, n_cases=args.cases, repeats=args.repeats, rng=args.seed
+        args.shape,
+        device=device,
+        n_cases=args.cases,
+        repeats=args.repeats,
+        rng=args.seed,
+        peers=tuple(args.peers.split(",")),
     )
     res["command"] = (
         f"iseg bench clicksim --device {device} --shape "
         f"{','.join(map(str, args.shape))} --cases {args.cases} "
-        f"--repeats {args.repeats} --seed {args.seed}"
+        f"--repeats {args.repeats} --seed {args.seed} --peers {args.peers}"
     )
     out = Path(args.out or f"bench/results/clicksim_{device}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -63,6 +68,11 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     p.add_argument("--cases", type=int, default=3, help="number of phantoms")
     p.add_argument("--repeats", type=int, default=3, help="clicks per phantom and variant")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--peers",
+        default="scipy,edt",
+        help="full-volume peers, comma-separated from scipy,edt (edt always: the exact click)",
+    )
     p.add_argument(
         "--out", default=None, help="JSON path (default bench/results/clicksim_<device>.json)"
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import platform
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypedDict
 
 import numpy as np
@@ -84,7 +84,9 @@ def _machine(dev: torch.device) -> str:
     )
 
 
-def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng, naive) -> dict:
+def _one_size(
+    net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng, naive, naive_clicks
+) -> dict:
     img = rng.standard_normal(shape).astype(np.float32)
     row: dict = {"shape": list(shape), "voxels": int(np.prod(shape))}
     sw = SWFastEditPredictor(
@@ -110,12 +112,12 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
     cl: list[Click] = []
     lat, wins, lat_naive = [], [], []
     _peak_reset(dev)
-    for _ in range(clicks):
+    for k in range(clicks):
         cl = cl + [Click(int(rng.integers(2)), tuple(int(rng.integers(s)) for s in shape))]
         out, dt = _timed(lambda c=cl: sw.predict(c, copy=False), dev)
         lat.append(dt)
         wins.append(out.windows)
-        if sw_naive is not None:
+        if sw_naive is not None and k < naive_clicks:
             lat_naive.append(_timed(lambda c=cl: sw_naive.predict(c, copy=False), dev)[1])
     row["corrective_peak_gib"] = _peak_gib(dev)
     row["corrective_median_s"], row["corrective_windows_mean"] = (
@@ -124,6 +126,7 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
     )
     row["corrective_min_s"], row["corrective_max_s"] = min(lat), max(lat)
     if sw_naive is not None:
+        row["naive_clicks"] = len(lat_naive)
         row["naive_corrective_s"] = statistics.median(lat_naive)
         row["naive_corrective_min_s"], row["naive_corrective_max_s"] = (
             min(lat_naive),
@@ -143,6 +146,8 @@ def _one_size(net, shape, *, roi, dev, clicks, sw_batch_size, amp, divisor, rng,
         row["first_vs_global_time_ratio"] = row["first_s"] / row["global_s"]
     except torch.OutOfMemoryError:
         row["global_s"], row["global_peak_gib"] = "oom", None
+    except RuntimeError as exc:  # e.g. cuDNN refusing tensors past 2**31 elements
+        row["global_s"], row["global_peak_gib"] = f"failed: {str(exc).splitlines()[0]}", None
     glob.reset()
     row["corrective_vs_first_time_ratio"] = row["corrective_median_s"] / row["first_s"]
     return row
@@ -159,9 +164,18 @@ def run_benchmark(
     sw_batch_size: int = 4,
     amp: bool = False,
     naive: bool = True,
+    naive_clicks: int | None = None,
     seed: int = 0,
+    progress: Callable[[dict], None] | None = None,
 ) -> dict:
-    """Run the benchmark; returns a JSON-serialisable dict (see the module docstring)."""
+    """Run the benchmark; returns a JSON-serialisable dict (see the module docstring).
+
+    ``naive_clicks`` times the naive (all-window) corrective click on the first N clicks
+    only (default: every click); each naive click costs a full first prediction, minutes of
+    device time at 500 M voxels.  ``progress`` is called with the partial result after
+    each size (the CLI writes the JSON then, so a run stopped at its time limit keeps the
+    sizes it finished).
+    """
     from ..device import resolve_device
 
     dev = resolve_device(device)
@@ -178,22 +192,8 @@ def run_benchmark(
     )  # warm-up (cudnn, allocator)
     warm.set_volume(rng.standard_normal(roi).astype(np.float32))
     warm.predict([], copy=False)
-    rows = [
-        _one_size(
-            net,
-            s,
-            roi=roi,
-            dev=dev,
-            clicks=clicks or d["clicks"],
-            sw_batch_size=sw_batch_size,
-            amp=amp,
-            divisor=required_divisor(cfg),
-            rng=rng,
-            naive=naive,
-        )
-        for s in sizes
-    ]
-    return {
+    rows: list[dict] = []
+    res = {
         "machine": _machine(dev),
         "device": dev.type,
         "torch": torch.__version__,
@@ -206,3 +206,23 @@ def run_benchmark(
         "meaningful for GPU deployment",
         "results": rows,
     }
+    n_clicks = clicks or d["clicks"]
+    for s in sizes:
+        rows.append(
+            _one_size(
+                net,
+                s,
+                roi=roi,
+                dev=dev,
+                clicks=n_clicks,
+                sw_batch_size=sw_batch_size,
+                amp=amp,
+                divisor=required_divisor(cfg),
+                rng=rng,
+                naive=naive,
+                naive_clicks=n_clicks if naive_clicks is None else naive_clicks,
+            )
+        )
+        if progress is not None:
+            progress(res)
+    return res

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 __all__ = ["register"]
@@ -97,6 +98,12 @@ def register(sub: argparse._SubParsersAction, bench: argparse._SubParsersAction)
     b.add_argument("--width", type=int, default=None)
     b.add_argument("--levels", type=int, default=6)
     b.add_argument("--clicks", type=int, default=None)
+    b.add_argument(
+        "--naive-clicks",
+        type=int,
+        default=None,
+        help="time the naive all-window click on the first N clicks only (default: all)",
+    )
     b.add_argument("--sw-batch-size", type=int, default=4)
     b.add_argument("--amp", action="store_true", help="bf16 autocast (CUDA)")
     b.add_argument("--out", default=None, help="default bench/results/swfastedit_<device>.json")
@@ -154,9 +161,36 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_command(args: argparse.Namespace) -> str:
+    """The ``iseg bench swfastedit`` command line that reproduces ``args``."""
+    parts = ["iseg bench swfastedit", f"--device {args.device}"]
+    if args.sizes:
+        parts.append("--sizes " + " ".join(",".join(map(str, s)) for s in args.sizes))
+    for flag, value in (("--roi-size", args.roi_size), ("--width", args.width),
+                        ("--levels", args.levels), ("--clicks", args.clicks),
+                        ("--naive-clicks", args.naive_clicks),
+                        ("--sw-batch-size", args.sw_batch_size)):  # fmt: skip
+        if value is not None:
+            parts.append(
+                f"{flag} {','.join(map(str, value)) if isinstance(value, tuple) else value}"
+            )
+    if args.amp:
+        parts.append("--amp")
+    return " ".join(parts)
+
+
 def _bench(args: argparse.Namespace) -> int:
     _set_threads(args)
     from .benchmark import run_benchmark
+
+    out = Path(args.out or f"bench/results/swfastedit_{args.device}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(res: dict) -> None:
+        res["command"] = _bench_command(args)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(json.dumps(res, indent=1))
+        os.replace(tmp, out)
 
     res = run_benchmark(
         device=args.device,
@@ -167,10 +201,10 @@ def _bench(args: argparse.Namespace) -> int:
         clicks=args.clicks,
         sw_batch_size=args.sw_batch_size,
         amp=args.amp,
+        naive_clicks=args.naive_clicks,
+        progress=write,
     )
-    out = Path(args.out or f"bench/results/swfastedit_{args.device}.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(res, indent=1))
+    write(res)
     for r in res["results"]:
         print(
             json.dumps(
