@@ -32,6 +32,34 @@ def _floats(text: str) -> tuple[float, ...]:
     return vals
 
 
+def _out(args: argparse.Namespace, dev) -> Path:
+    return Path(args.out or Path("bench") / "results" / f"guidance_{dev.type}.json")
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command line that reproduces ``args``."""
+    return (
+        f"iseg bench guidance --device {args.device} --shape {','.join(map(str, args.shape))} "
+        f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks} "
+        f"--repeats {args.repeats} --memory-shape {args.memory_shape}"
+        + (f" --threads {args.threads}" if args.threads else "")
+        + (" --no-naive" if args.no_naive else "")
+    )
+
+
+def _saver(args: argparse.Namespace, dev):
+    """Progress callback: print the last signal's median and save the partial result."""
+    from reference_impl.guidance.bench import save
+
+    def progress(res: dict) -> None:
+        key, row = list(res["signals"].items())[-1]
+        print(f"{key}: {1e3 * row['ours_s']:.1f} ms", flush=True)
+        res["command"] = _command(args)
+        save(res, _out(args, dev))
+
+    return progress
+
+
 def _bench(args: argparse.Namespace) -> int:
     import torch
 
@@ -50,18 +78,11 @@ def _bench(args: argparse.Namespace) -> int:
         shape=args.shape, spacing=args.spacing, n_clicks=args.clicks, repeats=args.repeats,
         device=dev, naive_max_voxels=args.naive_max_voxels,
         memory_shape=None if args.memory_shape == "none" else _ints(args.memory_shape),
-        naive=not args.no_naive,
+        naive=not args.no_naive, progress=_saver(args, dev),
     )  # fmt: skip
-    res["command"] = (
-        f"iseg bench guidance --device {args.device} --shape {','.join(map(str, args.shape))} "
-        f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks} "
-        f"--repeats {args.repeats} --memory-shape {args.memory_shape}"
-        + (f" --threads {args.threads}" if args.threads else "")
-        + (" --no-naive" if args.no_naive else "")
-    )
+    res["command"] = _command(args)
     print(format_table(res))
-    out = args.out or Path("bench") / "results" / f"guidance_{dev.type}.json"
-    print(f"saved {save(res, out)}")
+    print(f"saved {save(res, _out(args, dev))}")
     return 0
 
 

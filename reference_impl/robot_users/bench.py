@@ -116,9 +116,12 @@ def _ours(method: str, component: str, device: str):
     return run
 
 
-def _section(masks, variants, spacing, repeats, exact_ref: str) -> dict:
+def _section(masks, variants, spacing, repeats, exact_ref: str, verbose: bool = False) -> dict:
     """Time ``variants`` on ``masks``; ratios against the fastest full-volume peer."""
     times, clicks = _time_all(masks, variants, spacing, repeats)
+    if verbose:
+        for key, t in times.items():
+            print(f"{key}: median {1e3 * float(np.median(t)):.2f} ms", flush=True)
     peers = [k for k in times if k.startswith("peer_")]
     fastest = min(peers, key=lambda k: float(np.median(times[k])))
     out = {"fastest_peer": fastest, "variants": {}}
@@ -147,6 +150,7 @@ def bench_clicksim(
     spacing: Sequence[float] = (3.0, 2.0, 2.0),
     rng: int = 0,
     peers: Sequence[str] = ("scipy", "edt"),
+    verbose: bool = False,
 ) -> dict:
     """Time one click per Table 9 variant and per full-volume peer on ``n_cases`` phantoms.
 
@@ -160,6 +164,7 @@ def bench_clicksim(
     return the same click; ratios are the fastest peer's median over the variant's median.
     ``peers`` chooses the peers (``edt`` is always kept: it is the exact reference click);
     dropping ``scipy``, several times slower than ``edt`` here, saves device time on GPU runs.
+    ``verbose`` prints each variant's median as each section ends.
 
     Returns
     -------
@@ -205,9 +210,9 @@ def bench_clicksim(
     if "scipy" not in peers:
         lesion.pop("peer_scipy_full")
         scat_variants.pop("peer_scipy_full")
-    res_lesion = _section(masks, lesion, sp, repeats, "peer_edt_full")
+    res_lesion = _section(masks, lesion, sp, repeats, "peer_edt_full", verbose)
     scattered = [_scattered(shape, gen) for _ in range(n_cases)]
-    res_scat = _section(scattered, scat_variants, sp, repeats, "peer_edt_full")
+    res_scat = _section(scattered, scat_variants, sp, repeats, "peer_edt_full", verbose)
     import cc3d
 
     return {

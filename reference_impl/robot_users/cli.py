@@ -32,6 +32,7 @@ def _run(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         rng=args.seed,
         peers=tuple(args.peers.split(",")),
+        verbose=True,
     )
     res["command"] = (
         f"iseg bench clicksim --device {device} --shape "

@@ -97,7 +97,9 @@ def _one_size(
     first, row["first_s"] = _timed(lambda: sw.predict([], copy=False), dev)
     row["first_peak_gib"], row["windows_total"] = _peak_gib(dev), first.windows
     sw_naive = None
-    if naive:  # warmed up on the same volume, then timed click by click, interleaved
+    if (
+        naive and naive_clicks > 0
+    ):  # warmed up on the same volume, then timed click by click, interleaved
         sw_naive = SWFastEditPredictor(
             net,
             roi_size=roi,
@@ -202,6 +204,7 @@ def run_benchmark(
         "overlap": 0.25,
         "sw_batch_size": sw_batch_size,
         "amp_bf16": amp,
+        "cudnn_tf32": bool(torch.backends.cudnn.allow_tf32) if dev.type == "cuda" else None,
         "note": "times in seconds; ratios are within this run; absolute CPU times are not "
         "meaningful for GPU deployment",
         "results": rows,
