@@ -457,6 +457,10 @@ def run_benchmark(
             row.update(naive_s=t_naive["median_s"],
                        ratio_naive_over_ours=t_naive["median_s"] / t_ours["median_s"],
                        max_abs_diff=_max_diff(out.cpu().double().numpy(), ref))  # fmt: skip
+        if name in _NEEDS_DIJKSTRA:  # sweep rounds of the last call (convergence diagnosis)
+            from reference_impl.guidance.geodesic import _STATS
+
+            row["gdt_rounds"] = _STATS["rounds"]
         results[key] = row
         if progress is not None:
             progress(res)
