@@ -91,3 +91,14 @@ def test_sakinis_cuda_samples_inside_the_error():
              for s in range(50)]  # fmt: skip
     assert all(p is not None and m[p] for p in picks)
     assert np.mean([d[p] for p in picks]) > np.mean(d[m])  # weighted by the distance
+
+
+def test_kth_smallest_cuda_equals_kthvalue():
+    """The CUDA selection (a sort) gives torch.kthvalue's value, ties included."""
+    from reference_impl.guidance.geodesic import kth_smallest
+
+    rng = np.random.default_rng(2)
+    vals = torch.from_numpy(rng.random(200_001).astype(np.float32))
+    vals[:50_000] = vals[0]
+    for k in (1, 100_000, 180_001, 200_001):
+        assert kth_smallest(vals.cuda(), k).item() == torch.kthvalue(vals, k).values.item()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -229,3 +230,21 @@ def test_cuda_graph_gdt_equals_eager_cuda():
         assert torch.equal(eager, graphed)
     ref = dijkstra_reference(seeds[0].cpu().numpy(), img.cpu().numpy().astype(np.float64), sp, 0.7)
     np.testing.assert_allclose(graphed[0].cpu().numpy(), ref, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_kth_smallest_equals_kthvalue(dtype):
+    """Exact selection: numpy's introselect gives torch.kthvalue's value (ties, both ends)."""
+    from reference_impl.guidance.geodesic import kth_smallest
+
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 1000, 100_003):
+        vals = torch.from_numpy(rng.random(n)).to(dtype)
+        vals[: n // 3] = vals[0]  # many ties
+        for k in {1, n, max(1, n // 2), max(1, math.ceil(0.9 * n))}:
+            got = kth_smallest(vals, k)
+            assert got.dtype == dtype and got.item() == torch.kthvalue(vals, k).values.item()
+    with pytest.raises(ValueError, match=re.escape("k must be in [1, 3]")):
+        kth_smallest(torch.ones(3), 4)
+    with pytest.raises(ValueError, match="1-D"):
+        kth_smallest(torch.ones(2, 2), 1)
