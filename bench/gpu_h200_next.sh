@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Issue 16, what the H200 runs of bench/gpu_h200.sh and bench/gpu_h200_rerun.sh left owed
+# (docs/gpu.md): the GPU tests added since, the guidance benchmark again (exact selection by
+# sort instead of torch.kthvalue; rounds per GDT call recorded), the selection itself on
+# CUDA, and SW-FastEdit at 800x800x780 (499 M voxels) with the naive click timed once.
+# About 5 minutes of device time. Results under $OUT; copy them to bench/results/ and run
+# `python bench/gpu_report.py`.
+set -u
+OUT=${OUT:-/tmp/gpu_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+  --target /tmp/site .whl/*.whl || exit 3
+export PYTHONPATH="$PWD:/tmp/site:${PYTHONPATH:-}"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/steps.txt" 2>&1
+step() {
+  local name=$1 lim=$2 t0 rc
+  shift 2
+  t0=$(date +%s)
+  echo "=== $name: $*" >>"$OUT/run.log"
+  timeout "$lim" "$@" >>"$OUT/run.log" 2>&1
+  rc=$?
+  echo "$name rc=$rc $(($(date +%s) - t0))s" | tee -a "$OUT/steps.txt"
+}
+step pytest_gpu 100 python3 -m pytest -q -p no:cacheprovider -o addopts="" --strict-markers \
+  -m gpu -rs tests/test_gpu_agreement.py tests/test_guidance_geodesic.py
+step kth_select 40 python3 bench/kth_select.py --device cuda --out "$OUT/kth_select_cuda.json"
+step guidance 120 python3 -m app.cli bench guidance --device cuda --shape 400,400,352 \
+  --clicks 10 --repeats 3 --memory-shape none --no-naive --out "$OUT/guidance_cuda.json"
+step swfastedit_800 200 python3 -m app.cli bench swfastedit --device cuda --sizes 800,800,780 \
+  --clicks 10 --naive-clicks 1 --out "$OUT/swfastedit_cuda_800.json"
+cat "$OUT/steps.txt"
