@@ -6,22 +6,7 @@
 # About 5 minutes of device time. Results under $OUT; copy them to bench/results/ and run
 # `python bench/gpu_report.py`.
 set -u
-OUT=${OUT:-/tmp/gpu_out}
-mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-  --target /tmp/site .whl/*.whl || exit 3
-export PYTHONPATH="$PWD:/tmp/site:${PYTHONPATH:-}"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/steps.txt" 2>&1
-step() {
-  local name=$1 lim=$2 t0 rc
-  shift 2
-  t0=$(date +%s)
-  echo "=== $name: $*" >>"$OUT/run.log"
-  timeout "$lim" "$@" >>"$OUT/run.log" 2>&1
-  rc=$?
-  echo "$name rc=$rc $(($(date +%s) - t0))s" | tee -a "$OUT/steps.txt"
-}
+. "$(dirname "$0")/gpu_common.sh"
 step pytest_gpu 100 python3 -m pytest -q -p no:cacheprovider -o addopts="" --strict-markers \
   -m gpu -rs tests/test_gpu_agreement.py tests/test_guidance_geodesic.py
 step kth_select 40 python3 bench/kth_select.py --device cuda --out "$OUT/kth_select_cuda.json"

@@ -7,22 +7,7 @@
 # - SW-FastEdit at 800x800x780 (499 M voxels), the size the first run did not reach, without
 #   the naive all-window clicks (one full pass each).
 set -u
-OUT=${OUT:-/tmp/gpu_out}
-mkdir -p "$OUT"
-export PYTHONUNBUFFERED=1
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
-  --target /tmp/site .whl/*.whl || exit 3
-export PYTHONPATH="$PWD:/tmp/site:${PYTHONPATH:-}"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv >"$OUT/steps.txt" 2>&1
-step() {
-  local name=$1 lim=$2 t0 rc
-  shift 2
-  t0=$(date +%s)
-  echo "=== $name: $*" >>"$OUT/run.log"
-  timeout "$lim" "$@" >>"$OUT/run.log" 2>&1
-  rc=$?
-  echo "$name rc=$rc $(($(date +%s) - t0))s" | tee -a "$OUT/steps.txt"
-}
+. "$(dirname "$0")/gpu_common.sh"
 step pytest_gpu "${T_PYTEST:-35}" python3 -m pytest -q -p no:cacheprovider -o addopts="" \
   --strict-markers -m gpu -rs tests/test_swfastedit_inference.py
 step guidance "${T_GUIDANCE:-115}" python3 -m app.cli bench guidance --device cuda \
