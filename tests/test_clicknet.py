@@ -113,3 +113,30 @@ def test_rw_prior_solves_scikit_images_system():
     np.testing.assert_allclose(got, want, atol=1e-5)
     assert got[4, 7, 7] == 1.0 and got[4, 1, 14] == 0.0
     assert not rw_prior(img, [Click(0, (4, 1, 14))], spacing=spacing).any()
+
+
+def test_prior_normalised_distances_do_not_see_absolute_size():
+    """distance_norm="prior": a ball twice as large, clicked at twice the distance from the
+    same point of its surface, gives the same distance channels; "mm" does not."""
+    from reference_impl.swfastedit.clicknet import ClickNetConfig, network_inputs
+
+    def ball_case(r: int):
+        n = 8 * r
+        zz, yy, xx = np.ogrid[:n, :n, :n]
+        c = n // 2
+        prior = (((zz - c) ** 2 + (yy - c) ** 2 + (xx - c) ** 2) <= r * r).astype(np.float32)
+        img = prior.copy()
+        clicks = [Click(1, (c, c, c)), Click(0, (c, c, c + 2 * r))]
+        return img, prior, clicks, c
+
+    chans = {}
+    for norm in ("mm", "prior"):
+        cfg = ClickNetConfig(distance_mm=50.0, distance_norm=norm)
+        for r in (4, 8):
+            img, prior, clicks, c = ball_case(r)
+            x, _ = network_inputs(cfg, img, prior, clicks, spacing=(1.0, 1.0, 1.0))
+            chans[norm, r] = x[0, 4:, c, c, c + r].numpy()  # on the surface, towards the negative
+    np.testing.assert_allclose(chans["prior", 4], chans["prior", 8], atol=0.02)
+    assert chans["mm", 8][0] - chans["mm", 4][0] == pytest.approx((8 - 4) / 50.0, abs=1e-3)
+    with pytest.raises(ValueError, match="distance_norm must be 'mm' or 'prior'"):
+        ClickNetConfig(distance_norm="voxels")

@@ -60,10 +60,17 @@ class ClickNetConfig:
     #: Two more input channels: the distance (mm) to the nearest positive / negative click,
     #: ``clip(d / distance_mm, 0, 2) - 1`` (``+1`` everywhere when there is no such click).
     distance_mm: float | None = None
+    #: ``"mm"``: the distance channels are divided by ``distance_mm``; ``"prior"``: by the
+    #: prior's own size, twice the radius of the ball of its foreground's volume
+    #: (:func:`prior_scale_mm`), so that they say nothing about the object's absolute size
+    #: (``distance_mm`` when the prior has no foreground).
+    distance_norm: str = "mm"
 
     def __post_init__(self) -> None:
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {list(PRIORS)}, got {self.prior!r}")
+        if self.distance_norm not in ("mm", "prior"):
+            raise ValueError(f"distance_norm must be 'mm' or 'prior', got {self.distance_norm!r}")
 
     def to_dict(self) -> dict:
         """Plain dict (checkpoint metadata; lists, not tuples)."""
@@ -242,15 +249,28 @@ def network_inputs(
     local = clicks_in_region(clicks, roi)
     img = np.asarray(image, dtype=np.float32)[roi]
     normed = click_window(img, local, window=config.window)
-    x = build_inputs(
-        normed,
-        np.asarray(prior)[roi],
-        local,
-        sigma=config.sigma,
-        distance_mm=config.distance_mm,
-        spacing=spacing,
-    )
+    prior_roi = np.asarray(prior)[roi]
+    scale = config.distance_mm
+    if scale is not None and config.distance_norm == "prior":
+        scale = prior_scale_mm(prior_roi, spacing, default=scale)
+    x = build_inputs(normed, prior_roi, local, sigma=config.sigma, distance_mm=scale,
+                     spacing=spacing)  # fmt: skip
     return x, roi
+
+
+def prior_scale_mm(prior: np.ndarray, spacing: Sequence[float] | None, *, default: float) -> float:
+    """Twice the radius (mm) of the ball whose volume is the prior's foreground (``> 0.5``);
+    ``default`` when it has none.
+
+    >>> p = np.zeros((10, 10, 10)); p[:2, :2, :2] = 1.0  # 8 voxels of 1 mm^3
+    >>> round(prior_scale_mm(p, (1.0, 1.0, 1.0), default=50.0), 3)
+    2.482
+    """
+    n = int(np.count_nonzero(np.asarray(prior) > 0.5))
+    if n == 0:
+        return float(default)
+    voxel = float(np.prod(spacing)) if spacing is not None else 1.0
+    return 2.0 * float((3.0 * n * voxel / (4.0 * np.pi)) ** (1.0 / 3.0))
 
 
 def predict_probs(

@@ -273,6 +273,7 @@ def train_clicknet(
     prior: str = "rw-noborder-cap45",
     roi_mm: float = 50.0,
     distance_mm: float | None = 50.0,
+    distance_norm: str = "mm",
     workers: int = 1,
     organs: tuple[str, ...] | None = None,
     val_organs: tuple[str, ...] | None = None,
@@ -298,6 +299,7 @@ def train_clicknet(
         "rounds": rounds,
         "roi_mm": roi_mm,
         "distance_mm": distance_mm,
+        "distance_norm": distance_norm,
         "weight_decay": weight_decay,
         "eval_every": eval_every,
     }
@@ -378,7 +380,10 @@ def fit_states(
     t0 = time.perf_counter() if t0 is None else t0
     steps, seed, eval_every = settings["steps"], settings["seed"], settings["eval_every"]
     cfg = ClickNetConfig(
-        prior=settings["prior"], roi_mm=settings["roi_mm"], distance_mm=settings["distance_mm"]
+        prior=settings["prior"],
+        roi_mm=settings["roi_mm"],
+        distance_mm=settings["distance_mm"],
+        distance_norm=settings.get("distance_norm", "mm"),
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -475,6 +480,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=PRIORS,
         help="the random-walker prior the network corrects (stored in the checkpoint)",
     )
+    p.add_argument(
+        "--distance-norm",
+        default="mm",
+        choices=("mm", "prior"),
+        help="divide the click-distance channels by 50 mm (default) or by the prior's size",
+    )
     p.add_argument("--synthetic", type=int, default=24, help="synthetic phantoms (default 24)")
     p.add_argument(
         "--anisotropic", type=int, default=24, help="MR-like anisotropic phantoms (default 24)"
@@ -532,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         n_anisotropic=args.anisotropic,
         n_tiny=args.tiny,
         n_large=args.large,
+        distance_norm=args.distance_norm,
         organs=organs,
         val_organs=val_organs,
     )
