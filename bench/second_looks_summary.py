@@ -1,0 +1,66 @@
+"""Summary of a rejected click-model candidate's second looks beside the shipped model and the
+random walker: ``python bench/second_looks_summary.py [bench/results/prior_norm_second_looks_cpu.json]``.
+
+For each test (held-out table, fresh MR, fresh CTA) and user: mean Dice@10 of the candidate,
+of the shipped model and of the random walker over the same targets, and the candidate's wins
+against each (records of the shipped model and the baselines from the tests' own result files).
+Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = {
+    "realdata": "realdata_cpu.json",
+    "fresh_mr": "fresh_mr_cpu.json",
+    "fresh_cta": "fresh_cta_cpu.json",
+}
+
+
+def _records(path: Path) -> list[dict]:
+    d = json.loads(path.read_text())
+    return d if isinstance(d, list) else d["records"]
+
+
+def table(looks: dict) -> str:
+    lines = [
+        "| test | user | targets | candidate | shipped | random walker "
+        "| candidate wins vs shipped | vs random walker |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for test, fname in FILES.items():
+        base = _records(ROOT / "bench" / "results" / fname)
+        for user in ("R1", "R4"):
+            cand = {r["target"]: r["dice"][-1] for r in looks[test] if r["user"] == user}
+            ref = {
+                eng: {
+                    r["target"]: r["dice"][-1]
+                    for r in base
+                    if r["engine"] == eng and r["user"] == user
+                }  # fmt: skip
+                for eng in ("shipped", "random-walker")
+            }
+            t = sorted(cand)
+            mean = {k: sum(v[x] for x in t) / len(t) for k, v in ref.items()}
+            wins = {k: sum(cand[x] > v[x] for x in t) for k, v in ref.items()}
+            lines.append(
+                f"| {test} | {user} | {len(t)} | {sum(cand.values()) / len(t):.3f} "
+                f"| {mean['shipped']:.3f} | {mean['random-walker']:.3f} "
+                f"| {wins['shipped']}/{len(t)} | {wins['random-walker']}/{len(t)} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else ROOT / "bench/results/prior_norm_second_looks_cpu.json"
+    print(table(json.loads(path.read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
