@@ -203,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 0 if new == text else 1
     if new != text:
-        tmp = DOC.with_name(DOC.name + ".tmp")
-        tmp.write_text(new)
-        tmp.replace(DOC)
+        from reference_impl.evaluation.output import write_text
+
+        write_text(DOC, new)
     print(f"wrote {DOC}")
     return 0
 

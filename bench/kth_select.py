@@ -27,6 +27,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from reference_impl.evaluation.output import write_text  # noqa: E402
 from reference_impl.guidance.geodesic import kth_smallest  # noqa: E402
 
 
@@ -101,9 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     res = run(args.sizes, args.repeats, args.device)
     out = Path(args.out or ROOT / "bench" / "results" / f"kth_select_{args.device}.json")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(res, indent=1) + "\n")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(res, indent=1) + "\n")
     print(f"wrote {out}")
     return 0 if all(r["same_value"] for r in res["results"]) else 1
 

@@ -119,11 +119,11 @@ def main() -> None:
         "total_cpu_s": round(sum(r["cpu_s"] for r in rows), 2),
         "pipelines": rows,
     }
+    from reference_impl.evaluation.output import write_text
+
     dest = Path(args.out)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")  # atomic: same folder, rename
-    part.write_text(json.dumps(out, indent=2) + "\n")
-    os.replace(part, dest)
+    write_text(dest, json.dumps(out, indent=2) + "\n")  # atomic: same folder, rename
     print(f"wrote {args.out}: total wall {out['total_wall_s']} s, cpu {out['total_cpu_s']} s")
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from scipy import ndimage
 
+from reference_impl.evaluation.output import write_text
 from reference_impl.evaluation.split import VALIDATION_CT_ORGANS as ORGANS
 
 CAPS = (None, 45.0, 60.0, 90.0)
@@ -77,8 +77,8 @@ def main() -> None:
         )
         print(cap, rows[-1]["mean"], scores, flush=True)
     out = Path(args.out)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(
+    write_text(
+        out,
         json.dumps(
             {
                 "protocol": __doc__.split("\n\n")[1].replace("\n", " "),
@@ -87,9 +87,8 @@ def main() -> None:
             },
             indent=1,
         )
-        + "\n"
+        + "\n",
     )
-    os.replace(tmp, out)
 
 
 if __name__ == "__main__":

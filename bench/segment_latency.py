@@ -30,6 +30,8 @@ if str(ROOT) not in sys.path:
 
 from rw_distance_cap import missed_centre  # noqa: E402  (bench/ is on sys.path as a script)
 
+from reference_impl.evaluation.output import write_text  # noqa: E402
+
 SHAPE = (32, 128, 128)
 
 
@@ -139,9 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(doc, indent=2) + "\n")
     print(f"wrote {out}")
     return 0 if not missing else 1
 

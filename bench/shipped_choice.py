@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 from rw_distance_cap import ORGANS, positive_clicks_dice  # bench/ is on sys.path as a script
+
+from reference_impl.evaluation.output import write_text
 
 
 def main() -> None:
@@ -75,9 +76,7 @@ def main() -> None:
         )
         print(name, means, rows[-1]["overall"], flush=True)
     out = Path(args.out)
-    tmpf = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmpf.write_text(json.dumps({"organs": list(ORGANS), "results": rows}, indent=1) + "\n")
-    os.replace(tmpf, out)
+    write_text(out, json.dumps({"organs": list(ORGANS), "results": rows}, indent=1) + "\n")
 
 
 if __name__ == "__main__":

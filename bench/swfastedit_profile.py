@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from reference_impl.evaluation.output import write_text  # noqa: E402
 from reference_impl.interactions import Click  # noqa: E402
 from reference_impl.swfastedit.inference import SWFastEditPredictor  # noqa: E402
 from reference_impl.swfastedit.model import UNetConfig, build_network, required_divisor  # noqa: E402
@@ -116,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     res = run(args.shape, args.roi, args.width, args.clicks, args.device, args.amp, args.top)
     res["command"] = "python bench/swfastedit_profile.py " + " ".join(argv or sys.argv[1:])
     out = args.out or ROOT / "bench" / "results" / f"swfastedit_profile_{args.device}.json"
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(res, indent=1) + "\n")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(res, indent=1) + "\n")
     print(json.dumps({k: res[k] for k in ("wall_ms_per_click", "total_self_cpu_ms")}))
     for r in res["top_by_self_device"] or res["top_by_self_cpu"]:
         print(r)

@@ -507,10 +507,10 @@ def save(res: dict, out: str | Path) -> Path:
     """Write ``res`` as indented JSON (creating folders, atomically)."""
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(res, indent=2) + "\n")
-    os.replace(tmp, path)  # atomic: a run stopped mid-write keeps the last complete file
-    return path
+    from reference_impl.evaluation.output import write_text
+
+    # atomic: a run stopped mid-write keeps the last complete file
+    return write_text(path, json.dumps(res, indent=2) + "\n")
 
 
 def format_markdown(res: dict) -> str:

@@ -88,7 +88,6 @@ def _bench(args: argparse.Namespace) -> int:
 
 def _bench_gdt_memory(args: argparse.Namespace) -> int:
     import json
-    import os
 
     import torch
 
@@ -100,11 +99,11 @@ def _bench_gdt_memory(args: argparse.Namespace) -> int:
         f"iseg bench gdt-memory --shape {','.join(map(str, args.shape))} "
         f"--spacing {','.join(map(str, args.spacing))} --clicks {args.clicks}"
     )
+    from reference_impl.evaluation.output import write_text
+
     out = args.out or Path("bench") / "results" / "gdt_memory_cpu.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(res, indent=2) + "\n")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(res, indent=2) + "\n")
     print(
         f"GDT at {res['shape']} (2 labels): {res['bytes_per_voxel']:.1f} B/voxel peak, "
         f"{res['seconds']:.1f} s, {res['rounds']} rounds, warnings {res['warnings']}"
@@ -115,7 +114,6 @@ def _bench_gdt_memory(args: argparse.Namespace) -> int:
 
 def _bench_scribbles(args: argparse.Namespace) -> int:
     import json
-    import os
 
     from reference_impl.guidance.bench_scribbles import bench_scribbles
 
@@ -129,11 +127,11 @@ def _bench_scribbles(args: argparse.Namespace) -> int:
         f"--points {args.points} --threshold {args.threshold} "
         f"--repeats {args.repeats}"
     )
+    from reference_impl.evaluation.output import write_text
+
     out = args.out or Path("bench") / "results" / "scribbles_cpu.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(res, indent=2) + "\n")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(res, indent=2) + "\n")
     print(
         f"ours {res['ours']['median_s']:.4f} s, scipy.ndimage.label {res['scipy_label']['median_s']:.4f}"
         f" s (medians): ours/scipy {res['ratio_ours_over_scipy']:.2f}, identical {res['identical']}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 __all__ = ["register"]
@@ -19,11 +18,11 @@ def _run(args: argparse.Namespace) -> int:
     res["command"] = f"iseg bench metrics --repeats {args.repeats}" + (
         f" --max-organs {args.max_organs}" if args.max_organs else ""
     )
+    from reference_impl.evaluation.output import write_text
+
     out = Path(args.out or "bench/results/metrics_cpu.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(res, indent=2) + "\n")
-    os.replace(tmp, out)
+    write_text(out, json.dumps(res, indent=2) + "\n")
     for metric, s in res["summary"].items():
         print(
             f"{metric}: MONAI/ours {s['ratio_monai_over_ours']:.2f} over {res['n_organs']} organs "

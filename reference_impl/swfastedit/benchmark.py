@@ -97,9 +97,8 @@ def _one_size(
     first, row["first_s"] = _timed(lambda: sw.predict([], copy=False), dev)
     row["first_peak_gib"], row["windows_total"] = _peak_gib(dev), first.windows
     sw_naive = None
-    if (
-        naive and naive_clicks > 0
-    ):  # warmed up on the same volume, then timed click by click, interleaved
+    # the naive predictor: warmed up on the same volume, then timed click by click, interleaved
+    if naive and naive_clicks > 0:
         sw_naive = SWFastEditPredictor(
             net,
             roi_size=roi,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 __all__ = ["register"]
@@ -181,6 +180,7 @@ def _bench_command(args: argparse.Namespace) -> str:
 
 def _bench(args: argparse.Namespace) -> int:
     _set_threads(args)
+    from ..evaluation.output import write_text
     from .benchmark import run_benchmark
 
     out = Path(args.out or f"bench/results/swfastedit_{args.device}.json")
@@ -188,9 +188,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     def write(res: dict) -> None:
         res["command"] = _bench_command(args)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(json.dumps(res, indent=1))
-        os.replace(tmp, out)
+        write_text(out, json.dumps(res, indent=1))
 
     res = run_benchmark(
         device=args.device,
