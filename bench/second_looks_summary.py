@@ -58,7 +58,16 @@ def table(looks: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else ROOT / "bench/results/prior_norm_second_looks_cpu.json"
-    print(table(json.loads(path.read_text())))
+    try:
+        looks = json.loads(path.read_text())
+        missing = [k for k in FILES if k not in looks]
+    except (OSError, ValueError, TypeError) as exc:
+        print(f"error: {path}: not a readable second-looks JSON ({exc})", file=sys.stderr)
+        return 2
+    if missing:
+        print(f"error: {path}: no records for {missing}", file=sys.stderr)
+        return 2
+    print(table(looks))
     return 0
 
 
