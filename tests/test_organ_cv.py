@@ -81,3 +81,43 @@ def test_fresh_cta_refuses_other_files(tmp_path, capsys):
         fresh_cta.main(["--data-dir", str(tmp_path), "--checkpoint", "x=/no/such.pt"])
     assert e.value.code == 2
     assert "--checkpoint 'x=/no/such.pt'" in capsys.readouterr().err
+
+
+def test_fresh_brain_refuses_other_files(tmp_path, capsys):
+    """bench/fresh_brain.py checks the scan's SHA-256 before any compute, and its reader
+    names a file that is not the expected pair of arrays."""
+    import fresh_brain
+    import numpy as np
+
+    (tmp_path / fresh_brain.FILE).write_bytes(b"not the file")
+    with pytest.raises(SystemExit) as e:
+        fresh_brain.main(["--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json")])
+    assert e.value.code == 2
+    assert "SHA-256 differs" in capsys.readouterr().err
+    assert not (tmp_path / "r.json").exists()
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, vol=np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="'vol' and 'seg'"):
+        fresh_brain.read_scan(bad)
+    np.savez(bad, vol=np.zeros((2, 2, 2)), seg=np.zeros((2, 2, 2)))
+    with pytest.raises(ValueError, match="want two"):
+        fresh_brain.read_scan(bad)
+
+
+def test_fresh_brain_targets_merge_the_corpus_callosum(tmp_path, monkeypatch):
+    """Each target gets its own value; the five corpus callosum segments become one."""
+    import fresh_brain
+    import numpy as np
+
+    monkeypatch.setattr(fresh_brain, "SHAPE", (4, 4, 4))
+    seg = np.zeros((4, 4, 4))
+    seg[0, 0, :] = [251, 252, 253, 255]
+    seg[1, 0, 0], seg[2, 0, 0], seg[3, 0, 0] = 2, 41, 85  # 41: right WM, not a target
+    np.savez(tmp_path / "s.npz", vol=np.ones((4, 4, 4)), seg=seg)
+    vol, lab = fresh_brain.read_scan(tmp_path / "s.npz")
+    names = list(fresh_brain.TARGETS)
+    assert vol.dtype == np.float32 and lab.dtype == np.uint8
+    assert (lab[0, 0] == names.index("corpus_callosum") + 1).all()
+    assert lab[1, 0, 0] == names.index("left_cerebral_white_matter") + 1
+    assert lab[2, 0, 0] == 0
+    assert lab[3, 0, 0] == names.index("optic_chiasm") + 1
