@@ -117,7 +117,7 @@ def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
     out = tmp_path / "m.pt"
     argv = ["--out", str(out), "--steps", "4", "--seed", "3", "--threads", "1", "--workers", "1"]
     argv += ["--episodes", "1", "--synthetic", "1", "--anisotropic", "3"]
-    argv += ["--organs", "adrenal_gland_left"]
+    argv += ["--organs", "adrenal_gland_left", "--channels", "4,8,16"]
     assert main([*argv, "--val-organs", "duodenum"]) == 0
     e = get_engine("shipped", checkpoint=out)
     assert e.meta["settings"]["steps"] == 4 and e.meta["settings"]["seed"] == 3
@@ -125,6 +125,15 @@ def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
     assert e.meta["trained_ct_organs"] == ["adrenal_gland_left"]
     assert e.meta["validation_ct_organs"] == ["duodenum"]
     assert e.net.config.roi_mm == 50.0 and e.net.config.in_channels == 6
+    assert e.net.config.channels == (4, 8, 16) and e.meta["fitted_on"] == "cpu"
+    for bad_opt in (["--channels", "8"], ["--channels", "8,x"], ["--channels", "0,8"]):
+        with pytest.raises(SystemExit) as exc:  # refused before any compute
+            main(["--out", str(tmp_path / "y.pt"), *bad_opt])
+        assert exc.value.code == 2
+    if not torch.cuda.is_available():
+        with pytest.raises(SystemExit) as exc:
+            main(["--out", str(tmp_path / "y.pt"), "--device", "cuda"])
+        assert exc.value.code == 2
     with pytest.raises(SystemExit):  # a held-out organ is refused before anything runs
         main(["--out", str(tmp_path / "x.pt"), "--organs", "spleen"])
     # refused before any compute: a file that is not a click model, a missing folder

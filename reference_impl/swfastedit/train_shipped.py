@@ -242,7 +242,7 @@ def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return bce + dice
 
 
-def _val_dice(net, states: list[dict]) -> float:
+def _val_dice(net, states: list[dict], device: str | torch.device = "cpu") -> float:
     """Mean Dice of the click-consistent mask over the validation states (one prediction)."""
     from ..metrics import dice
     from .clicknet import predict_probs
@@ -251,7 +251,9 @@ def _val_dice(net, states: list[dict]) -> float:
     out = []
     for st in states:  # a state is its clicks' region, so the network sees all of it
         prior = st["prior"].astype(np.float32)
-        _, mask, _ = predict_probs(net, st["image"], prior, st["clicks"], spacing=st["spacing"])
+        _, mask, _ = predict_probs(
+            net, st["image"], prior, st["clicks"], spacing=st["spacing"], device=device
+        )
         out.append(float(dice(mask, st["label"])))
     return float(np.mean(out))
 
@@ -278,12 +280,14 @@ def train_clicknet(
     organs: tuple[str, ...] | None = None,
     val_organs: tuple[str, ...] | None = None,
     weight_decay: float = 0.0,
+    channels: tuple[int, ...] = (8, 16, 32),
+    device: str = "cpu",
     log=print,
 ) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
 
-    :func:`recipe_states` (:func:`training_volumes`, then :func:`collect_states`), then
-    :func:`fit_states`."""
+    :func:`recipe_states` (:func:`training_volumes`, then :func:`collect_states`, always on
+    the CPU), then :func:`fit_states` on ``device``."""
     t0 = time.perf_counter()
     settings = {
         "prior": prior,
@@ -302,11 +306,12 @@ def train_clicknet(
         "distance_norm": distance_norm,
         "weight_decay": weight_decay,
         "eval_every": eval_every,
+        "channels": list(channels),
     }
     fit, val = recipe_states(
         settings, organs=organs, val_organs=val_organs, workers=workers, log=log, t0=t0
     )
-    return fit_states(fit, val, out=out, settings=settings, log=log, t0=t0)
+    return fit_states(fit, val, out=out, settings=settings, log=log, t0=t0, device=device)
 
 
 def recipe_states(
@@ -365,12 +370,15 @@ def fit_states(
     settings: dict,
     log=print,
     t0: float | None = None,
+    device: str | torch.device = "cpu",
 ) -> dict:
     """Phase 2 (module docstring): fit a fresh network on ``fit`` states, keep the step with
     the best one-step Dice on ``val`` states, write it to ``out``; returns the metadata.
 
     ``settings`` are :func:`train_clicknet`'s (``prior``, ``roi_mm``, ``distance_mm``,
-    ``steps``, ``seed``, ``lr``, ``weight_decay``, ``eval_every``), stored in the checkpoint.
+    ``steps``, ``seed``, ``lr``, ``weight_decay``, ``eval_every``, optionally ``channels``),
+    stored in the checkpoint.  The network is fitted and validated on ``device`` (the
+    weights are written as CPU tensors, and the device is recorded as ``fitted_on``).
     """
     from .clicknet import ClickNet, ClickNetConfig, pad_to
     from .training import atomic_save
@@ -384,10 +392,11 @@ def fit_states(
         roi_mm=settings["roi_mm"],
         distance_mm=settings["distance_mm"],
         distance_norm=settings.get("distance_norm", "mm"),
+        channels=tuple(settings.get("channels", ClickNetConfig.channels)),
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        net = ClickNet(cfg)
+        net = ClickNet(cfg).to(device)
     opt = torch.optim.Adam(
         net.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"]
     )
@@ -405,9 +414,13 @@ def fit_states(
             "step": step,
             "val_dice_untrained": base,
             "metrics": history,
+            "fitted_on": str(device),
         }
 
-    base = _val_dice(net, val)
+    def weights() -> dict:
+        return {k: v.detach().cpu() for k, v in net.state_dict().items()}
+
+    base = _val_dice(net, val, device)
     history: list[dict] = [{"step": 0, "val_dice": base, "gain": 0.0}]
     log(json.dumps(history[-1]))
     best = (base, 0)
@@ -416,15 +429,15 @@ def fit_states(
         net.train()
         x, y = _tensors(cfg, fit[int(rng.integers(len(fit)))], rng)
         xp, shape = pad_to(x, cfg.divisor)
-        logit = net(xp)[:, :, : shape[0], : shape[1], : shape[2]]
-        loss = _loss(logit, y)
+        logit = net(xp.to(device))[:, :, : shape[0], : shape[1], : shape[2]]
+        loss = _loss(logit, y.to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         sched.step()
         losses.append(float(loss.detach()))
         if step % eval_every == 0 or step == steps:
-            vd = _val_dice(net, val)
+            vd = _val_dice(net, val, device)
             history.append(
                 {
                     "step": step,
@@ -438,7 +451,7 @@ def fit_states(
             log(json.dumps(history[-1]))
             if vd > best[0]:
                 best = (vd, step)
-                atomic_save({**meta(step), "model": net.state_dict()}, out)
+                atomic_save({**meta(step), "model": weights()}, out)
     if best[1] == 0:  # training never beat the untrained model: ship the untrained one
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
@@ -500,6 +513,15 @@ def main(argv: list[str] | None = None) -> int:
         "--organs", help="comma-separated trainable CT organs to fit (default: all trainable)"
     )
     p.add_argument("--val-organs", help="comma-separated validation organs (default: all of them)")
+    p.add_argument(
+        "--channels", default="8,16,32", help="U-Net channels per level (default 8,16,32)"
+    )
+    p.add_argument(
+        "--device",
+        default="cpu",
+        choices=("cpu", "cuda"),
+        help="where the network is fitted (states are always collected on the CPU)",
+    )
     args = p.parse_args(argv)
     from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
 
@@ -528,6 +550,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
     if not args.lr > 0:
         p.error(f"--lr must be > 0, got {args.lr}")
+    try:
+        channels = tuple(int(c) for c in args.channels.split(","))
+    except ValueError:
+        channels = ()
+    if len(channels) < 2 or min(channels) < 1:
+        p.error(f"--channels {args.channels!r}: want two or more positive integers, e.g. 8,16,32")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda: no CUDA device here")
     torch.set_num_threads(args.threads)
     train_clicknet(
         out=args.out,
@@ -546,6 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         distance_norm=args.distance_norm,
         organs=organs,
         val_organs=val_organs,
+        channels=channels,
+        device=args.device,
     )
     return 0
 
