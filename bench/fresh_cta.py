@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--checkpoint", action="append", default=[], metavar="NAME=PATH")
     p.add_argument("--no-baselines", action="store_true", help="only the model engines")
     p.add_argument(
+        "--no-shipped", action="store_true", help="only the --checkpoint candidates (and baselines)"
+    )
+    p.add_argument(
         "--baseline",
         action="append",
         default=None,
@@ -101,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         runs = [] if args.no_baselines else [("random-walker", "random-walker", None)]
         runs += [] if args.no_baselines else [("ball-floor", "ball-floor", None)]
-        runs += [("shipped", "shipped", None)] + [(n, "shipped", path) for n, path in candidates]
+        runs += [] if args.no_shipped else [("shipped", "shipped", None)]
+        runs += [(n, "shipped", path) for n, path in candidates]
     names_run = {n for n, _, _ in runs}
     if old is not None:  # keep the other engines' records
         result["records"] = [r for r in old["records"] if r["engine"] not in names_run]

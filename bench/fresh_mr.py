@@ -154,12 +154,25 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"run only these engines and keep the others' records (default: {list(ENGINES)})",
     )
+    p.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="also score this click-model checkpoint as engine NAME (keeps the other records)",
+    )
     args = p.parse_args(argv)
     if args.table_only:
         update_doc(json.loads(args.out.read_text()))
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
+    candidates = []
+    for item in args.checkpoint:
+        name, _, path = item.partition("=")
+        if not name or name in ENGINES or not Path(path).is_file():
+            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file (NAME new)")
+        candidates.append((name, path))
     files = check_files(p, args.data_dir, SHA256)
     from reference_impl.evaluation.data import CaseSpec
     from reference_impl.evaluation.harness import evaluate, load_cases
@@ -179,18 +192,25 @@ def main(argv: list[str] | None = None) -> int:
         },
         "records": [],
     }
-    engines = args.engine or list(ENGINES)
-    if args.engine and args.out.exists():
+    engines = args.engine or ([] if candidates else list(ENGINES))
+    names = {*engines, *(n for n, _ in candidates)}
+    if (args.engine or candidates) and args.out.exists():
         old = json.loads(args.out.read_text())["records"]
-        result["records"] = [r for r in old if r["engine"] not in engines]
+        result["records"] = [r for r in old if r["engine"] not in names]
 
-    def keep(res) -> None:
+    def keep(res, name: str | None = None) -> None:
+        res.record["engine"] = name or res.record["engine"]
         result["records"].append(res.record)
         write_text(args.out, json.dumps(result, indent=1) + "\n")
         r = res.record
         print(f"{r['target']:>34} {r['engine']:>14} {r['user']} {r['dice'][-1]:.3f}", flush=True)
 
-    evaluate(cases, engines, list(USERS), rounds=10, on_result=keep)
+    if engines:
+        evaluate(cases, engines, list(USERS), rounds=10, on_result=keep)
+    for name, path in candidates:
+        evaluate(cases, ["shipped"], list(USERS), rounds=10,
+                 engine_options={"shipped": {"checkpoint": path}},
+                 on_result=lambda res, n=name: keep(res, n))  # fmt: skip
     write_text(args.out, json.dumps(result, indent=1) + "\n")
     if args.out == OUT:
         update_doc(result)

@@ -1,7 +1,8 @@
 """Summary of a rejected click-model candidate's second looks beside the shipped model and the
 random walker: ``python bench/second_looks_summary.py [bench/results/prior_norm_second_looks_cpu.json]``.
 
-For each test (held-out table, fresh MR, fresh CTA) and user: mean Dice@10 of the candidate,
+For each test in the file (held-out table, fresh MR, fresh CTA; a candidate scored on
+some of them only, e.g. as validation, shows those) and user: mean Dice@10 of the candidate,
 of the shipped model and of the random walker over the same targets, and the candidate's wins
 against each (records of the shipped model and the baselines from the tests' own result files).
 Prints a Markdown table.
@@ -33,6 +34,8 @@ def table(looks: dict) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for test, fname in FILES.items():
+        if test not in looks:  # a candidate rejected on validation has no second looks
+            continue
         base = _records(ROOT / "bench" / "results" / fname)
         for user in ("R1", "R4"):
             cand = {r["target"]: r["dice"][-1] for r in looks[test] if r["user"] == user}
@@ -60,12 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(args[0]) if args else ROOT / "bench/results/prior_norm_second_looks_cpu.json"
     try:
         looks = json.loads(path.read_text())
-        missing = [k for k in FILES if k not in looks]
-    except (OSError, ValueError, TypeError) as exc:
+        present = [k for k in FILES if isinstance(looks.get(k), list)]
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
         print(f"error: {path}: not a readable second-looks JSON ({exc})", file=sys.stderr)
         return 2
-    if missing:
-        print(f"error: {path}: no records for {missing}", file=sys.stderr)
+    if not present:
+        print(f"error: {path}: no records for any of {list(FILES)}", file=sys.stderr)
         return 2
     print(table(looks))
     return 0

@@ -140,3 +140,102 @@ def test_prior_normalised_distances_do_not_see_absolute_size():
     assert chans["mm", 8][0] - chans["mm", 4][0] == pytest.approx((8 - 4) / 50.0, abs=1e-3)
     with pytest.raises(ValueError, match="distance_norm must be 'mm' or 'prior'"):
         ClickNetConfig(distance_norm="voxels")
+
+
+def test_swfastedit_click_model_doctests():
+    """The Examples of the click model's modules are part of their contract."""
+    import doctest
+    import importlib
+
+    for name in ("clicknet", "prior", "zoom"):
+        mod = importlib.import_module(f"reference_impl.swfastedit.{name}")
+        result = doctest.testmod(mod)
+        assert result.attempted > 0 and result.failed == 0, name
+
+
+def _ball(shape, centre, r_vox):
+    zz, yy, xx = np.indices(shape)
+    d2 = sum((a - c) ** 2 for a, c in zip((zz, yy, xx), centre, strict=True))
+    return (d2 <= r_vox**2).astype(np.float32)
+
+
+def test_untrained_zoomed_model_is_the_prior():
+    """gain 0: with zoom-in the answer is still exactly the prior's, inside and outside
+    the zoomed crop (the prior's logit is added at the original resolution)."""
+    from reference_impl.swfastedit.clicknet import region_logits
+
+    rng = np.random.default_rng(1)
+    img = rng.random((12, 40, 36)).astype(np.float32)
+    prior = np.clip(_ball(img.shape, (6, 20, 18), 4) * 0.9 + rng.random(img.shape) * 0.05, 0, 1)
+    clicks = [Click(1, (6, 20, 18)), Click(0, (2, 5, 5))]
+    sp = (2.5, 0.8, 0.8)
+    plain = ClickNet(ClickNetConfig(prior="rw-noborder-cap45", roi_mm=20.0, distance_mm=50.0))
+    zoomed = ClickNet(ClickNetConfig(prior="rw-noborder-cap45", roi_mm=20.0, distance_mm=50.0,
+                                     zoom_voxels=12))  # fmt: skip
+    p0, m0, _ = predict_probs(plain.eval(), img, prior, clicks, spacing=sp)
+    p1, m1, x1 = predict_probs(zoomed.eval(), img, prior, clicks, spacing=sp)
+    np.testing.assert_allclose(p1, p0, atol=1e-6)
+    np.testing.assert_array_equal(m1, m0)
+    with torch.no_grad():
+        zoomed.gain.fill_(1.0)
+        logit, roi, x = region_logits(zoomed, img, prior, clicks, spacing=sp)
+    assert logit.shape[2:] == prior[roi].shape  # answered in the region's own grid
+    assert x.shape[1] == 6 and max(x.shape[2:]) <= zoomed.config.zoom_max
+    with pytest.raises(ValueError, match="spacing"):
+        region_logits(zoomed, img, prior, clicks)
+
+
+@pytest.mark.parametrize("zoom", [None, 16.0])
+def test_zoom_in_shows_objects_of_any_size_at_one_scale(zoom):
+    """The same ball at two sizes (radius 3 and 9 voxels, 1 mm): zoomed in, the network
+    inputs have the same shape up to voxel rounding and nearly the same content; without
+    zoom their shapes differ threefold."""
+    from reference_impl.swfastedit.clicknet import region_logits
+
+    cfg = ClickNetConfig(prior="rw-noborder-cap45", roi_mm=30.0, distance_mm=50.0,
+                         zoom_voxels=zoom)  # fmt: skip
+    net = ClickNet(cfg).eval()
+    xs = []
+    for r, n in ((3, 40), (9, 120)):
+        c = n // 2
+        ball = _ball((n, n, n), (c, c, c), r)
+        img = 0.2 + 0.6 * ball
+        with torch.no_grad():
+            _, _, x = region_logits(net, img, ball, [Click(1, (c, c, c))], spacing=(1.0,) * 3)
+        xs.append(x[0])
+    if zoom is None:
+        assert xs[0].shape != xs[1].shape
+        return
+    from reference_impl.swfastedit.zoom import resize
+
+    # one scale up to the voxel rounding of a 3-voxel ball (and ~20x fewer voxels for r = 9)
+    sa, sb = np.array(xs[0].shape[1:]), np.array(xs[1].shape[1:])
+    assert np.all(np.abs(sa - sb) <= 0.1 * sa)
+    xb = resize(xs[1][None], tuple(sa))[0]
+    for ch in (0, 3, 4):  # image, prior, distance to the positive click
+        a, b = xs[0][ch].flatten().numpy(), xb[ch].flatten().numpy()
+        assert np.corrcoef(a, b)[0, 1] > 0.95, ch
+
+
+def test_zoomed_model_fits_and_its_checkpoint_loads(tmp_path):
+    """Two fitting steps with zoom-in: gradients reach the network, and the checkpoint
+    stores the zoom so the shipped engine rebuilds the same model."""
+    from reference_impl.engines import get_engine
+    from reference_impl.phantoms import make_phantom
+    from reference_impl.swfastedit.train_shipped import collect_states, fit_states
+
+    vols = []
+    for i in range(2):
+        ph = make_phantom((12, 20, 20), spacing=(2.0, 1.0, 1.0), n_lesions=1, rng=i)
+        vols.append((f"toy{i}", ph.image.astype(np.float32), ph.label.astype(np.uint8),
+                     (2.0, 1.0, 1.0)))  # fmt: skip
+    states = collect_states(vols, episodes=1, rounds=2, seed=0, prior="rw-noborder-cap45",
+                            roi_mm=50.0, workers=1)  # fmt: skip
+    settings = dict(prior="rw-noborder-cap45", roi_mm=50.0, distance_mm=50.0, steps=2, seed=0,
+                    lr=1e-2, weight_decay=0.0, eval_every=1, zoom_voxels=12.0)  # fmt: skip
+    meta = fit_states(states, states, out=tmp_path / "z.pt", settings=settings,
+                      log=lambda _: None)  # fmt: skip
+    assert [m["step"] for m in meta["metrics"]] == [0, 1, 2]
+    assert any(m.get("gain", 0.0) != 0.0 for m in meta["metrics"][1:])  # it learned something
+    e = get_engine("shipped", checkpoint=tmp_path / "z.pt")
+    assert e.net.config.zoom_voxels == 12.0

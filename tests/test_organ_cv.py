@@ -121,3 +121,26 @@ def test_fresh_brain_targets_merge_the_corpus_callosum(tmp_path, monkeypatch):
     assert lab[1, 0, 0] == names.index("left_cerebral_white_matter") + 1
     assert lab[2, 0, 0] == 0
     assert lab[3, 0, 0] == names.index("optic_chiasm") + 1
+
+
+def test_fresh_mr_refuses_a_bad_checkpoint_and_summary_takes_partial_looks(tmp_path, capsys):
+    """A candidate checkpoint that does not exist, or that takes a baseline's name, is
+    refused before anything is read; the looks summary shows the tests a file has."""
+    import fresh_mr
+    import second_looks_summary
+
+    for bad in ("x=/no/such.pt", f"random-walker={__file__}", "=x"):
+        with pytest.raises(SystemExit) as e:
+            fresh_mr.main(["--data-dir", str(tmp_path), "--checkpoint", bad])
+        assert e.value.code == 2
+        assert "--checkpoint" in capsys.readouterr().err
+    mr = json.loads((fresh_mr.OUT).read_text())["records"]
+    looks = {"fresh_mr": [{**r, "engine": "cand"} for r in mr if r["engine"] == "shipped"]}
+    f = tmp_path / "looks.json"
+    f.write_text(json.dumps(looks))
+    assert second_looks_summary.main([str(f)]) == 0
+    out = capsys.readouterr().out
+    assert "| fresh_mr | R1 | 22 | 0.793 | 0.793 | 0.791 | 0/22 |" in out  # itself: no wins
+    assert "realdata" not in out
+    f.write_text("{}")
+    assert second_looks_summary.main([str(f)]) == 2

@@ -32,6 +32,7 @@ __all__ = [
     "pad_to",
     "predict_probs",
     "network_inputs",
+    "region_logits",
     "make_prior",
     "PRIORS",
 ]
@@ -65,6 +66,12 @@ class ClickNetConfig:
     #: (:func:`prior_scale_mm`), so that they say nothing about the object's absolute size
     #: (``distance_mm`` when the prior has no foreground).
     distance_norm: str = "mm"
+    #: Zoom-in (:mod:`reference_impl.swfastedit.zoom`): the network sees the crop around the
+    #: prior's object resampled so that the object spans about this many voxels (``None``:
+    #: the region in the image's own grid); at most ``zoom_max`` voxels per axis.  With it the
+    #: distance channels are divided by the object's equivalent diameter.
+    zoom_voxels: float | None = None
+    zoom_max: int = 96
 
     def __post_init__(self) -> None:
         if self.prior not in PRIORS:
@@ -117,8 +124,16 @@ class ClickNet(torch.nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: (B, C, Z, Y, X) from :func:`build_inputs`; returns (B, 1, Z, Y, X) logits."""
-        p = ((x[:, 3:4] + 1) / 2).clamp(_EPS, 1 - _EPS)
-        return self.gain * self.unet(x) + self.scale * torch.log(p / (1 - p))
+        return self.correction(x) + self.prior_logit(x[:, 3:4])
+
+    def correction(self, x: torch.Tensor) -> torch.Tensor:
+        """The learned part of the logit, ``gain * unet(x)``."""
+        return self.gain * self.unet(x)
+
+    def prior_logit(self, prior_channel: torch.Tensor) -> torch.Tensor:
+        """``scale * logit(prior)`` of the prior channel (in ``[-1, 1]``)."""
+        p = ((prior_channel + 1) / 2).clamp(_EPS, 1 - _EPS)
+        return self.scale * torch.log(p / (1 - p))
 
 
 def pad_to(arr: torch.Tensor, divisor: int) -> tuple[torch.Tensor, tuple[int, ...]]:
@@ -258,13 +273,63 @@ def network_inputs(
     return x, roi
 
 
+def region_logits(
+    net: ClickNet,
+    image: np.ndarray,
+    prior: np.ndarray,
+    clicks: Sequence[Click],
+    *,
+    spacing: Sequence[float] | None = None,
+    device: str | torch.device = "cpu",
+) -> tuple[torch.Tensor, tuple[slice, ...], torch.Tensor]:
+    """``(logits (1, 1, *region shape) on device, region, network input)``: the network's
+    answer inside its region (:func:`network_inputs`), zoomed in when the config asks for it
+    (:mod:`reference_impl.swfastedit.zoom`).  Differentiable (training calls it too)."""
+    cfg = net.config
+    if cfg.zoom_voxels is None or not clicks:
+        x, roi = network_inputs(cfg, image, prior, clicks, spacing=spacing)
+        xp, shape = pad_to(x, cfg.divisor)
+        return net(xp.to(device))[:, :, : shape[0], : shape[1], : shape[2]], roi, x
+    from .prior import click_window, clicks_in_region, roi_from_clicks
+    from .zoom import resize, zoom_box, zoom_clicks, zoom_shape
+
+    if spacing is None:
+        raise ValueError("region_logits: zoom-in needs the spacing")
+    roi = tuple(slice(0, n) for n in np.shape(image))
+    if cfg.roi_mm is not None:
+        roi = roi_from_clicks(np.shape(image), clicks, spacing, margin_mm=cfg.roi_mm)
+    local = clicks_in_region(clicks, roi)
+    img = np.asarray(image, dtype=np.float32)[roi]
+    prior_roi = np.asarray(prior, dtype=np.float32)[roi]
+    diameter = prior_scale_mm(prior_roi, spacing, default=cfg.roi_mm or 50.0)
+    sub = zoom_box(prior_roi, local, spacing, diameter_mm=diameter)
+    sub_clicks = clicks_in_region(local, sub)
+    sub_shape = prior_roi[sub].shape
+    new, new_spacing = zoom_shape(sub_shape, spacing, diameter_mm=diameter,
+                                  zoom_voxels=cfg.zoom_voxels, zoom_max=cfg.zoom_max)  # fmt: skip
+    normed = click_window(img[sub], sub_clicks, window=cfg.window)
+    z = resize(torch.from_numpy(np.stack([normed, prior_roi[sub]]))[None], new)[0].numpy()
+    x = build_inputs(z[0], z[1], zoom_clicks(sub_clicks, sub_shape, new), sigma=cfg.sigma,
+                     distance_mm=diameter if cfg.distance_mm is not None else None,
+                     spacing=new_spacing)  # fmt: skip
+    xp, shape = pad_to(x, cfg.divisor)
+    corr = net.correction(xp.to(device))[:, :, : shape[0], : shape[1], : shape[2]]
+    prior_t = torch.from_numpy(2 * prior_roi - 1)[None, None].to(device)
+    logit = net.prior_logit(prior_t)
+    pad = [0] * 6
+    for ax, sl in enumerate(sub):  # corr lives in ``sub``: pad it to the whole region
+        pad[2 * (2 - ax)] = sl.start
+        pad[2 * (2 - ax) + 1] = prior_roi.shape[ax] - sl.stop
+    return logit + torch.nn.functional.pad(resize(corr, sub_shape), pad), roi, x
+
+
 def prior_scale_mm(prior: np.ndarray, spacing: Sequence[float] | None, *, default: float) -> float:
     """Twice the radius (mm) of the ball whose volume is the prior's foreground (``> 0.5``);
     ``default`` when it has none.
 
     >>> p = np.zeros((10, 10, 10)); p[:2, :2, :2] = 1.0  # 8 voxels of 1 mm^3
     >>> round(prior_scale_mm(p, (1.0, 1.0, 1.0), default=50.0), 3)
-    2.482
+    2.481
     """
     n = int(np.count_nonzero(np.asarray(prior) > 0.5))
     if n == 0:
@@ -289,13 +354,13 @@ def predict_probs(
     Probabilities are made consistent with the mask (>= 0.75 inside, <= 0.25 outside), so
     that thresholding them at 0.5 gives the mask.
     """
-    x, roi = network_inputs(net.config, image, prior, clicks, spacing=spacing)
     if not any(c.label == 1 for c in clicks):
+        x, _ = network_inputs(net.config, image, prior, clicks, spacing=spacing)
         z = np.zeros(np.shape(image), np.float32)
         return z, z.astype(np.uint8), x
-    xp, shape = pad_to(x, net.config.divisor)
     with torch.no_grad():
-        logit = net(xp.to(device))[0, 0, : shape[0], : shape[1], : shape[2]]
+        logits, roi, x = region_logits(net, image, prior, clicks, spacing=spacing, device=device)
+        logit = logits[0, 0]
     prob = np.array(prior, dtype=np.float32, copy=True)
     prob[roi] = torch.sigmoid(logit).float().cpu().numpy()
     mask = click_consistent(prob, clicks)

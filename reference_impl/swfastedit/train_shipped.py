@@ -213,10 +213,9 @@ def collect_states(
     return [s for p in parts for s in p]
 
 
-def _tensors(cfg, state: dict, rng: np.random.Generator):
-    """Network input and target of a state, randomly flipped and inverted."""
+def _augmented(state: dict, rng: np.random.Generator):
+    """``(image, prior, clicks, label)`` of a state, randomly inverted and flipped."""
     from ..interactions import Click
-    from .clicknet import network_inputs
 
     img, prior, lab = state["image"], state["prior"].astype(np.float32), state["label"]
     clicks = list(state["clicks"])
@@ -230,9 +229,7 @@ def _tensors(cfg, state: dict, rng: np.random.Generator):
                 Click(c.label, tuple(n - 1 - i if k == ax else i for k, i in enumerate(c.index)))
                 for c in clicks
             ]
-    x, _ = network_inputs(cfg, np.ascontiguousarray(img), prior, clicks, spacing=state["spacing"])
-    y = torch.from_numpy(np.ascontiguousarray(lab, dtype=np.float32))[None, None]
-    return x, y
+    return np.ascontiguousarray(img), np.ascontiguousarray(prior), clicks, lab
 
 
 def _loss(logit: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -281,6 +278,7 @@ def train_clicknet(
     val_organs: tuple[str, ...] | None = None,
     weight_decay: float = 0.0,
     channels: tuple[int, ...] = (8, 16, 32),
+    zoom_voxels: float | None = None,
     device: str = "cpu",
     log=print,
 ) -> dict:
@@ -307,6 +305,7 @@ def train_clicknet(
         "weight_decay": weight_decay,
         "eval_every": eval_every,
         "channels": list(channels),
+        "zoom_voxels": zoom_voxels,
     }
     fit, val = recipe_states(
         settings, organs=organs, val_organs=val_organs, workers=workers, log=log, t0=t0
@@ -380,7 +379,7 @@ def fit_states(
     stored in the checkpoint.  The network is fitted and validated on ``device`` (the
     weights are written as CPU tensors, and the device is recorded as ``fitted_on``).
     """
-    from .clicknet import ClickNet, ClickNetConfig, pad_to
+    from .clicknet import ClickNet, ClickNetConfig, region_logits
     from .training import atomic_save
 
     if not fit or not val:
@@ -393,6 +392,7 @@ def fit_states(
         distance_mm=settings["distance_mm"],
         distance_norm=settings.get("distance_norm", "mm"),
         channels=tuple(settings.get("channels", ClickNetConfig.channels)),
+        zoom_voxels=settings.get("zoom_voxels"),
     )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -427,9 +427,12 @@ def fit_states(
     losses: list[float] = []
     for step in range(1, steps + 1):
         net.train()
-        x, y = _tensors(cfg, fit[int(rng.integers(len(fit)))], rng)
-        xp, shape = pad_to(x, cfg.divisor)
-        logit = net(xp.to(device))[:, :, : shape[0], : shape[1], : shape[2]]
+        state = fit[int(rng.integers(len(fit)))]
+        img, prior, clicks, lab = _augmented(state, rng)
+        logit, roi, _ = region_logits(
+            net, img, prior, clicks, spacing=state["spacing"], device=device
+        )
+        y = torch.from_numpy(np.ascontiguousarray(lab[roi], dtype=np.float32))[None, None]
         loss = _loss(logit, y.to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -517,6 +520,12 @@ def main(argv: list[str] | None = None) -> int:
         "--channels", default="8,16,32", help="U-Net channels per level (default 8,16,32)"
     )
     p.add_argument(
+        "--zoom-voxels",
+        type=float,
+        default=None,
+        help="zoom-in: resample the object's crop so that it spans this many voxels",
+    )
+    p.add_argument(
         "--device",
         default="cpu",
         choices=("cpu", "cuda"),
@@ -556,6 +565,8 @@ def main(argv: list[str] | None = None) -> int:
         channels = ()
     if len(channels) < 2 or min(channels) < 1:
         p.error(f"--channels {args.channels!r}: want two or more positive integers, e.g. 8,16,32")
+    if args.zoom_voxels is not None and not args.zoom_voxels >= 2:
+        p.error(f"--zoom-voxels must be >= 2, got {args.zoom_voxels}")
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda: no CUDA device here")
     torch.set_num_threads(args.threads)
@@ -577,6 +588,7 @@ def main(argv: list[str] | None = None) -> int:
         organs=organs,
         val_organs=val_organs,
         channels=channels,
+        zoom_voxels=args.zoom_voxels,
         device=args.device,
     )
     return 0
