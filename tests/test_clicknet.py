@@ -217,20 +217,13 @@ def test_zoom_in_shows_objects_of_any_size_at_one_scale(zoom):
         assert np.corrcoef(a, b)[0, 1] > 0.95, ch
 
 
-def test_zoomed_model_fits_and_its_checkpoint_loads(tmp_path):
+def test_zoomed_model_fits_and_its_checkpoint_loads(tmp_path, toy_click_states):
     """Two fitting steps with zoom-in: gradients reach the network, and the checkpoint
     stores the zoom so the shipped engine rebuilds the same model."""
     from reference_impl.engines import get_engine
-    from reference_impl.phantoms import make_phantom
-    from reference_impl.swfastedit.train_shipped import collect_states, fit_states
+    from reference_impl.swfastedit.train_shipped import fit_states
 
-    vols = []
-    for i in range(2):
-        ph = make_phantom((12, 20, 20), spacing=(2.0, 1.0, 1.0), n_lesions=1, rng=i)
-        vols.append((f"toy{i}", ph.image.astype(np.float32), ph.label.astype(np.uint8),
-                     (2.0, 1.0, 1.0)))  # fmt: skip
-    states = collect_states(vols, episodes=1, rounds=2, seed=0, prior="rw-noborder-cap45",
-                            roi_mm=50.0, workers=1)  # fmt: skip
+    states = toy_click_states
     settings = dict(prior="rw-noborder-cap45", roi_mm=50.0, distance_mm=50.0, steps=2, seed=0,
                     lr=1e-2, weight_decay=0.0, eval_every=1, zoom_voxels=12.0)  # fmt: skip
     meta = fit_states(states, states, out=tmp_path / "z.pt", settings=settings,

@@ -104,19 +104,12 @@ def test_kth_smallest_cuda_equals_kthvalue():
         assert kth_smallest(vals.cuda(), k).item() == torch.kthvalue(vals, k).values.item()
 
 
-def test_click_model_fits_on_cuda_as_on_the_cpu(tmp_path):
+def test_click_model_fits_on_cuda_as_on_the_cpu(tmp_path, toy_click_states):
     """``train_shipped --device cuda``: the same seed gives the same untrained validation
     Dice and, after two steps in fp32 (TF32 off), the same weights as the CPU fit."""
-    from reference_impl.phantoms import make_phantom
-    from reference_impl.swfastedit.train_shipped import collect_states, fit_states
+    from reference_impl.swfastedit.train_shipped import fit_states
 
-    vols = []
-    for i in range(2):
-        ph = make_phantom((12, 20, 20), spacing=(2.0, 1.0, 1.0), n_lesions=1, rng=i)
-        vols.append((f"toy{i}", ph.image.astype(np.float32), ph.label.astype(np.uint8),
-                     (2.0, 1.0, 1.0)))  # fmt: skip
-    states = collect_states(vols, episodes=1, rounds=2, seed=0, prior="rw-noborder-cap45",
-                            roi_mm=50.0, workers=1)  # fmt: skip
+    states = toy_click_states
     settings = dict(prior="rw-noborder-cap45", roi_mm=50.0, distance_mm=50.0, steps=2, seed=0,
                     lr=1e-3, weight_decay=0.0, eval_every=1, channels=[4, 8])  # fmt: skip
     tf32 = torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32

@@ -26,19 +26,15 @@ def test_size_families(shared_data):
             assert ml > 50 and min(sp) >= 3.0  # organ-sized (> 50 mL) at 3-5 mm
 
 
-def test_state_collection_in_spawned_workers_equals_one_process():
+def test_state_collection_in_spawned_workers_equals_one_process(
+    toy_click_volumes, toy_click_states
+):
     """``--workers 2`` (a spawn pool) collects exactly the states of one process."""
-    from reference_impl.phantoms import make_phantom
     from reference_impl.swfastedit.train_shipped import collect_states
 
-    vols = []
-    for i in range(2):
-        ph = make_phantom((12, 20, 20), spacing=(2.0, 1.0, 1.0), n_lesions=1, rng=i)
-        vols.append((f"toy{i}", ph.image.astype(np.float32), ph.label.astype(np.uint8),
-                     (2.0, 1.0, 1.0)))  # fmt: skip
     kw = dict(episodes=1, rounds=2, seed=0, prior="rw-noborder-cap45", roi_mm=50.0)
-    one = collect_states(vols, workers=1, **kw)
-    two = collect_states(vols, workers=2, **kw)
+    one = toy_click_states  # workers=1
+    two = collect_states(toy_click_volumes, workers=2, **kw)
     assert len(one) == len(two) > 0
     for a, b in zip(one, two, strict=True):
         assert a["data"] == b["data"] and a["clicks"] == b["clicks"]
