@@ -1,0 +1,178 @@
+"""Phase 1 of the click model's training: its volumes and its interaction states.
+
+:func:`training_volumes` lists what is fitted and what chooses the checkpoint (strictly
+leave-organs-out, :mod:`reference_impl.evaluation.split`); :func:`collect_states` runs the
+robot users through the project's one interaction loop on the untrained model and keeps
+the state the network would see after each round.  Phase 2 (fitting) and the command line
+are :mod:`reference_impl.swfastedit.train_shipped`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+__all__ = ["training_volumes", "collect_states"]
+
+
+def training_volumes(
+    *,
+    n_synthetic: int,
+    min_voxels: int,
+    seed: int,
+    n_anisotropic: int = 0,
+    n_tiny: int = 0,
+    n_large: int = 0,
+    organs=None,
+    val_organs=None,
+):
+    """``(fit volumes, validation volumes)``, each a list of (name, image in [0, 1], label,
+    spacing); ``organs`` / ``val_organs`` restrict the fitted / validation CT organs.
+
+    ``n_anisotropic`` more phantoms (16x64x64) get an MR-like anisotropic spacing (slices
+    2-7 mm, in-plane 0.5-1.2 mm) and ``n_anisotropic // 3`` others join the validation set:
+    the bundled CT is 3 mm isotropic and the other phantoms 1 mm, so without them neither
+    fitting nor validation sees thick slices and fine in-plane voxels.
+
+    ``n_tiny`` and ``n_large`` more phantoms span object sizes (``n // 4`` others of each
+    join the validation set): *tiny* objects (16x64x64, radii 1.5-4 voxels, slices 1-3 mm,
+    in-plane 0.5-1 mm: lesions of a few dozen voxels) and *large* ones (32x64x64, radii
+    8-16 voxels at 3-5 mm: organs that outgrow the network's region, like a liver).
+    Without them the fitted objects span about 270-11,500 voxels at 1 mm, or CT organs of
+    at most 6,635 voxels at 3 mm.
+    """
+    from ..engines.classical import normalize_image
+    from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
+    from ..io import load_case, read_volume, shared_data_dir
+    from .data import synthetic_volumes
+
+    d = shared_data_dir()
+    if d is None:
+        raise FileNotFoundError("sample data folder not found; set ISEG_DATA to shared/data")
+    ct = d / "totalsegmentator_example"
+    labels = json.loads((ct / "labels.json").read_text())["labels"]
+    vol = load_case(ct / "example_ct_sm.nii.gz")
+    seg = read_volume(ct / "example_seg.nii.gz")[0].astype(np.int32)
+    win = normalize_image(vol.image)
+    fit: list[tuple] = []
+    val: list[tuple] = []
+    for value, name in sorted(labels.items(), key=lambda kv: int(kv[0])):
+        if not is_trainable_ct_organ(name):
+            continue
+        lab = (seg == int(value)).astype(np.uint8)
+        if lab.sum() < min_voxels:
+            continue
+        is_val = name in VALIDATION_CT_ORGANS
+        wanted = val_organs if is_val else organs
+        if wanted is not None and name not in wanted:
+            continue
+        (val if is_val else fit).append((f"ct:{name}", win, lab, vol.spacing))
+    for k, v in enumerate(
+        synthetic_volumes(n_synthetic, (24, 48, 48), body=0.5, contrast=(0.4, 1.5), rng=seed)
+    ):
+        fit.append((f"synthetic:{k}", normalize_image(v.image), v.label, v.spacing))
+    for name, n, s in (
+        ("anisotropic", n_anisotropic, seed),
+        ("anisotropic-val", n_anisotropic // 3, seed + 1),
+    ):
+        rng = np.random.default_rng([s, 7])
+        for k, v in enumerate(synthetic_volumes(n, (16, 64, 64), contrast=(0.4, 1.5), rng=rng)):
+            sp = (float(rng.uniform(2.0, 7.0)), *(float(rng.uniform(0.5, 1.2)),) * 2)
+            (fit if name == "anisotropic" else val).append(
+                (f"{name}:{k}", normalize_image(v.image), v.label, sp)
+            )
+    sizes = {  # family: (shape, radii in voxels, slice mm, in-plane mm)
+        "tiny": ((16, 64, 64), (1.5, 4.0), (1.0, 3.0), (0.5, 1.0)),
+        "large": ((32, 64, 64), (8.0, 16.0), (3.0, 5.0), None),
+    }
+    for fam, n_fam, tag in (("tiny", n_tiny, 11), ("large", n_large, 13)):
+        shape, radii, slice_mm, plane_mm = sizes[fam]
+        for name, n, s in ((fam, n_fam, seed), (f"{fam}-val", n_fam // 4, seed + 1)):
+            rng = np.random.default_rng([s, tag])
+            vols = synthetic_volumes(n, shape, contrast=(0.4, 1.5), radius_range=radii, rng=rng)
+            for k, v in enumerate(vols):
+                z = float(rng.uniform(*slice_mm))
+                xy = z if plane_mm is None else float(rng.uniform(*plane_mm))
+                (val if name.endswith("-val") else fit).append(
+                    (f"{name}:{k}", normalize_image(v.image), v.label, (z, xy, xy))
+                )
+    return fit, val
+
+
+def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    from scipy.ndimage import gaussian_filter
+
+    x = img.astype(np.float32)
+    if rng.random() < 0.5:
+        x = 1.0 - x
+    x = np.clip(x, 0, 1) ** float(np.exp(rng.uniform(np.log(0.6), np.log(1.6))))
+    if rng.random() < 0.3:
+        x = gaussian_filter(x, float(rng.uniform(0.4, 1.0)))
+    x = x + rng.normal(0, rng.uniform(0, 0.05), x.shape).astype(np.float32)
+    return x.astype(np.float32)
+
+
+def _episode(job: tuple) -> list[dict]:
+    """One augmented episode of the untrained model: the states after each round."""
+    from ..robot_users.loop import run_interaction
+    from .clicknet import click_consistent, make_prior
+    from .prior import clicks_in_region, roi_from_clicks
+
+    (name, img, lab, spacing, user, seed, rounds, prior_kind, roi_mm, augment) = job
+    rng = np.random.default_rng(seed)
+    if augment:
+        img = _augment(img, rng)
+    prior_fn = make_prior(prior_kind, img, spacing)
+    states: list[dict] = []
+    last: dict = {}
+
+    def predict(clicks):
+        if not any(c.label == 1 for c in clicks):
+            z = np.zeros(lab.shape, np.float32)
+            return z.astype(np.uint8), z
+        prior = prior_fn(clicks)
+        last["prior"] = prior
+        return click_consistent(prior, clicks), prior
+
+    def keep(it, clicks, pred):
+        if "prior" not in last or not any(c.label == 1 for c in clicks):
+            return
+        roi = roi_from_clicks(lab.shape, clicks, spacing, margin_mm=roi_mm)
+        states.append(
+            {
+                "data": name,
+                "image": img[roi].copy(),
+                "prior": last["prior"][roi].astype(np.float16),
+                "label": lab[roi].copy(),
+                "clicks": clicks_in_region(clicks, roi),
+                "spacing": tuple(float(s) for s in spacing),
+            }
+        )
+
+    run_interaction(
+        predict, lab, user=user, n_iterations=rounds, rng=rng, spacing=spacing, callback=keep
+    )
+    return states
+
+
+def collect_states(
+    vols, *, episodes: int, rounds: int, seed: int, prior: str, roi_mm: float, workers: int
+) -> list[dict]:
+    """Phase 1 (module docstring): states of ``episodes`` episodes per volume and user."""
+    jobs = []
+    for v, (name, img, lab, spacing) in enumerate(vols):
+        for e in range(episodes):
+            for u, user in enumerate(("R1", "R4")):
+                s = seed * 1_000_003 + v * 1009 + e * 17 + u
+                jobs.append(
+                    (name, img, lab, spacing, user, s, rounds, prior, roi_mm, (e + u) % 2 == 1)
+                )
+    if workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(workers) as pool:
+            parts = pool.map(_episode, jobs, chunksize=1)
+    else:
+        parts = [_episode(j) for j in jobs]
+    return [s for p in parts for s in p]
