@@ -1,0 +1,88 @@
+"""The shipped click model against the random walker on every test, in one table (issue 11).
+
+Reads the committed result files of the held-out table (``bench/realdata.py``), the organ
+cross-validation (``bench/organ_cv.py``, engine ``shipped-recipe``), and the fresh MR, CTA
+and brain tests; per test and robot user: targets, mean Dice@10 of the model and of the
+random walker on the same targets, wins, and the bootstrap 95 % interval of the mean paired
+difference (:func:`organ_cv.paired`); a last row pools the targets of every test but the
+held-out table (their names never repeat across tests).  Writes the table between the ``scoreboard`` markers
+of docs/evaluation.md; ``--check`` only compares (exit 1 when the doc is stale).
+
+    python bench/scoreboard.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from organ_cv import paired  # bench/ is on sys.path as a script
+from realdata import DOC, ROOT, write_section
+
+BEGIN, END = "<!-- scoreboard -->", "<!-- /scoreboard -->"
+#: test: (result file, the model's engine name, what the test is).
+TESTS: dict[str, tuple[str, str, str]] = {
+    "held-out table": ("realdata_cpu.json", "shipped", "seen while the model was designed"),
+    "organ cross-validation": ("organ_cv_cpu.json", "shipped-recipe", "recipe, 25 CT organs"),
+    "abdominal MR": ("fresh_mr_cpu.json", "shipped", "fresh when run; validation since"),
+    "CT angiography": ("fresh_cta_cpu.json", "shipped", "fresh when run; validation since"),
+    "brain MR": ("fresh_brain_cpu.json", "shipped", "fresh when run"),
+}
+
+
+def _records(name: str) -> list[dict]:
+    d = json.loads((ROOT / "bench" / "results" / name).read_text())
+    return d if isinstance(d, list) else d["records"]
+
+
+def table() -> str:
+    """The Markdown table (module docstring)."""
+    lines = [
+        "| test | status | user | targets | model Dice@10 | random-walker Dice@10 | wins "
+        "| mean difference (95 % bootstrap) |",
+        "|---|---|---|---:|---:|---:|---:|---|",
+    ]
+    pooled: list[dict] = []  # every test but the held-out table, the model renamed
+    rows = []
+    for test, (fname, engine, status) in TESTS.items():
+        recs = _records(fname)
+        rows.append((test, status, engine, recs))
+        if test != "held-out table":
+            pooled += [{**r, "engine": "model" if r["engine"] == engine else r["engine"]}
+                       for r in recs]  # fmt: skip
+    keys = [(r["target"], r["user"], r["engine"]) for r in pooled]
+    if len(keys) != len(set(keys)):
+        raise SystemExit("scoreboard: a target name repeats across tests; cannot pool them")
+    rows.append(("all but the held-out table", "pooled targets", "model", pooled))
+    for test, status, engine, recs in rows:
+        for user in ("R1", "R4"):
+            p = paired(recs, user, a=engine)
+            if not p["n"]:
+                continue
+            lo, hi = p["ci95"]
+            lines.append(
+                f"| {test} | {status} | {user} | {p['n']} | {p[f'mean_{engine}']:.3f} "
+                f"| {p['mean_random-walker']:.3f} | {p['wins']}/{p['n']} "
+                f"| {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--check", action="store_true", help="exit 1 if the doc's table is stale")
+    args = p.parse_args(argv)
+    body = table()
+    if args.check:
+        text = DOC.read_text()
+        ok = f"{BEGIN}\n{body}\n{END}" in text
+        print("scoreboard up to date" if ok else f"{DOC}: scoreboard is stale")
+        return 0 if ok else 1
+    write_section(BEGIN, END, body)
+    print(body)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
