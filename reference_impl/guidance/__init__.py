@@ -17,17 +17,12 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:  # static analysis sees the eager imports
+    from ._gdt_torch import geodesic_distance_transform
     from .adaptive import adaptive_heatmap, adaptive_sigmas
     from .boxes import CropMap, box_crop, box_distance_map, box_mask
     from .clicks import disk, gaussian_heatmap
     from .encoding import box_corner_encoding, point_encoding, positional_encoding
-    from .geodesic import (
-        edt_map,
-        exp_gdt_map,
-        gdt_map,
-        geodesic_distance_transform,
-        truncate_top,
-    )
+    from .geodesic import edt_map, exp_gdt_map, gdt_map, truncate_top
     from .polygons import polygon_graph, polygon_identity
     from .priors import attraction_field, location_prior
     from .registry import CLICK_SIGNALS, get_signal, signal_footprint
@@ -54,7 +49,7 @@ _EXPORTS: dict[str, str] = {
     "edt_map": "geodesic",
     "exp_gdt_map": "geodesic",
     "gdt_map": "geodesic",
-    "geodesic_distance_transform": "geodesic",
+    "geodesic_distance_transform": "_gdt_torch",
     "truncate_top": "geodesic",
     "polygon_graph": "polygons",
     "polygon_identity": "polygons",
