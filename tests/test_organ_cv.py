@@ -95,6 +95,10 @@ def test_fresh_brain_refuses_other_files(tmp_path, capsys):
     assert e.value.code == 2
     assert "SHA-256 differs" in capsys.readouterr().err
     assert not (tmp_path / "r.json").exists()
+    for item in ("x=/no/such.pt", f"shipped={__file__}"):  # refused before the SHA check
+        with pytest.raises(SystemExit) as e:
+            fresh_brain.main(["--data-dir", str(tmp_path), "--checkpoint", item])
+        assert e.value.code == 2 and "--checkpoint" in capsys.readouterr().err
     bad = tmp_path / "bad.npz"
     np.savez(bad, vol=np.zeros((2, 2, 2)))
     with pytest.raises(ValueError, match="'vol' and 'seg'"):
