@@ -51,7 +51,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fresh_mr import USERS, check_files, report, update_doc  # bench/ is on sys.path
+from fresh_mr import (
+    USERS,
+    check_files,
+    parse_checkpoints,
+    report,
+    update_doc,
+)  # bench/ is on sys.path
 from realdata import ROOT
 
 OUT = ROOT / "bench" / "results" / "fresh_brain_cpu.json"
@@ -142,12 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the file comes from)")
-    candidates = []
-    for item in args.checkpoint:
-        name, _, path = item.partition("=")
-        if not name or name in ENGINES or not Path(path).is_file():
-            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file (NAME new)")
-        candidates.append((name, path))
+    candidates = parse_checkpoints(p, args.checkpoint, ENGINES)
     files = check_files(p, args.data_dir, SHA256)
     import nibabel as nib
     import numpy as np

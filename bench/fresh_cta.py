@@ -67,19 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
     args = p.parse_args(argv)
-    from fresh_mr import check_files, update_doc
+    from fresh_mr import check_files, parse_checkpoints, update_doc
 
     if args.table_only:
         update_doc(json.loads(args.out.read_text()), BEGIN, END)
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
-    candidates = []
-    for item in args.checkpoint:
-        name, _, path = item.partition("=")
-        if not name or not Path(path).is_file():
-            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file")
-        candidates.append((name, path))
+    candidates = parse_checkpoints(p, args.checkpoint, ("shipped", "random-walker", "ball-floor"))
     sha = json.loads(_SHA_FILE.read_text())
     check_files(p, args.data_dir, sha)
     from reference_impl.evaluation.data import CaseSpec

@@ -143,6 +143,18 @@ def check_files(p: argparse.ArgumentParser, folder: Path, sha256: dict[str, str]
     return files
 
 
+def parse_checkpoints(p: argparse.ArgumentParser, items: list[str], reserved=()) -> list:
+    """``[(name, path)]`` of ``--checkpoint NAME=PATH`` options; ``p.error`` (exit 2, before
+    any compute) when a file is missing or a name is empty or one of ``reserved``."""
+    out = []
+    for item in items:
+        name, _, path = item.partition("=")
+        if not name or name in reserved or not Path(path).is_file():
+            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file (NAME new)")
+        out.append((name, path))
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", type=Path, help=f"folder holding {IMAGE} and {LABEL}")
@@ -167,12 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
-    candidates = []
-    for item in args.checkpoint:
-        name, _, path = item.partition("=")
-        if not name or name in ENGINES or not Path(path).is_file():
-            p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file (NAME new)")
-        candidates.append((name, path))
+    candidates = parse_checkpoints(p, args.checkpoint, ENGINES)
     files = check_files(p, args.data_dir, SHA256)
     from reference_impl.evaluation.data import CaseSpec
     from reference_impl.evaluation.harness import evaluate, load_cases
