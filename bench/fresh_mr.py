@@ -36,7 +36,7 @@ import json
 import sys
 from pathlib import Path
 
-from organ_cv import paired  # bench/ is on sys.path as a script
+from organ_cv import paired, paired_cells  # bench/ is on sys.path as a script
 from realdata import ROOT, tables, write_section
 
 OUT = ROOT / "bench" / "results" / "fresh_mr_cpu.json"
@@ -117,12 +117,7 @@ def report(result: dict) -> str:
         rs = [r for r in recs if role == "all" or roles[r["target"]] == role]
         p = paired(rs, user, a=eng)
         if p["n"]:
-            lo, hi = p["ci95"]
-            lines.append(
-                f"| {eng} | {user} | {role} | {p['n']} | {p[f'mean_{eng}']:.3f} "
-                f"| {p['mean_random-walker']:.3f} | {p['wins']}/{p['n']} "
-                f"| {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
-            )
+            lines.append(f"| {eng} | {user} | {role} | {paired_cells(p, eng)}")
     return "\n".join([*lines, "", tables(recs)])
 
 

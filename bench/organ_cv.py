@@ -87,6 +87,16 @@ def paired(records: list[dict], user: str, a: str = ENGINE, b: str = "random-wal
     }
 
 
+def paired_cells(p: dict, a: str = ENGINE, b: str = "random-walker") -> str:
+    """The Markdown cells ``targets | mean a | mean b | wins | difference (95 % interval) |``
+    of a :func:`paired` result (``p["n"] > 0``)."""
+    lo, hi = p["ci95"]
+    return (
+        f"{p['n']} | {p[f'mean_{a}']:.3f} | {p[f'mean_{b}']:.3f} | {p['wins']}/{p['n']} "
+        f"| {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
+    )
+
+
 def report(result: dict) -> str:
     """Markdown: the paired summary per user and fold, then :func:`realdata.tables`."""
     recs = result["records"]
@@ -102,12 +112,7 @@ def report(result: dict) -> str:
             p = paired([r for r in recs if r["target"] in ts], user)
             if not p["n"]:
                 continue
-            lo, hi = p["ci95"]
-            out.append(
-                f"| {user} | {fold} | {p['n']} | {p[f'mean_{ENGINE}']:.3f} "
-                f"| {p['mean_random-walker']:.3f} | {p['wins']}/{p['n']} "
-                f"| {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
-            )
+            out.append(f"| {user} | {fold} | {paired_cells(p)}")
     folds = ["", "| fold | organs | fitted CT organs | best step | validation Dice |"]
     folds.append("|---|---|---|---|---|")
     for f in result["folds"]:

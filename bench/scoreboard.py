@@ -14,11 +14,11 @@ of docs/evaluation.md; ``--check`` only compares (exit 1 when the doc is stale).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from organ_cv import paired  # bench/ is on sys.path as a script
+from organ_cv import paired, paired_cells  # bench/ is on sys.path as a script
 from realdata import DOC, ROOT, write_section
+from second_looks_summary import read_records
 
 BEGIN, END = "<!-- scoreboard -->", "<!-- /scoreboard -->"
 #: test: (result file, the model's engine name, what the test is).
@@ -31,11 +31,6 @@ TESTS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _records(name: str) -> list[dict]:
-    d = json.loads((ROOT / "bench" / "results" / name).read_text())
-    return d if isinstance(d, list) else d["records"]
-
-
 def table() -> str:
     """The Markdown table (module docstring)."""
     lines = [
@@ -46,7 +41,7 @@ def table() -> str:
     pooled: list[dict] = []  # every test but the held-out table, the model renamed
     rows = []
     for test, (fname, engine, status) in TESTS.items():
-        recs = _records(fname)
+        recs = read_records(ROOT / "bench" / "results" / fname)
         rows.append((test, status, engine, recs))
         if test != "held-out table":
             pooled += [{**r, "engine": "model" if r["engine"] == engine else r["engine"]}
@@ -60,12 +55,7 @@ def table() -> str:
             p = paired(recs, user, a=engine)
             if not p["n"]:
                 continue
-            lo, hi = p["ci95"]
-            lines.append(
-                f"| {test} | {status} | {user} | {p['n']} | {p[f'mean_{engine}']:.3f} "
-                f"| {p['mean_random-walker']:.3f} | {p['wins']}/{p['n']} "
-                f"| {p['mean_difference']:+.3f} ({lo:+.3f}, {hi:+.3f}) |"
-            )
+            lines.append(f"| {test} | {status} | {user} | {paired_cells(p, engine)}")
     return "\n".join(lines)
 
 

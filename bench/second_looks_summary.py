@@ -22,7 +22,8 @@ FILES = {
 }
 
 
-def _records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict]:
+    """The records of a result file (a list of records, or ``{"records": [...]}``)."""
     d = json.loads(path.read_text())
     return d if isinstance(d, list) else d["records"]
 
@@ -36,7 +37,7 @@ def table(looks: dict) -> str:
     for test, fname in FILES.items():
         if test not in looks:  # a candidate rejected on validation has no second looks
             continue
-        base = _records(ROOT / "bench" / "results" / fname)
+        base = read_records(ROOT / "bench" / "results" / fname)
         for user in ("R1", "R4"):
             cand = {r["target"]: r["dice"][-1] for r in looks[test] if r["user"] == user}
             ref = {
