@@ -32,6 +32,7 @@ __all__ = [
     "pad_to",
     "predict_probs",
     "network_inputs",
+    "network_region",
     "region_logits",
     "make_prior",
     "PRIORS",
@@ -244,6 +245,24 @@ def make_prior(kind: str, image: np.ndarray, spacing: Sequence[float]):
     raise ValueError(f"prior must be one of {list(PRIORS)}, got {kind!r}")
 
 
+def network_region(
+    config: ClickNetConfig,
+    shape: Sequence[int],
+    clicks: Sequence[Click],
+    *,
+    spacing: Sequence[float] | None = None,
+) -> tuple[slice, ...]:
+    """The region the network sees: the clicks' box grown by ``config.roi_mm``, or the whole
+    image (no ``roi_mm``, or no click)."""
+    from .prior import roi_from_clicks
+
+    if config.roi_mm is None or not clicks:
+        return tuple(slice(0, n) for n in shape)
+    if spacing is None:
+        raise ValueError("network_inputs: a region of interest needs the spacing")
+    return roi_from_clicks(shape, clicks, spacing, margin_mm=config.roi_mm)
+
+
 def network_inputs(
     config: ClickNetConfig,
     image: np.ndarray,
@@ -254,13 +273,9 @@ def network_inputs(
 ) -> tuple[torch.Tensor, tuple[slice, ...]]:
     """``(network input, region)``: the input of :func:`build_inputs` for the region the
     network sees (the clicks' box grown by ``config.roi_mm``, or the whole image)."""
-    from .prior import click_window, clicks_in_region, roi_from_clicks
+    from .prior import click_window, clicks_in_region
 
-    roi: tuple[slice, ...] = tuple(slice(0, n) for n in np.shape(image))
-    if config.roi_mm is not None and clicks:
-        if spacing is None:
-            raise ValueError("network_inputs: a region of interest needs the spacing")
-        roi = roi_from_clicks(np.shape(image), clicks, spacing, margin_mm=config.roi_mm)
+    roi = network_region(config, np.shape(image), clicks, spacing=spacing)
     local = clicks_in_region(clicks, roi)
     img = np.asarray(image, dtype=np.float32)[roi]
     normed = click_window(img, local, window=config.window)
@@ -290,14 +305,12 @@ def region_logits(
         x, roi = network_inputs(cfg, image, prior, clicks, spacing=spacing)
         xp, shape = pad_to(x, cfg.divisor)
         return net(xp.to(device))[:, :, : shape[0], : shape[1], : shape[2]], roi, x
-    from .prior import click_window, clicks_in_region, roi_from_clicks
+    from .prior import click_window, clicks_in_region
     from .zoom import resize, zoom_box, zoom_clicks, zoom_shape
 
     if spacing is None:
         raise ValueError("region_logits: zoom-in needs the spacing")
-    roi = tuple(slice(0, n) for n in np.shape(image))
-    if cfg.roi_mm is not None:
-        roi = roi_from_clicks(np.shape(image), clicks, spacing, margin_mm=cfg.roi_mm)
+    roi = network_region(cfg, np.shape(image), clicks, spacing=spacing)
     local = clicks_in_region(clicks, roi)
     img = np.asarray(image, dtype=np.float32)[roi]
     prior_roi = np.asarray(prior, dtype=np.float32)[roi]

@@ -42,13 +42,14 @@ def zoom_box(
     pts += [np.array([c.index for c in clicks])] if clicks else []
     if not pts:
         return tuple(slice(0, n) for n in np.shape(prior))
-    allp = np.concatenate(pts)
-    lo, hi = allp.min(0), allp.max(0)
-    out = []
-    for ax, n in enumerate(np.shape(prior)):
-        m = int(np.ceil(diameter_mm / float(spacing[ax])))
-        out.append(slice(max(int(lo[ax]) - m, 0), min(int(hi[ax]) + m + 1, n)))
-    return tuple(out)
+    from .prior import roi_from_clicks
+
+    allp = np.concatenate(pts)  # the box's two corners, grown as the clicks' region is
+    corners = [
+        Click(1, tuple(int(v) for v in allp.min(0))),
+        Click(1, tuple(int(v) for v in allp.max(0))),
+    ]
+    return roi_from_clicks(np.shape(prior), corners, spacing, margin_mm=diameter_mm)
 
 
 def zoom_shape(
