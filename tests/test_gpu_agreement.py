@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from reference_impl.guidance.bench import _PARAMS
+from reference_impl.guidance.references import PARAMS as _PARAMS
 from reference_impl.guidance.registry import get_signal
 from reference_impl.interactions import Click
 

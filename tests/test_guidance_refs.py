@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from reference_impl.guidance.bench import dijkstra_gdt
+from reference_impl.guidance.references import dijkstra_gdt
 
 # The Dijkstra reference (scipy.sparse.csgraph, float64) is shared with the benchmark's
 # accuracy check; it is independent of the torch raster-scan GDT under test.
