@@ -170,3 +170,17 @@ def test_normalize_image_windows():
     assert n.min() == 0 and n.max() == 1 and abs(float(n[500]) - 0.5) < 1e-6
     assert not normalize_image(np.ones(5)).any()
     assert normalize_image(mr, window=(0, 50))[500] == 1.0
+
+
+@pytest.mark.parametrize(
+    "name", ["reference_impl.engines.seeds", "reference_impl.engines.classical"]
+)
+def test_docstring_examples(name):
+    """The docstring examples of the seeds and of the engines run and give what they show."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.failed == 0
+    if name.endswith("seeds"):
+        assert result.attempted >= 5

@@ -176,7 +176,7 @@ def build_inputs(
         chans.append(g.float())
     chans.append(torch.from_numpy(2 * np.asarray(prior, dtype=np.float32) - 1))
     if distance_mm is not None:
-        from ..engines.classical import distance_to_mask
+        from ..engines.seeds import distance_to_mask
 
         if spacing is None:
             raise ValueError("build_inputs: distance channels need the spacing")

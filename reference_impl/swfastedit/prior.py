@@ -63,12 +63,12 @@ def rw_prior(
     """Random-walker foreground probability for ``clicks`` without volume-border seeds.
 
     The seeds of the project's random-walker baseline
-    (:func:`reference_impl.engines.classical.seed_labels`: a ball of radius 1 per click, and
+    (:func:`reference_impl.engines.seeds.seed_labels`: a ball of radius 1 per click, and
     every voxel whose windowed intensity differs from every foreground seed's by more
     than ``margin`` as implicit background,
-    :func:`~reference_impl.engines.classical.intensity_background`) and its windowing and edge scale
-    (:func:`~reference_impl.engines.classical.normalize_image`, ``scale``, ``beta``) and its
-    one-solve random walker (:func:`~reference_impl.engines.classical.random_walker_2label`), with
+    :func:`~reference_impl.engines.seeds.intensity_background`) and its windowing and edge scale
+    (:func:`~reference_impl.engines.seeds.normalize_image`, ``scale``, ``beta``) and its
+    one-solve random walker (:func:`~reference_impl.engines.seeds.random_walker_2label`), with
     one change: the volume's outer faces are *not* background seeds (unless nothing else
     is), because an organ cut by the field of view (liver, aorta, back muscles in a
     30-slice CT) touches them.
@@ -85,7 +85,7 @@ def rw_prior(
     background clicks then replace the assumption).
     Returns float32 probabilities (zeros without a positive click).
     """
-    from ..engines.classical import (
+    from ..engines.seeds import (
         distance_to_mask,
         intensity_background,
         normalize_image,

@@ -42,7 +42,7 @@ def training_volumes(
     Without them the fitted objects span about 270-11,500 voxels at 1 mm, or CT organs of
     at most 6,635 voxels at 3 mm.
     """
-    from ..engines.classical import normalize_image
+    from ..engines.seeds import normalize_image
     from ..evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
     from ..io import load_case, read_volume, shared_data_dir
     from .data import synthetic_volumes

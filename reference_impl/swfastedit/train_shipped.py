@@ -7,7 +7,7 @@ and texture (:func:`reference_impl.swfastedit.data.synthetic_volumes`); never a 
 organ, never a lesion volume.  The trainable organs in
 :data:`~reference_impl.evaluation.split.VALIDATION_CT_ORGANS` are not fitted: they choose
 the checkpoint.  Every episode windows the image to [0, 1]
-(:func:`reference_impl.engines.classical.normalize_image`, what the random-walker engine
+(:func:`reference_impl.engines.seeds.normalize_image`, what the random-walker engine
 does); every other episode then augments intensities (inversion with probability 0.5,
 gamma, Gaussian noise, blur), and fitting inverts the image channel with probability 0.5,
 so "bright = foreground" cannot be learned.
