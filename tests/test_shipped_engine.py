@@ -153,6 +153,29 @@ def test_training_command_runs_and_its_checkpoint_loads(tmp_path, shared_data):
         get_engine("shipped", checkpoint=bad)
 
 
+def test_on_policy_training_with_interactive_selection(tmp_path, shared_data):
+    """``--on-policy 1 --select interactive``: a second round of states collected with the
+    fitted model, fitting continued from it, steps chosen by the 10-round interactive Dice
+    on the validation volumes; the checkpoint records all of it and loads."""
+    from reference_impl.swfastedit.train_shipped import main
+
+    out = tmp_path / "m.pt"
+    argv = ["--out", str(out), "--steps", "4", "--eval-every", "2", "--threads", "1"]
+    argv += ["--episodes", "1", "--synthetic", "1", "--anisotropic", "0", "--channels", "4,8"]
+    argv += ["--organs", "adrenal_gland_left", "--val-organs", "duodenum", "--lr", "0.01"]
+    assert main([*argv, "--on-policy", "1", "--select", "interactive"]) == 0
+    e = get_engine("shipped", checkpoint=out)
+    assert e.meta["settings"]["on_policy"] == 1 and e.meta["settings"]["select"] == "interactive"
+    rounds = [(m["round"], m["step"]) for m in e.meta["metrics"]]
+    assert rounds == [(0, 0), (0, 2), (0, 4), (1, 0), (1, 2), (1, 4)]  # both rounds' curves
+    assert e.meta["on_policy_round"] == 1  # written by the last round (its best step, maybe 0)
+    assert 0.0 <= e.meta["metrics"][0]["val_dice"] <= 1.0
+    for bad in (["--on-policy", "-1"], ["--select", "best"]):
+        with pytest.raises(SystemExit) as exc:
+            main(["--out", str(tmp_path / "y.pt"), *bad])
+        assert exc.value.code == 2
+
+
 @pytest.mark.slow
 def test_iseg_segment_with_five_world_clicks_on_the_ct_spleen(tmp_path, shared_data):
     """``iseg segment --engine shipped`` with 5 positive world clicks (the in-slice centres of

@@ -40,3 +40,30 @@ def test_state_collection_in_spawned_workers_equals_one_process(
         assert a["data"] == b["data"] and a["clicks"] == b["clicks"]
         for k in ("image", "prior", "label"):
             np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_on_policy_states_run_the_network_in_the_loop(toy_click_volumes, toy_click_states):
+    """``collect_states(net=...)`` runs the given network through the loop: an untrained
+    network (gain 0, so it *is* the prior) reproduces the untrained model's states and its
+    interactive Dice exactly, and a network that answers differently leads the robot user
+    to other clicks."""
+    import torch
+
+    from reference_impl.swfastedit.clicknet import ClickNet, ClickNetConfig
+    from reference_impl.swfastedit.states import collect_states, interactive_dice
+
+    kw = dict(episodes=1, rounds=2, seed=0, prior="rw-noborder-cap45", roi_mm=50.0, workers=1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = ClickNet(ClickNetConfig(prior="rw-noborder-cap45", channels=(4, 8))).eval()
+    same = collect_states(toy_click_volumes, net=net, **kw)
+    assert [s["clicks"] for s in same] == [s["clicks"] for s in toy_click_states]
+    for a, b in zip(same, toy_click_states, strict=True):
+        np.testing.assert_array_equal(a["prior"], b["prior"])
+    assert interactive_dice(net, toy_click_volumes, prior="rw-noborder-cap45", rounds=3) == (
+        interactive_dice(None, toy_click_volumes, prior="rw-noborder-cap45", rounds=3)
+    )
+    with torch.no_grad():  # a network that inverts its prior answers otherwise
+        net.scale.fill_(-1.0)
+    other = collect_states(toy_click_volumes, net=net, **kw)
+    assert [s["clicks"] for s in other] != [s["clicks"] for s in toy_click_states]

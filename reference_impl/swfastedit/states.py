@@ -13,7 +13,7 @@ import json
 
 import numpy as np
 
-__all__ = ["training_volumes", "collect_states"]
+__all__ = ["training_volumes", "collect_states", "model_predictor", "interactive_dice"]
 
 
 def training_volumes(
@@ -113,27 +113,58 @@ def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def _episode(job: tuple) -> list[dict]:
-    """One augmented episode of the untrained model: the states after each round."""
-    from ..robot_users.loop import run_interaction
-    from .clicknet import click_consistent, make_prior
-    from .prior import clicks_in_region, roi_from_clicks
+def model_predictor(img: np.ndarray, spacing, prior_kind: str, net=None, device="cpu"):
+    """``predict(clicks) -> (mask, probabilities)`` of the click model on ``img``, and a
+    dict that holds the last prior (``"prior"``).
 
-    (name, img, lab, spacing, user, seed, rounds, prior_kind, roi_mm, augment) = job
-    rng = np.random.default_rng(seed)
-    if augment:
-        img = _augment(img, rng)
+    Without ``net`` the untrained model: the prior made click-consistent (what phase 1
+    runs); with ``net`` (a :class:`~reference_impl.swfastedit.clicknet.ClickNet`) the
+    network's click-consistent answer, as the shipped engine gives it.
+    """
+    from .clicknet import click_consistent, make_prior, predict_probs
+
     prior_fn = make_prior(prior_kind, img, spacing)
-    states: list[dict] = []
     last: dict = {}
 
     def predict(clicks):
         if not any(c.label == 1 for c in clicks):
-            z = np.zeros(lab.shape, np.float32)
+            z = np.zeros(img.shape, np.float32)
             return z.astype(np.uint8), z
         prior = prior_fn(clicks)
         last["prior"] = prior
-        return click_consistent(prior, clicks), prior
+        if net is None:
+            return click_consistent(prior, clicks), prior
+        prob, mask, _ = predict_probs(net, img, prior, clicks, spacing=spacing, device=device)
+        return mask, prob
+
+    return predict, last
+
+
+def _load_net(blob):
+    """A :class:`~reference_impl.swfastedit.clicknet.ClickNet` from ``(config, weights)``."""
+    if blob is None:
+        return None
+    import torch
+
+    from .clicknet import ClickNet, ClickNetConfig
+
+    torch.set_num_threads(1)
+    net = ClickNet(ClickNetConfig.from_dict(blob[0]))
+    net.load_state_dict(blob[1])
+    return net.eval()
+
+
+def _episode(job: tuple) -> list[dict]:
+    """One augmented episode of the model (untrained, or ``net``): the state after each round."""
+    from ..robot_users.loop import run_interaction
+    from .prior import clicks_in_region, roi_from_clicks
+
+    (name, img, lab, spacing, user, seed, rounds, prior_kind, roi_mm, augment, blob) = job
+    rng = np.random.default_rng(seed)
+    if augment:
+        img = _augment(img, rng)
+    predict, last = model_predictor(img, spacing, prior_kind, _load_net(blob))
+    states: list[dict] = []
 
     def keep(it, clicks, pred):
         if "prior" not in last or not any(c.label == 1 for c in clicks):
@@ -156,17 +187,60 @@ def _episode(job: tuple) -> list[dict]:
     return states
 
 
+def interactive_dice(net, vols, *, prior: str, rounds: int = 10, device="cpu") -> float:
+    """Mean Dice after ``rounds`` rounds of R1 and of R4 (seed 0, no augmentation) of the
+    model (``net``, or the untrained one for ``None``) on ``vols`` (:func:`training_volumes`
+    entries): the interactive protocol the checkpoint is judged by, through the one loop."""
+    from ..robot_users.loop import run_interaction
+
+    out = []
+    for _, img, lab, spacing in vols:
+        predict, _ = model_predictor(img, spacing, prior, net, device)
+        for user in ("R1", "R4"):
+            res = run_interaction(
+                predict, lab, user=user, n_iterations=rounds, rng=0, spacing=spacing
+            )
+            out.append(float(res.values[-1]))
+    return float(np.mean(out))
+
+
 def collect_states(
-    vols, *, episodes: int, rounds: int, seed: int, prior: str, roi_mm: float, workers: int
+    vols,
+    *,
+    episodes: int,
+    rounds: int,
+    seed: int,
+    prior: str,
+    roi_mm: float,
+    workers: int,
+    net=None,
 ) -> list[dict]:
-    """Phase 1 (module docstring): states of ``episodes`` episodes per volume and user."""
+    """Phase 1 (module docstring): states of ``episodes`` episodes per volume and user.
+
+    With ``net`` the episodes run that network instead of the untrained model (on-policy
+    states: the situations the fitted model itself leads the robot user into)."""
+    blob = None
+    if net is not None:
+        blob = (net.config.to_dict(), {k: v.detach().cpu() for k, v in net.state_dict().items()})
     jobs = []
     for v, (name, img, lab, spacing) in enumerate(vols):
         for e in range(episodes):
             for u, user in enumerate(("R1", "R4")):
                 s = seed * 1_000_003 + v * 1009 + e * 17 + u
                 jobs.append(
-                    (name, img, lab, spacing, user, s, rounds, prior, roi_mm, (e + u) % 2 == 1)
+                    (
+                        name,
+                        img,
+                        lab,
+                        spacing,
+                        user,
+                        s,
+                        rounds,
+                        prior,
+                        roi_mm,
+                        (e + u) % 2 == 1,
+                        blob,
+                    )
                 )
     if workers > 1:
         import multiprocessing as mp

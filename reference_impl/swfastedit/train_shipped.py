@@ -41,7 +41,12 @@ import torch
 from .clicknet import PRIORS
 from .states import collect_states, training_volumes
 
+#: How the fitted step is chosen: one-step Dice on the validation states, or the interactive
+#: Dice (10 rounds of R1 and R4) on the validation volumes.
+SELECT = ("one-step", "interactive")
+
 __all__ = [
+    "SELECT",
     "train_clicknet",
     "training_volumes",
     "collect_states",
@@ -118,13 +123,26 @@ def train_clicknet(
     weight_decay: float = 0.0,
     channels: tuple[int, ...] = (8, 16, 32),
     zoom_voxels: float | None = None,
+    on_policy: int = 0,
+    select: str = "one-step",
     device: str = "cpu",
     log=print,
 ) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
 
     :func:`recipe_states` (:func:`training_volumes`, then :func:`collect_states`, always on
-    the CPU), then :func:`fit_states` on ``device``."""
+    the CPU), then :func:`fit_states` on ``device``.  ``on_policy`` more rounds each collect
+    ``episodes`` new episodes per fitted volume and user with the model fitted so far in the
+    loop (:func:`collect_states` with ``net``), add them to the states and continue fitting
+    from that model for ``steps`` more steps (DAgger-style: the model then also learns from
+    the situations its own answers lead the user into).  ``select="interactive"`` keeps the
+    step with the best mean Dice after 10 rounds of R1 and R4 on the validation volumes
+    (:func:`~reference_impl.swfastedit.states.interactive_dice`) instead of the one-step Dice
+    on their states."""
+    if select not in SELECT:
+        raise ValueError(f"select must be one of {list(SELECT)}, got {select!r}")
+    if on_policy < 0:
+        raise ValueError(f"on_policy must be >= 0, got {on_policy}")
     t0 = time.perf_counter()
     settings = {
         "prior": prior,
@@ -145,11 +163,34 @@ def train_clicknet(
         "eval_every": eval_every,
         "channels": list(channels),
         "zoom_voxels": zoom_voxels,
+        "on_policy": on_policy,
+        "select": select,
     }
     fit, val = recipe_states(
         settings, organs=organs, val_organs=val_organs, workers=workers, log=log, t0=t0
     )
-    return fit_states(fit, val, out=out, settings=settings, log=log, t0=t0, device=device)
+    fit_vols, val_vols = _volumes(settings, organs=organs, val_organs=val_organs)
+    kw = {"out": out, "settings": settings, "log": log, "t0": t0, "device": device}
+    kw["val_vols"] = val_vols if select == "interactive" else None
+    meta = fit_states(fit, val, **kw)
+    for k in range(1, on_policy + 1):
+        from ..engines.shipped import load_clicknet
+
+        net, _ = load_clicknet(out)
+        new = collect_states(
+            fit_vols,
+            episodes=episodes,
+            rounds=rounds,
+            seed=seed + k,
+            prior=prior,
+            roi_mm=roi_mm,
+            workers=workers,
+            net=net,
+        )
+        fit = fit + new
+        log(json.dumps({"on_policy": k, "new_states": len(new), "states": len(fit)}))
+        meta = fit_states(fit, val, init=net, round_=k, past=meta["metrics"], **kw)
+    return meta
 
 
 def recipe_states(
@@ -166,16 +207,7 @@ def recipe_states(
     stores in the checkpoint), ``episodes`` per fitted volume and user, one per validation
     volume."""
     t0 = time.perf_counter() if t0 is None else t0
-    fit_vols, val_vols = training_volumes(
-        n_synthetic=settings["n_synthetic"],
-        n_anisotropic=settings["n_anisotropic"],
-        n_tiny=settings["n_tiny"],
-        n_large=settings["n_large"],
-        min_voxels=settings["min_voxels"],
-        seed=settings["seed"],
-        organs=organs,
-        val_organs=val_organs,
-    )
+    fit_vols, val_vols = _volumes(settings, organs=organs, val_organs=val_organs)
     if not val_vols:
         raise ValueError("no validation organ left to choose the checkpoint")
 
@@ -195,6 +227,20 @@ def recipe_states(
     return fit, val
 
 
+def _volumes(settings: dict, *, organs=None, val_organs=None):
+    """:func:`training_volumes` for ``settings``."""
+    return training_volumes(
+        n_synthetic=settings["n_synthetic"],
+        n_anisotropic=settings["n_anisotropic"],
+        n_tiny=settings["n_tiny"],
+        n_large=settings["n_large"],
+        min_voxels=settings["min_voxels"],
+        seed=settings["seed"],
+        organs=organs,
+        val_organs=val_organs,
+    )
+
+
 def ct_organs(states: list[dict]) -> list[str]:
     """The bundled CT's organs among ``states`` (sorted names)."""
     return sorted({s["data"][3:] for s in states if s["data"].startswith("ct:")})
@@ -209,9 +255,20 @@ def fit_states(
     log=print,
     t0: float | None = None,
     device: str | torch.device = "cpu",
+    val_vols: list | None = None,
+    init=None,
+    round_: int = 0,
+    past: list[dict] | None = None,
 ) -> dict:
     """Phase 2 (module docstring): fit a fresh network on ``fit`` states, keep the step with
     the best one-step Dice on ``val`` states, write it to ``out``; returns the metadata.
+
+    With ``val_vols`` the step is chosen by the interactive Dice on those volumes instead
+    (:func:`~reference_impl.swfastedit.states.interactive_dice`).  With ``init`` (a fitted
+    :class:`~reference_impl.swfastedit.clicknet.ClickNet`, whose checkpoint ``out`` already
+    holds) fitting continues from its weights (``round_``: the on-policy round, in the
+    log, with the earlier rounds' validation curve in ``past``), and ``out`` is rewritten with
+    the weights of the best step of this round, which may be ``init`` itself (step 0).
 
     ``settings`` are :func:`train_clicknet`'s (``prior``, ``roi_mm``, ``distance_mm``,
     ``steps``, ``seed``, ``lr``, ``weight_decay``, ``eval_every``, optionally ``channels``),
@@ -236,11 +293,21 @@ def fit_states(
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = ClickNet(cfg).to(device)
+    if init is not None:
+        net.load_state_dict(init.state_dict())
     opt = torch.optim.Adam(
         net.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"]
     )
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng([seed, round_])
+
+    def score() -> float:
+        if val_vols is None:
+            return _val_dice(net, val, device)
+        from .states import interactive_dice
+
+        net.eval()
+        return interactive_dice(net, val_vols, prior=cfg.prior, device=device)
 
     def meta(step: int) -> dict:
         return {
@@ -251,16 +318,19 @@ def fit_states(
             "validation_ct_organs": ct_organs(val),
             "held_out": "reference_impl.evaluation.split",
             "step": step,
+            "on_policy_round": round_,
             "val_dice_untrained": base,
-            "metrics": history,
+            "metrics": [*(past or []), *history],
             "fitted_on": str(device),
         }
 
     def weights() -> dict:
         return {k: v.detach().cpu() for k, v in net.state_dict().items()}
 
-    base = _val_dice(net, val, device)
-    history: list[dict] = [{"step": 0, "val_dice": base, "gain": 0.0}]
+    base = score()
+    history: list[dict] = [
+        {"step": 0, "round": round_, "val_dice": base, "gain": float(net.gain.detach())}
+    ]
     log(json.dumps(history[-1]))
     best = (base, 0)
     losses: list[float] = []
@@ -279,10 +349,11 @@ def fit_states(
         sched.step()
         losses.append(float(loss.detach()))
         if step % eval_every == 0 or step == steps:
-            vd = _val_dice(net, val, device)
+            vd = score()
             history.append(
                 {
                     "step": step,
+                    "round": round_,
                     "loss": float(np.mean(losses)),
                     "val_dice": vd,
                     "gain": float(net.gain.detach()),
@@ -294,15 +365,20 @@ def fit_states(
             if vd > best[0]:
                 best = (vd, step)
                 atomic_save({**meta(step), "model": weights()}, out)
-    if best[1] == 0:  # training never beat the untrained model: ship the untrained one
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            atomic_save({**meta(0), "model": ClickNet(cfg).state_dict()}, out)
+    if best[1] == 0:  # never beat the starting model (untrained, or init): keep it
+        start = ClickNet(cfg)
+        if init is not None:
+            start.load_state_dict(init.state_dict())
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                start = ClickNet(cfg)
+        atomic_save({**meta(0), "model": {k: v.cpu() for k, v in start.state_dict().items()}}, out)
     return {
         "best_step": best[1],
         "val_dice": best[0],
         "val_dice_untrained": base,
-        "metrics": history,
+        "metrics": [*(past or []), *history],
     }
 
 
@@ -365,6 +441,18 @@ def main(argv: list[str] | None = None) -> int:
         help="zoom-in: resample the object's crop so that it spans this many voxels",
     )
     p.add_argument(
+        "--on-policy",
+        type=int,
+        default=0,
+        help="rounds of on-policy states: episodes with the fitted model, then more fitting",
+    )
+    p.add_argument(
+        "--select",
+        default="one-step",
+        choices=SELECT,
+        help="choose the step by one-step Dice on validation states, or by 10-round interactive Dice",
+    )
+    p.add_argument(
         "--device",
         default="cpu",
         choices=("cpu", "cuda"),
@@ -394,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     for opt in ("steps", "episodes", "threads", "workers", "eval_every"):
         if getattr(args, opt) < 1:
             p.error(f"--{opt.replace('_', '-')} must be >= 1, got {getattr(args, opt)}")
+    if args.on_policy < 0:
+        p.error(f"--on-policy must be >= 0, got {args.on_policy}")
     if args.weight_decay < 0:
         p.error(f"--weight-decay must be >= 0, got {args.weight_decay}")
     if not args.lr > 0:
@@ -428,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         val_organs=val_organs,
         channels=channels,
         zoom_voxels=args.zoom_voxels,
+        on_policy=args.on_policy,
+        select=args.select,
         device=args.device,
     )
     return 0
