@@ -88,7 +88,7 @@ def test_rw_prior_solves_scikit_images_system():
     """The prior's one-solve walk equals skimage's direct solve with the same seeds."""
     from skimage.segmentation import random_walker
 
-    from reference_impl.engines.classical import normalize_image, seed_labels
+    from reference_impl.engines.seeds import normalize_image, seed_labels
     from reference_impl.swfastedit.prior import rw_prior
 
     rng = np.random.default_rng(1)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from reference_impl.engines import available_engines, get_engine
-from reference_impl.engines.classical import (
+from reference_impl.engines.seeds import (
     BACKGROUND_MARGIN,
     normalize_image,
     random_walker_2label,

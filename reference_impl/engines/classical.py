@@ -19,31 +19,15 @@ import numpy as np
 from ..interactions import Box, Click, Scribble
 from .base import Engine, register_engine
 from .seeds import (
-    BACKGROUND_MARGIN,
-    CLICK_RADIUS,
-    CT_SOFT_TISSUE_WINDOW,
     _ball,
     _paint,
     distance_to_mask,
-    intensity_background,
     normalize_image,
     random_walker_2label,
     seed_labels,
 )
 
-__all__ = [
-    "CLICK_RADIUS",
-    "BACKGROUND_MARGIN",
-    "CT_SOFT_TISSUE_WINDOW",
-    "normalize_image",
-    "seed_labels",
-    "intensity_background",
-    "random_walker_2label",
-    "distance_to_mask",
-    "RandomWalkerEngine",
-    "GeodesicEngine",
-    "BallFloorEngine",
-]
+__all__ = ["RandomWalkerEngine", "GeodesicEngine", "BallFloorEngine"]
 
 
 def _check_supported(engine: Engine, interactions: Sequence[Click | Scribble | Box]) -> None:
