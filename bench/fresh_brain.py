@@ -124,7 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also score this click-model checkpoint as engine NAME (keeps the other records)",
     )
     p.add_argument("--out", type=Path, default=OUT)
-    p.add_argument("--merge", nargs="+", type=Path, help="merge these result files into --out")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        help="merge these result files into --out (their records replace those of the same "
+        "target, engine and user)",
+    )
     p.add_argument("--table-only", action="store_true")
     args = p.parse_args(argv)
     from reference_impl.evaluation.output import write_text
@@ -142,7 +148,13 @@ def main(argv: list[str] | None = None) -> int:
             if not f.is_file():
                 p.error(f"--merge {f}: no such file")
         parts = [json.loads(f.read_text()) for f in args.merge]
-        merged = {"data": parts[0]["data"], "records": [r for q in parts for r in q["records"]]}
+        if args.out.exists():  # --out's records, replaced by the parts' of the same run
+            parts.insert(0, json.loads(args.out.read_text()))
+        runs: dict = {}
+        for q in parts:
+            for r in q["records"]:
+                runs[(r["target"], r["engine"], r["user"])] = r
+        merged = {"data": parts[0]["data"], "records": list(runs.values())}
         save(merged)
         print(report(merged))
         return 0

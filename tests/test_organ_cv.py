@@ -158,3 +158,32 @@ def test_scoreboard_matches_the_result_files():
     assert scoreboard.main(["--check"]) == 0
     body = scoreboard.table()
     assert "| all but the held-out table | pooled targets | R1 | 80 |" in body
+
+
+def test_fresh_brain_merge_replaces_the_same_runs(tmp_path, capsys):
+    """``--merge`` keeps ``--out``'s records and replaces those a part reruns (same target,
+    engine and user), so a rerun of one engine split over two processes merges cleanly."""
+    import fresh_brain
+
+    committed = json.loads(fresh_brain.OUT.read_text())
+    data, template = committed["data"], committed["records"][0]
+
+    def rec(target, engine, user, d):
+        return {**template, "target": target, "engine": engine, "user": user,
+                "dice": [0.0] * 10 + [d]}  # fmt: skip
+
+    out, a, b = tmp_path / "out.json", tmp_path / "a.json", tmp_path / "b.json"
+    base = [rec(t, e, "R1", 0.5) for t in ("brain_csf", "brain_optic_chiasm")
+            for e in ("shipped", "random-walker")]  # fmt: skip
+    out.write_text(json.dumps({"data": data, "records": base}))
+    a.write_text(json.dumps({"data": data, "records": [rec("brain_csf", "shipped", "R1", 0.9)]}))
+    b.write_text(
+        json.dumps({"data": data, "records": [rec("brain_optic_chiasm", "shipped", "R1", 0.8)]})
+    )
+    assert fresh_brain.main(["--merge", str(a), str(b), "--out", str(out)]) == 0
+    got = {
+        (r["target"], r["engine"]): r["dice"][-1] for r in json.loads(out.read_text())["records"]
+    }
+    assert len(got) == 4
+    assert got["brain_csf", "shipped"] == 0.9 and got["brain_optic_chiasm", "shipped"] == 0.8
+    assert got["brain_csf", "random-walker"] == 0.5
