@@ -144,7 +144,12 @@ def test_fresh_mr_refuses_a_bad_checkpoint_and_summary_takes_partial_looks(tmp_p
     f.write_text(json.dumps(looks))
     assert second_looks_summary.main([str(f)]) == 0
     out = capsys.readouterr().out
-    assert "| fresh_mr | R1 | 22 | 0.793 | 0.793 | 0.791 | 0/22 |" in out  # itself: no wins
+    mean = {  # R1 Dice@10 of the committed records
+        e: sum(r["dice"][-1] for r in mr if r["engine"] == e and r["user"] == "R1") / 22
+        for e in ("shipped", "random-walker")
+    }
+    s, rw = f"{mean['shipped']:.3f}", f"{mean['random-walker']:.3f}"
+    assert f"| fresh_mr | R1 | 22 | {s} | {s} | {rw} | 0/22 |" in out  # itself: no wins
     assert "realdata" not in out
     f.write_text("{}")
     assert second_looks_summary.main([str(f)]) == 2
