@@ -154,6 +154,34 @@ def add_baseline(out: Path, engine: str) -> int:
     return 0
 
 
+def merge(out: Path, parts: list[Path]) -> int:
+    """Write the folds and records of ``parts`` (runs of disjoint ``--fold`` sets with one
+    protocol) into ``out``; the docs tables are regenerated when ``out`` is :data:`OUT`."""
+    from reference_impl.evaluation.output import write_text
+
+    for f in parts:
+        if not f.is_file():
+            print(f"--merge {f}: no such file", file=sys.stderr)
+            return 2
+    runs = [json.loads(f.read_text()) for f in parts]
+    recipes = {json.dumps(r["protocol"]["recipe"], sort_keys=True) for r in runs}
+    folds = [f["fold"] for r in runs for f in r["folds"]]
+    if len(recipes) != 1 or len(folds) != len(set(folds)):
+        print("--merge: the parts must share one recipe and have disjoint folds", file=sys.stderr)
+        return 2
+    result = {
+        **runs[0],
+        "folds": [f for r in runs for f in r["folds"]],
+        "records": [x for r in runs for x in r["records"]],
+        "seconds": [r.get("seconds") for r in runs],
+    }
+    write_text(out, json.dumps(result, indent=1) + "\n")
+    if out == OUT:
+        update_doc(result)
+    print(report(result))
+    return 0
+
+
 def _commit() -> str | None:
     try:
         return subprocess.run(
@@ -168,7 +196,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--ckpt-dir", type=Path, default=None, help="default: a temporary folder")
     p.add_argument("--fold", action="append", choices=list(FOLDS), help="default: all")
-    p.add_argument("--steps", type=int, default=None, help="default: train_shipped's (3000)")
+    p.add_argument("--steps", type=int, default=None, help="default: the recipe's")
+    p.add_argument(
+        "--recipe",
+        choices=("shipped", "defaults"),
+        default="shipped",
+        help="the recipe cross-validated: the shipped checkpoint's settings (default), or "
+        "train_shipped's defaults (what the first run used; they were the same then)",
+    )
+    p.add_argument("--workers", type=int, default=1, help="processes collecting states")
+    p.add_argument(
+        "--model-only",
+        action="store_true",
+        help="score only the fold models; copy the (deterministic) baselines' records of the "
+        "fold organs from --baselines-from",
+    )
+    p.add_argument("--baselines-from", type=Path, default=OUT)
+    p.add_argument("--merge", nargs="+", type=Path, help="merge these part files into --out")
     p.add_argument("--table-only", action="store_true")
     p.add_argument(
         "--add-baseline",
@@ -181,6 +225,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.add_baseline:
         return add_baseline(args.out, args.add_baseline)
+    if args.merge:
+        return merge(args.out, args.merge)
+    if args.model_only and not args.baselines_from.is_file():
+        p.error(f"--baselines-from {args.baselines_from}: no such file")
     import torch
 
     from reference_impl.evaluation.data import CaseSpec
@@ -195,15 +243,31 @@ def main(argv: list[str] | None = None) -> int:
         is_trainable_ct_organ(o) and o not in VALIDATION_CT_ORGANS for o in every
     )
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
-    # the recipe: train_clicknet's defaults, the settings dict it stores in a checkpoint
-    settings = {
-        k: v.default
-        for k, v in inspect.signature(ts.train_clicknet).parameters.items()
-        if v.default is not v.empty and k not in ("log", "organs", "val_organs", "workers")
-    }
-    settings["steps"] = 3000 if args.steps is None else args.steps
+    if args.recipe == "shipped":  # the settings the shipped checkpoint was trained with
+        from reference_impl.engines.shipped import load_clicknet
+
+        settings = dict(load_clicknet()[1]["settings"])
+    else:  # train_clicknet's defaults, the settings dict it stores in a checkpoint
+        settings = {
+            k: v.default
+            for k, v in inspect.signature(ts.train_clicknet).parameters.items()
+            if v.default is not v.empty
+            and k not in ("log", "organs", "val_organs", "workers", "device")
+        }
+    settings.setdefault("on_policy", 0)
+    settings.setdefault("select", "one-step")
+    if args.steps is not None:
+        settings["steps"] = args.steps
+    baseline_records = []
+    if args.model_only:
+        baseline_records = [
+            r
+            for r in json.loads(args.baselines_from.read_text())["records"]
+            if r["engine"] != ENGINE
+        ]
     t0 = time.perf_counter()
-    fit, val = ts.recipe_states(settings, log=print)  # logs the state counts and seconds
+    fit, val = ts.recipe_states(settings, workers=args.workers, log=print)  # logs counts, s
+    fit_vols, val_vols = ts.recipe_volumes(settings)
     if set(ts.ct_organs(fit)) != set(every):
         raise SystemExit(f"folds {sorted(set(every))} != fitted organs {ts.ct_organs(fit)}")
     image, label, _ = sample_paths("ct_spleen")
@@ -212,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
             "folds": {k: list(v) for k, v in FOLDS.items()},
             "validation_organs": list(VALIDATION_CT_ORGANS),
             "recipe": settings,
+            "recipe_source": args.recipe,
             "users": list(USERS),
             "rounds": 10,
             "commit": _commit(),
@@ -225,8 +290,15 @@ def main(argv: list[str] | None = None) -> int:
     for fold in args.fold or list(FOLDS):
         held = {f"ct:{o}" for o in FOLDS[fold]}
         ck = ckdir / f"{fold}.pt"
-        meta = ts.fit_states(
-            [s for s in fit if s["data"] not in held], val, out=ck, settings=settings, log=print
+        meta = ts.fit_recipe(
+            [s for s in fit if s["data"] not in held],
+            val,
+            fit_vols=[v for v in fit_vols if v[0] not in held],
+            val_vols=val_vols,
+            settings=settings,
+            out=ck,
+            workers=args.workers,
+            log=print,
         )
         info = torch.load(ck, map_location="cpu", weights_only=True)
         assert not set(FOLDS[fold]) & set(info["trained_ct_organs"])
@@ -241,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
             }
         )
         cases = load_cases([CaseSpec(f"ct_{o}", image, label, o) for o in FOLDS[fold]])
-        for engine, opts in ((ENGINE, {"checkpoint": ck}), *((b, {}) for b in BASELINES)):
+        names = {f"ct_{o}" for o in FOLDS[fold]}
+        result["records"] += [r for r in baseline_records if r["target"] in names]
+        engines = (ENGINE,) if args.model_only else (ENGINE, *BASELINES)
+        for engine, opts in ((e, {"checkpoint": ck} if e == ENGINE else {}) for e in engines):
             for res in evaluate(
                 cases,
                 ["shipped" if engine == ENGINE else engine],

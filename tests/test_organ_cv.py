@@ -192,3 +192,36 @@ def test_fresh_brain_merge_replaces_the_same_runs(tmp_path, capsys):
     assert len(got) == 4
     assert got["brain_csf", "shipped"] == 0.9 and got["brain_optic_chiasm", "shipped"] == 0.8
     assert got["brain_csf", "random-walker"] == 0.5
+
+
+def test_organ_cv_merge_takes_disjoint_folds_of_one_recipe(tmp_path, capsys):
+    """``--merge``: the folds and records of parts run as separate processes; parts with
+    another recipe or the same fold are refused (exit 2) and nothing is written."""
+    import organ_cv
+
+    committed = json.loads(organ_cv.OUT.read_text())
+    folds = {f["fold"]: f for f in committed["folds"]}
+
+    def part(names, recipe=None):
+        return {
+            **committed,
+            "protocol": {
+                **committed["protocol"],
+                "recipe": recipe or committed["protocol"]["recipe"],
+            },
+            "folds": [folds[n] for n in names],
+            "records": [r for r in committed["records"] if r.get("fold") in names],
+        }
+
+    a, b, c, out = (tmp_path / f"{n}.json" for n in ("a", "b", "c", "out"))
+    a.write_text(json.dumps(part(["ribs", "spine"])))
+    b.write_text(json.dumps(part(["abdomen", "thorax-muscle"])))
+    assert organ_cv.main(["--merge", str(a), str(b), "--out", str(out)]) == 0
+    merged = json.loads(out.read_text())
+    assert [f["fold"] for f in merged["folds"]] == ["ribs", "spine", "abdomen", "thorax-muscle"]
+    assert len(merged["records"]) == len(committed["records"])
+    assert "| R1 | all | 25 |" in capsys.readouterr().out
+    c.write_text(json.dumps(part(["abdomen"], recipe={"steps": 1})))
+    for bad in ([a, c], [a, a], [a, tmp_path / "missing.json"]):
+        assert organ_cv.main(["--merge", *map(str, bad), "--out", str(tmp_path / "x.json")]) == 2
+    assert not (tmp_path / "x.json").exists()

@@ -52,6 +52,8 @@ __all__ = [
     "collect_states",
     "recipe_states",
     "fit_states",
+    "fit_recipe",
+    "recipe_volumes",
     "ct_organs",
     "main",
 ]
@@ -169,21 +171,46 @@ def train_clicknet(
     fit, val = recipe_states(
         settings, organs=organs, val_organs=val_organs, workers=workers, log=log, t0=t0
     )
-    fit_vols, val_vols = _volumes(settings, organs=organs, val_organs=val_organs)
+    fit_vols, val_vols = recipe_volumes(settings, organs=organs, val_organs=val_organs)
+    return fit_recipe(
+        fit, val, fit_vols=fit_vols, val_vols=val_vols, settings=settings, out=out,
+        workers=workers, log=log, t0=t0, device=device,
+    )  # fmt: skip
+
+
+def fit_recipe(
+    fit: list[dict],
+    val: list[dict],
+    *,
+    fit_vols: list,
+    val_vols: list,
+    settings: dict,
+    out: str | Path,
+    workers: int = 1,
+    log=print,
+    t0: float | None = None,
+    device: str | torch.device = "cpu",
+) -> dict:
+    """Phase 2 and the on-policy rounds of a recipe (``settings``, :func:`train_clicknet`'s):
+    :func:`fit_states` on the phase-1 states ``fit`` / ``val``, then ``settings["on_policy"]``
+    rounds of new episodes on ``fit_vols`` with the fitted model in the loop, each followed by
+    more fitting from it; the step is chosen as ``settings["select"]`` says (``val_vols`` for
+    the interactive choice).  Writes ``out``; returns the last round's metadata."""
+    t0 = time.perf_counter() if t0 is None else t0
     kw = {"out": out, "settings": settings, "log": log, "t0": t0, "device": device}
-    kw["val_vols"] = val_vols if select == "interactive" else None
+    kw["val_vols"] = val_vols if settings.get("select", "one-step") == "interactive" else None
     meta = fit_states(fit, val, **kw)
-    for k in range(1, on_policy + 1):
+    for k in range(1, settings.get("on_policy", 0) + 1):
         from ..engines.shipped import load_clicknet
 
         net, _ = load_clicknet(out)
         new = collect_states(
             fit_vols,
-            episodes=episodes,
-            rounds=rounds,
-            seed=seed + k,
-            prior=prior,
-            roi_mm=roi_mm,
+            episodes=settings["episodes"],
+            rounds=settings["rounds"],
+            seed=settings["seed"] + k,
+            prior=settings["prior"],
+            roi_mm=settings["roi_mm"],
             workers=workers,
             net=net,
         )
@@ -207,7 +234,7 @@ def recipe_states(
     stores in the checkpoint), ``episodes`` per fitted volume and user, one per validation
     volume."""
     t0 = time.perf_counter() if t0 is None else t0
-    fit_vols, val_vols = _volumes(settings, organs=organs, val_organs=val_organs)
+    fit_vols, val_vols = recipe_volumes(settings, organs=organs, val_organs=val_organs)
     if not val_vols:
         raise ValueError("no validation organ left to choose the checkpoint")
 
@@ -227,8 +254,9 @@ def recipe_states(
     return fit, val
 
 
-def _volumes(settings: dict, *, organs=None, val_organs=None):
-    """:func:`training_volumes` for ``settings``."""
+def recipe_volumes(settings: dict, *, organs=None, val_organs=None):
+    """``(fit volumes, validation volumes)`` of :func:`training_volumes` for ``settings``
+    (:func:`train_clicknet`'s)."""
     return training_volumes(
         n_synthetic=settings["n_synthetic"],
         n_anisotropic=settings["n_anisotropic"],
