@@ -225,3 +225,24 @@ def test_organ_cv_merge_takes_disjoint_folds_of_one_recipe(tmp_path, capsys):
     for bad in ([a, c], [a, a], [a, tmp_path / "missing.json"]):
         assert organ_cv.main(["--merge", *map(str, bad), "--out", str(tmp_path / "x.json")]) == 2
     assert not (tmp_path / "x.json").exists()
+
+
+def test_keep_previous_adds_an_engines_old_records_under_a_new_name(tmp_path, capsys):
+    """The previous model's records join the file under their new name (replacing that
+    name's records of the same target and user); the current ones are untouched."""
+    import keep_previous
+
+    rec = {"target": "t1", "user": "R1", "dice": [0.0, 0.5]}
+    f = tmp_path / "r.json"
+    f.write_text(json.dumps({"data": 1, "records": [{**rec, "engine": "shipped"}]}))
+    old = [{**rec, "engine": "shipped", "dice": [0.0, 0.7]}, {**rec, "engine": "random-walker"}]
+    assert keep_previous.keep(f, old, engine="shipped", name="prev") == 1
+    assert keep_previous.keep(f, old, engine="shipped", name="prev") == 1  # idempotent
+    d = json.loads(f.read_text())
+    assert d["data"] == 1 and len(d["records"]) == 2
+    assert {r["engine"]: r["dice"][-1] for r in d["records"]} == {"shipped": 0.5, "prev": 0.7}
+    for bad in (["--rev", "HEAD", "--name", "shipped", str(f)], ["--rev", "HEAD", "--name",
+                "x", str(tmp_path / "missing.json")]):  # fmt: skip
+        with pytest.raises(SystemExit) as e:
+            keep_previous.main(bad)
+        assert e.value.code == 2

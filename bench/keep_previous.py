@@ -1,0 +1,78 @@
+"""Keep a replaced model's records beside its successor's in the committed result files.
+
+When a new checkpoint is installed, the result files' ``shipped`` records are rerun and so
+replaced.  This copies the records an engine had in a file at an earlier commit (read with
+``git show REV:PATH``) into the current file under another engine name, replacing records
+of that name with the same target and user, so the tables list the previous model beside
+the current one and nothing is lost from the working tree::
+
+    python bench/keep_previous.py --rev bb2d798 --engine shipped --name shipped-previous \
+        bench/results/realdata_cpu.json bench/results/fresh_mr_cpu.json ...
+
+Files are lists of records or ``{"records": [...], ...}`` (both kinds are kept as they are);
+each is rewritten atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def records_at(rev: str, path: Path) -> list[dict]:
+    """The records of ``path`` (relative to the repository) at commit ``rev``."""
+    rel = path.resolve().relative_to(ROOT)
+    text = subprocess.run(
+        ["git", "-C", str(ROOT), "show", f"{rev}:{rel.as_posix()}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    d = json.loads(text)
+    return d if isinstance(d, list) else d["records"]
+
+
+def keep(path: Path, old: list[dict], *, engine: str, name: str) -> int:
+    """Add ``old``'s ``engine`` records to ``path`` as ``name``; returns how many."""
+    from reference_impl.evaluation.output import write_text
+
+    d = json.loads(path.read_text())
+    recs = d if isinstance(d, list) else d["records"]
+    add = [{**r, "engine": name} for r in old if r["engine"] == engine]
+    keys = {(r["target"], r["user"]) for r in add}
+    recs[:] = [r for r in recs if not (r["engine"] == name and (r["target"], r["user"]) in keys)]
+    recs += add
+    write_text(path, json.dumps(d, indent=1) + "\n")
+    return len(add)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("files", nargs="+", type=Path)
+    p.add_argument("--rev", required=True, help="the commit whose records are kept")
+    p.add_argument("--engine", default="shipped", help="the engine whose records are kept")
+    p.add_argument("--name", required=True, help="the engine name they are kept under")
+    args = p.parse_args(argv)
+    if args.name == args.engine:
+        p.error("--name must differ from --engine (the current records keep that name)")
+    for f in args.files:
+        if not f.is_file():
+            p.error(f"{f}: no such file")
+    for f in args.files:
+        try:
+            old = records_at(args.rev, f)
+        except subprocess.CalledProcessError as exc:
+            p.error(f"{f} at {args.rev}: {exc.stderr.strip()}")
+        print(
+            f"{f}: kept {keep(f, old, engine=args.engine, name=args.name)} records as {args.name}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
