@@ -1,11 +1,13 @@
-"""The shipped click model against the random walker on every test, in one table (issue 11).
+"""The shipped click model, and the one it replaced, against the random walker on every test.
 
 Reads the committed result files of the held-out table (``bench/realdata.py``), the organ
 cross-validation (``bench/organ_cv.py``, engine ``shipped-recipe``), and the fresh MR, CTA
 and brain tests; per test and robot user: targets, mean Dice@10 of the model and of the
 random walker on the same targets, wins, and the bootstrap 95 % interval of the mean paired
-difference (:func:`organ_cv.paired`); a last row pools the targets of every test but the
-held-out table (their names never repeat across tests).  Writes the table between the ``scoreboard`` markers
+difference (:func:`organ_cv.paired`), for the current model (engine ``shipped``) and the
+previous one (``shipped-previous``, kept by ``bench/keep_previous.py``); a last row per model
+pools the targets of every test but the held-out table (their names never repeat across
+tests).  Writes the table between the ``scoreboard`` markers
 of docs/evaluation.md; ``--check`` only compares (exit 1 when the doc is stale).
 
     python bench/scoreboard.py
@@ -21,41 +23,49 @@ from realdata import DOC, ROOT, write_section
 from second_looks_summary import read_records
 
 BEGIN, END = "<!-- scoreboard -->", "<!-- /scoreboard -->"
-#: test: (result file, the model's engine name, what the test is).
-TESTS: dict[str, tuple[str, str, str]] = {
-    "held-out table": ("realdata_cpu.json", "shipped", "seen while the model was designed"),
-    "organ cross-validation": ("organ_cv_cpu.json", "shipped-recipe", "recipe, 25 CT organs"),
-    "abdominal MR": ("fresh_mr_cpu.json", "shipped", "fresh when run; validation since"),
-    "CT angiography": ("fresh_cta_cpu.json", "shipped", "fresh when run; validation since"),
-    "brain MR": ("fresh_brain_cpu.json", "shipped", "fresh when run"),
+#: test: (result file, what the test is to the models).
+TESTS: dict[str, tuple[str, str]] = {
+    "held-out table": ("realdata_cpu.json", "looked at while the models were designed"),
+    "organ cross-validation": ("organ_cv_cpu.json", "each model's recipe refitted per fold"),
+    "abdominal MR": ("fresh_mr_cpu.json", "fresh for the previous model; chose the current"),
+    "CT angiography": ("fresh_cta_cpu.json", "fresh for the previous model; chose the current"),
+    "brain MR": ("fresh_brain_cpu.json", "fresh for the previous model; chose nothing"),
+}
+#: model: its engine name in the result files, and in the organ cross-validation's.
+MODELS: dict[str, tuple[str, str]] = {
+    "current": ("shipped", "shipped-recipe"),
+    "previous": ("shipped-previous", "shipped-recipe-previous"),
 }
 
 
 def table() -> str:
-    """The Markdown table (module docstring)."""
+    """The Markdown table (module docstring): one row per test, model and user."""
     lines = [
-        "| test | status | user | targets | model Dice@10 | random-walker Dice@10 | wins "
-        "| mean difference (95 % bootstrap) |",
-        "|---|---|---|---:|---:|---:|---:|---|",
+        "| test | status | model | user | targets | model Dice@10 | random-walker Dice@10 "
+        "| wins | mean difference (95 % bootstrap) |",
+        "|---|---|---|---|---:|---:|---:|---:|---|",
     ]
-    pooled: list[dict] = []  # every test but the held-out table, the model renamed
-    rows = []
-    for test, (fname, engine, status) in TESTS.items():
-        recs = read_records(ROOT / "bench" / "results" / fname)
-        rows.append((test, status, engine, recs))
-        if test != "held-out table":
-            pooled += [{**r, "engine": "model" if r["engine"] == engine else r["engine"]}
-                       for r in recs]  # fmt: skip
-    keys = [(r["target"], r["user"], r["engine"]) for r in pooled]
-    if len(keys) != len(set(keys)):
-        raise SystemExit("scoreboard: a target name repeats across tests; cannot pool them")
-    rows.append(("all but the held-out table", "pooled targets", "model", pooled))
-    for test, status, engine, recs in rows:
-        for user in ("R1", "R4"):
-            p = paired(recs, user, a=engine)
-            if not p["n"]:
-                continue
-            lines.append(f"| {test} | {status} | {user} | {paired_cells(p, engine)}")
+    files = {t: read_records(ROOT / "bench" / "results" / f) for t, (f, _) in TESTS.items()}
+    for model, names in MODELS.items():
+        pooled: list[dict] = []  # every test but the held-out table, the model renamed
+        rows = []
+        for test, (_, status) in TESTS.items():
+            engine = names[1] if test == "organ cross-validation" else names[0]
+            recs = files[test]
+            rows.append((test, status, engine, recs))
+            if test != "held-out table" and any(r["engine"] == engine for r in recs):
+                pooled += [{**r, "engine": "model" if r["engine"] == engine else r["engine"]}
+                           for r in recs if r["engine"] in (engine, "random-walker")]  # fmt: skip
+        keys = [(r["target"], r["user"], r["engine"]) for r in pooled]
+        if len(keys) != len(set(keys)):
+            raise SystemExit("scoreboard: a target name repeats across tests; cannot pool them")
+        rows.append(("all but the held-out table", "pooled targets", "model", pooled))
+        for test, status, engine, recs in rows:
+            for user in ("R1", "R4"):
+                p = paired(recs, user, a=engine)
+                if not p["n"]:
+                    continue
+                lines.append(f"| {test} | {status} | {model} | {user} | {paired_cells(p, engine)}")
     return "\n".join(lines)
 
 
