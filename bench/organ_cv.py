@@ -156,7 +156,9 @@ def add_baseline(out: Path, engine: str) -> int:
 
 def merge(out: Path, parts: list[Path]) -> int:
     """Write the folds and records of ``parts`` (runs of disjoint ``--fold`` sets with one
-    protocol) into ``out``; the docs tables are regenerated when ``out`` is :data:`OUT`."""
+    protocol) into ``out``: the parts' records replace ``out``'s of the same engine and
+    target, ``out``'s fold-model records (another run) are dropped, its other records stay.
+    The docs tables are regenerated when ``out`` is :data:`OUT`."""
     from reference_impl.evaluation.output import write_text
 
     for f in parts:
@@ -169,10 +171,19 @@ def merge(out: Path, parts: list[Path]) -> int:
     if len(recipes) != 1 or len(folds) != len(set(folds)):
         print("--merge: the parts must share one recipe and have disjoint folds", file=sys.stderr)
         return 2
+    records = [x for r in runs for x in r["records"]]
+    if out.is_file():  # --out's other records stay: baselines of organs no part scored, and
+        # kept models (bench/keep_previous.py); its fold models were another run: dropped
+        run = {(x["engine"], x["target"]) for x in records}
+        records += [
+            x
+            for x in json.loads(out.read_text())["records"]
+            if x["engine"] != ENGINE and (x["engine"], x["target"]) not in run
+        ]
     result = {
         **runs[0],
         "folds": [f for r in runs for f in r["folds"]],
-        "records": [x for r in runs for x in r["records"]],
+        "records": records,
         "seconds": [r.get("seconds") for r in runs],
     }
     write_text(out, json.dumps(result, indent=1) + "\n")

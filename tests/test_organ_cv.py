@@ -223,6 +223,17 @@ def test_organ_cv_merge_takes_disjoint_folds_of_one_recipe(tmp_path, capsys):
     assert [f["fold"] for f in merged["folds"]] == ["ribs", "spine", "abdomen", "thorax-muscle"]
     assert len(merged["records"]) == len(committed["records"])
     assert "| R1 | all | 25 |" in capsys.readouterr().out
+    # into an existing file: its fold-model records go, its other engines' records stay
+    extra = {**committed["records"][0], "engine": "kept-model", "target": "ct_x"}
+    out.write_text(json.dumps({**committed, "records": [*committed["records"], extra]}))
+    assert organ_cv.main(["--merge", str(a), "--out", str(out)]) == 0
+    again = json.loads(out.read_text())["records"]
+    assert extra in again
+    model = {r["target"] for r in again if r["engine"] == organ_cv.ENGINE}
+    assert model == {r["target"] for r in part(["ribs", "spine"])["records"]}
+    assert {r["target"] for r in again if r["engine"] == "random-walker"} == {
+        r["target"] for r in committed["records"] if r["engine"] == "random-walker"
+    }
     c.write_text(json.dumps(part(["abdomen"], recipe={"steps": 1})))
     for bad in ([a, c], [a, a], [a, tmp_path / "missing.json"]):
         assert organ_cv.main(["--merge", *map(str, bad), "--out", str(tmp_path / "x.json")]) == 2
