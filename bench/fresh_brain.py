@@ -58,7 +58,7 @@ from fresh_mr import (
     report,
     update_doc,
 )  # bench/ is on sys.path
-from realdata import ROOT
+from realdata import ROOT, replace_records
 
 OUT = ROOT / "bench" / "results" / "fresh_brain_cpu.json"
 BEGIN, END = "<!-- fresh-brain-table -->", "<!-- /fresh-brain-table -->"
@@ -150,11 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         parts = [json.loads(f.read_text()) for f in args.merge]
         if args.out.exists():  # --out's records, replaced by the parts' of the same run
             parts.insert(0, json.loads(args.out.read_text()))
-        runs: dict = {}
+        records: list[dict] = []
         for q in parts:
-            for r in q["records"]:
-                runs[(r["target"], r["engine"], r["user"])] = r
-        merged = {"data": parts[0]["data"], "records": list(runs.values())}
+            records = replace_records(records, q["records"])
+        merged = {"data": parts[0]["data"], "records": records}
         save(merged)
         print(report(merged))
         return 0

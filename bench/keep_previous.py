@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from realdata import ROOT, replace_records  # bench/ is on sys.path as a script
 
 
 def records_at(rev: str, path: Path) -> list[dict]:
@@ -44,9 +44,7 @@ def keep(path: Path, old: list[dict], *, engine: str, name: str) -> int:
     d = json.loads(path.read_text())
     recs = d if isinstance(d, list) else d["records"]
     add = [{**r, "engine": name} for r in old if r["engine"] == engine]
-    keys = {(r["target"], r["user"]) for r in add}
-    recs[:] = [r for r in recs if not (r["engine"] == name and (r["target"], r["user"]) in keys)]
-    recs += add
+    recs[:] = replace_records(recs, add)
     write_text(path, json.dumps(d, indent=1) + "\n")
     return len(add)
 

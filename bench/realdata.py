@@ -73,6 +73,13 @@ def _key(r: dict) -> tuple[str, str, str]:
     return r["target"], r["engine"], r["user"]
 
 
+def replace_records(old: list[dict], new: list[dict]) -> list[dict]:
+    """``old``'s records, those of the same target, engine and user as one of ``new``'s
+    replaced: ``new``'s are appended (the merge of every result file under ``bench/``)."""
+    keys = {_key(r) for r in new}
+    return [r for r in old if _key(r) not in keys] + list(new)
+
+
 def tables(records: list[dict]) -> str:
     """Markdown: the summary per engine and user, then Dice@10 per target (R1, R4)."""
     import numpy as np
@@ -182,9 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out
     old = json.loads(out.read_text()) if out.exists() else []
     if args.merge:
-        new = [r for f in args.merge for r in json.loads(f.read_text())]
-        keys = {_key(r) for r in new}
-        old = [r for r in old if _key(r) not in keys] + new
+        old = replace_records(old, [r for f in args.merge for r in json.loads(f.read_text())])
         _write(old, out)
         args.table_only = True
     if args.table_only:

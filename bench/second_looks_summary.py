@@ -12,6 +12,7 @@ shipped before the on-policy one, kept in the result files as ``shipped-previous
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -64,8 +65,6 @@ def table(looks: dict, shipped: str = "shipped") -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import argparse
-
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
         "file",
