@@ -169,6 +169,7 @@ def test_on_policy_training_with_interactive_selection(tmp_path, shared_data):
     rounds = [(m["round"], m["step"]) for m in e.meta["metrics"]]
     assert rounds == [(0, 0), (0, 2), (0, 4), (1, 0), (1, 2), (1, 4)]  # both rounds' curves
     assert e.meta["on_policy_round"] == 1  # written by the last round (its best step, maybe 0)
+    assert e.meta["val_dice_untrained"] == e.meta["metrics"][0]["val_dice"]  # round 0, step 0
     assert 0.0 <= e.meta["metrics"][0]["val_dice"] <= 1.0
     for bad in (["--on-policy", "-1"], ["--select", "best"]):
         with pytest.raises(SystemExit) as exc:

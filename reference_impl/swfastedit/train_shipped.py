@@ -168,10 +168,10 @@ def train_clicknet(
         "on_policy": on_policy,
         "select": select,
     }
-    fit, val = recipe_states(
-        settings, organs=organs, val_organs=val_organs, workers=workers, log=log, t0=t0
-    )
     fit_vols, val_vols = recipe_volumes(settings, organs=organs, val_organs=val_organs)
+    fit, val = recipe_states(
+        settings, volumes=(fit_vols, val_vols), workers=workers, log=log, t0=t0
+    )
     return fit_recipe(
         fit, val, fit_vols=fit_vols, val_vols=val_vols, settings=settings, out=out,
         workers=workers, log=log, t0=t0, device=device,
@@ -225,6 +225,7 @@ def recipe_states(
     *,
     organs: tuple[str, ...] | None = None,
     val_organs: tuple[str, ...] | None = None,
+    volumes: tuple[list, list] | None = None,
     workers: int = 1,
     log=print,
     t0: float | None = None,
@@ -232,9 +233,12 @@ def recipe_states(
     """Phase 1 for a recipe: ``(fitting states, validation states)`` of the volumes
     :func:`training_volumes` gives for ``settings`` (:func:`train_clicknet`'s, the dict it
     stores in the checkpoint), ``episodes`` per fitted volume and user, one per validation
-    volume."""
+    volume.  ``volumes``: those volumes when the caller already has them
+    (:func:`recipe_volumes`; ``organs`` and ``val_organs`` then do nothing)."""
     t0 = time.perf_counter() if t0 is None else t0
-    fit_vols, val_vols = recipe_volumes(settings, organs=organs, val_organs=val_organs)
+    if volumes is None:
+        volumes = recipe_volumes(settings, organs=organs, val_organs=val_organs)
+    fit_vols, val_vols = volumes
     if not val_vols:
         raise ValueError("no validation organ left to choose the checkpoint")
 
@@ -347,7 +351,7 @@ def fit_states(
             "held_out": "reference_impl.evaluation.split",
             "step": step,
             "on_policy_round": round_,
-            "val_dice_untrained": base,
+            "val_dice_untrained": untrained,
             "metrics": [*(past or []), *history],
             "fitted_on": str(device),
         }
@@ -356,6 +360,7 @@ def fit_states(
         return {k: v.detach().cpu() for k, v in net.state_dict().items()}
 
     base = score()
+    untrained = past[0]["val_dice"] if past else base  # round 0 starts untrained
     history: list[dict] = [
         {"step": 0, "round": round_, "val_dice": base, "gain": float(net.gain.detach())}
     ]
@@ -394,18 +399,15 @@ def fit_states(
                 best = (vd, step)
                 atomic_save({**meta(step), "model": weights()}, out)
     if best[1] == 0:  # never beat the starting model (untrained, or init): keep it
-        start = ClickNet(cfg)
-        if init is not None:
-            start.load_state_dict(init.state_dict())
-        else:
+        if init is None:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
-                start = ClickNet(cfg)
-        atomic_save({**meta(0), "model": {k: v.cpu() for k, v in start.state_dict().items()}}, out)
+                init = ClickNet(cfg)
+        atomic_save({**meta(0), "model": {k: v.cpu() for k, v in init.state_dict().items()}}, out)
     return {
         "best_step": best[1],
         "val_dice": best[0],
-        "val_dice_untrained": base,
+        "val_dice_untrained": untrained,
         "metrics": [*(past or []), *history],
     }
 
