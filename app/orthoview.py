@@ -36,8 +36,6 @@ WINDOWS: dict[str, tuple[float, float] | None] = {
     "CT bone": (400.0, 1800.0),
     "Percentile (MR)": None,
 }
-#: one meaning per colour on every page: prediction, label (reference), positive and
-#: negative interactions (and the matching guidance channels), boxes and polygons.
 _ROWS_COLS = {0: (1, 2), 1: (0, 2), 2: (0, 1)}
 
 

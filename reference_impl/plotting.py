@@ -13,7 +13,9 @@ from typing import Any
 
 __all__ = ["COLOURS", "interaction_slices", "draw_interactions", "slice_figure"]
 
-#: RGB colour of each kind of thing drawn (the app's 2D views use the same).
+#: RGB colour of each kind of thing drawn, one meaning per colour on every page and figure:
+#: prediction, label (reference), positive and negative interactions (and the matching
+#: guidance channels), boxes and polygons (the app's 2D views use the same).
 COLOURS: dict[str, tuple[int, int, int]] = {
     "prediction": (255, 200, 0),  # amber
     "label": (0, 220, 255),  # cyan

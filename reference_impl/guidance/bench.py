@@ -23,10 +23,13 @@ import numpy as np
 import torch
 
 from reference_impl.device import resolve_device
-from reference_impl.guidance.references import NAIVE as _NAIVE
-from reference_impl.guidance.references import NEEDS_DIJKSTRA as _NEEDS_DIJKSTRA
-from reference_impl.guidance.references import PARAMS as _PARAMS
-from reference_impl.guidance.references import dijkstra_gdt, verify_gdt
+from reference_impl.guidance.references import (
+    NAIVE,
+    NEEDS_DIJKSTRA,
+    PARAMS,
+    dijkstra_gdt,
+    verify_gdt,
+)
 from reference_impl.interactions import Click
 
 __all__ = [
@@ -263,7 +266,7 @@ def run_benchmark(
         "signals": results,
     }
     # the geodesic signals last, so that a run stopped at a time limit keeps the fast ones
-    for key, params in sorted(_PARAMS.items(), key=lambda kv: kv[0] in _NEEDS_DIJKSTRA):
+    for key, params in sorted(PARAMS.items(), key=lambda kv: kv[0] in NEEDS_DIJKSTRA):
         name = key.split("[")[0]
         cl, shp, sp_k, im, im_np = clicks, shape, sp, img_t, img
         if name == "location_prior":  # 2D only: the middle axial slice
@@ -273,10 +276,10 @@ def run_benchmark(
         kw = dict(params, spacing=None if "compat" in params else sp_k, device=dev)
         if name in ("gdt", "exp_gdt", "adaptive_heatmap", "location_prior"):
             kw["image"] = im
-        run_naive = naive and (name not in _NEEDS_DIJKSTRA or math.prod(shp) <= naive_max_voxels)
+        run_naive = naive and (name not in NEEDS_DIJKSTRA or math.prod(shp) <= naive_max_voxels)
         t_ours, t_naive, out, ref = _paired(
             lambda: get_signal(name)(cl, shp, **kw),  # noqa: B023
-            (lambda: _NAIVE[key](cl, shp, sp_k, im_np)) if run_naive else None,  # noqa: B023
+            (lambda: NAIVE[key](cl, shp, sp_k, im_np)) if run_naive else None,  # noqa: B023
             repeats, dev)  # fmt: skip
         row = {"params": params, "ours_s": t_ours["median_s"], "ours": t_ours, "naive_s": None,
                "naive": t_naive, "ratio_naive_over_ours": None, "max_abs_diff": None}  # fmt: skip
@@ -284,7 +287,7 @@ def run_benchmark(
             row.update(naive_s=t_naive["median_s"],
                        ratio_naive_over_ours=t_naive["median_s"] / t_ours["median_s"],
                        max_abs_diff=_max_diff(out.cpu().double().numpy(), ref))  # fmt: skip
-        if name in _NEEDS_DIJKSTRA:  # sweep rounds of the last call (convergence diagnosis)
+        if name in NEEDS_DIJKSTRA:  # sweep rounds of the last call (convergence diagnosis)
             from reference_impl.guidance.geodesic import _STATS
 
             row["gdt_rounds"] = _STATS["rounds"]
