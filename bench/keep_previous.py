@@ -61,11 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     for f in args.files:
         if not f.is_file():
             p.error(f"{f}: no such file")
+    olds = []  # every file is read, at the commit and now, before any is written
     for f in args.files:
         try:
-            old = records_at(args.rev, f)
+            olds.append(records_at(args.rev, f))
+            json.loads(f.read_text())
         except subprocess.CalledProcessError as exc:
             p.error(f"{f} at {args.rev}: {exc.stderr.strip()}")
+        except ValueError as exc:  # outside the repository, or not JSON
+            p.error(f"{f}: {exc}")
+    for f, old in zip(args.files, olds, strict=True):
         print(
             f"{f}: kept {keep(f, old, engine=args.engine, name=args.name)} records as {args.name}"
         )

@@ -265,8 +265,12 @@ def test_keep_previous_adds_an_engines_old_records_under_a_new_name(tmp_path, ca
     d = json.loads(f.read_text())
     assert d["data"] == 1 and len(d["records"]) == 2
     assert {r["engine"]: r["dice"][-1] for r in d["records"]} == {"shipped": 0.5, "prev": 0.7}
-    for bad in (["--rev", "HEAD", "--name", "shipped", str(f)], ["--rev", "HEAD", "--name",
-                "x", str(tmp_path / "missing.json")]):  # fmt: skip
+    for bad in (
+        ["--rev", "HEAD", "--name", "shipped", str(f)],
+        ["--rev", "HEAD", "--name", "x", str(tmp_path / "missing.json")],
+        ["--rev", "HEAD", "--name", "x", str(f)],
+    ):  # fmt: skip  (f: outside the repo)
         with pytest.raises(SystemExit) as e:
             keep_previous.main(bad)
         assert e.value.code == 2
+    assert json.loads(f.read_text()) == d  # refused before anything was written
