@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
             "spacing_mm": [1.0, 1.0, 1.0],
             "targets": {t: list(v) for t, v in TARGETS.items()},
             "voxels": voxels,
-            "ct_role": {
+            "group": {
                 t: f">= {LARGE:,} voxels" if n >= LARGE else f"< {LARGE:,} voxels"
                 for t, n in voxels.items()
             },

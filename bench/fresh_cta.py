@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             "tests/reference_files/aorta_report/test_result/models",
             "sha256": sha,
             "voxels": {c.name: int(c.label.sum()) for c in cases},
-            "ct_role": {f"cta_{k}": v for k, v in TARGETS.items()},
+            "group": {f"cta_{k}": v for k, v in TARGETS.items()},
         },
         "records": [],
     }

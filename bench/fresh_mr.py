@@ -101,8 +101,9 @@ USERS = ("R1", "R4")
 
 
 def report(result: dict) -> str:
-    """Markdown: each model engine against the random walker (per user and class role),
-    then :func:`realdata.tables`."""
+    """Markdown: each model engine against the random walker (per user and target group:
+    the target's role in the CT split for the MR and the CTA, its size for the brain), then
+    :func:`realdata.tables`."""
     recs = result["records"]
     models = sorted({r["engine"] for r in recs} - {"random-walker", "ball-floor"})
     lines = [
@@ -110,7 +111,7 @@ def report(result: dict) -> str:
         "| mean difference (95 % bootstrap) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    roles = result["data"]["ct_role"]
+    roles = result["data"]["group"]
     for eng, user, role in [
         (e, u, r) for e in models for u in USERS for r in ("all", *dict.fromkeys(roles.values()))
     ]:
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
             "sha256": SHA256,
             "classes": {str(k): v for k, v in CLASSES.items()},
             "voxels": {c.name: int(c.label.sum()) for c in cases},
-            "ct_role": {f"mr_{k}": v for k, v in CT_ROLE.items()},
+            "group": {f"mr_{k}": v for k, v in CT_ROLE.items()},
         },
         "records": [],
     }

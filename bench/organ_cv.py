@@ -241,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         return add_baseline(args.out, args.add_baseline)
     if args.merge:
         return merge(args.out, args.merge)
+    if args.workers < 1:
+        p.error(f"--workers must be at least 1, got {args.workers}")
     if args.model_only and not args.baselines_from.is_file():
         p.error(f"--baselines-from {args.baselines_from}: no such file")
     import torch

@@ -274,3 +274,14 @@ def test_keep_previous_adds_an_engines_old_records_under_a_new_name(tmp_path, ca
             keep_previous.main(bad)
         assert e.value.code == 2
     assert json.loads(f.read_text()) == d  # refused before anything was written
+
+
+def test_organ_cv_refuses_fewer_than_one_worker(tmp_path, capsys):
+    """``--workers 0`` is refused (exit 2, naming the option) before anything is trained."""
+    import organ_cv
+
+    with pytest.raises(SystemExit) as e:
+        organ_cv.main(["--workers", "0", "--out", str(tmp_path / "cv.json")])
+    assert e.value.code == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert not (tmp_path / "cv.json").exists()
