@@ -126,6 +126,23 @@ def rw_prior(
     return full
 
 
+def grown_box(
+    points: np.ndarray, shape: Sequence[int], spacing: Sequence[float], *, margin_mm: float
+) -> tuple[slice, ...]:
+    """Bounding box of ``points`` (an ``(n, ndim)`` array of voxel indices, n >= 1) grown
+    by ``margin_mm`` per side, clipped to ``shape``.
+
+    >>> grown_box(np.array([[5, 10, 40], [6, 12, 41]]), (10, 50, 50), (3.0, 1.0, 1.0), margin_mm=6)
+    (slice(3, 9, None), slice(4, 19, None), slice(34, 48, None))
+    """
+    idx = np.asarray(points).reshape(-1, len(shape))
+    out = []
+    for ax, n in enumerate(shape):
+        m = int(np.ceil(margin_mm / float(spacing[ax])))
+        out.append(slice(max(int(idx[:, ax].min()) - m, 0), min(int(idx[:, ax].max()) + m + 1, n)))
+    return tuple(out)
+
+
 def roi_from_clicks(
     shape: Sequence[int], clicks: Sequence[Click], spacing: Sequence[float], *, margin_mm: float
 ) -> tuple[slice, ...]:
@@ -134,12 +151,7 @@ def roi_from_clicks(
     >>> roi_from_clicks((10, 50, 50), [Click(1, (5, 10, 40))], (3.0, 1.0, 1.0), margin_mm=6)
     (slice(3, 8, None), slice(4, 17, None), slice(34, 47, None))
     """
-    idx = np.array([c.index for c in clicks])
-    out = []
-    for ax, n in enumerate(shape):
-        m = int(np.ceil(margin_mm / float(spacing[ax])))
-        out.append(slice(max(int(idx[:, ax].min()) - m, 0), min(int(idx[:, ax].max()) + m + 1, n)))
-    return tuple(out)
+    return grown_box(np.array([c.index for c in clicks]), shape, spacing, margin_mm=margin_mm)
 
 
 def clicks_in_region(clicks: Sequence[Click], region: Sequence[slice]) -> list[Click]:

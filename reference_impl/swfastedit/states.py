@@ -10,6 +10,7 @@ are :mod:`reference_impl.swfastedit.train_shipped`.
 from __future__ import annotations
 
 import json
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -154,16 +155,33 @@ def _load_net(blob):
     return net.eval()
 
 
-def _episode(job: tuple) -> list[dict]:
+class Episode(NamedTuple):
+    """One episode of :func:`collect_states` (picklable, for the worker processes)."""
+
+    name: str
+    image: np.ndarray
+    label: np.ndarray
+    spacing: tuple
+    user: str
+    seed: int
+    rounds: int
+    prior: str
+    roi_mm: float
+    augment: bool
+    blob: Any  # (config dict, state dict) of the network, or None for the untrained model
+
+
+def _episode(job: Episode) -> list[dict]:
     """One augmented episode of the model (untrained, or ``net``): the state after each round."""
     from ..robot_users.loop import run_interaction
     from .prior import clicks_in_region, roi_from_clicks
 
-    (name, img, lab, spacing, user, seed, rounds, prior_kind, roi_mm, augment, blob) = job
-    rng = np.random.default_rng(seed)
-    if augment:
+    name, img, lab, spacing, user = job.name, job.image, job.label, job.spacing, job.user
+    rounds, roi_mm = job.rounds, job.roi_mm
+    rng = np.random.default_rng(job.seed)
+    if job.augment:
         img = _augment(img, rng)
-    predict, last = model_predictor(img, spacing, prior_kind, _load_net(blob))
+    predict, last = model_predictor(img, spacing, job.prior, _load_net(job.blob))
     states: list[dict] = []
 
     def keep(it, clicks, pred):
@@ -222,13 +240,13 @@ def collect_states(
     blob = None
     if net is not None:
         blob = (net.config.to_dict(), {k: v.detach().cpu() for k, v in net.state_dict().items()})
-    jobs = []
+    jobs: list[Episode] = []
     for v, (name, img, lab, spacing) in enumerate(vols):
         for e in range(episodes):
             for u, user in enumerate(("R1", "R4")):
                 s = seed * 1_000_003 + v * 1009 + e * 17 + u
                 jobs.append(
-                    (
+                    Episode(
                         name,
                         img,
                         lab,
@@ -238,9 +256,9 @@ def collect_states(
                         rounds,
                         prior,
                         roi_mm,
-                        (e + u) % 2 == 1,
-                        blob,
-                    )
+                        augment=(e + u) % 2 == 1,
+                        blob=blob,
+                    )  # fmt: skip
                 )
     if workers > 1:
         import multiprocessing as mp

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..interactions import Click
+from .prior import grown_box
 
 __all__ = ["zoom_box", "zoom_shape", "resize", "zoom_clicks"]
 
@@ -42,14 +43,7 @@ def zoom_box(
     pts += [np.array([c.index for c in clicks])] if clicks else []
     if not pts:
         return tuple(slice(0, n) for n in np.shape(prior))
-    from .prior import roi_from_clicks
-
-    allp = np.concatenate(pts)  # the box's two corners, grown as the clicks' region is
-    corners = [
-        Click(1, tuple(int(v) for v in allp.min(0))),
-        Click(1, tuple(int(v) for v in allp.max(0))),
-    ]
-    return roi_from_clicks(np.shape(prior), corners, spacing, margin_mm=diameter_mm)
+    return grown_box(np.concatenate(pts), np.shape(prior), spacing, margin_mm=diameter_mm)
 
 
 def zoom_shape(
