@@ -232,3 +232,29 @@ def test_zoomed_model_fits_and_its_checkpoint_loads(tmp_path, toy_click_states):
     assert any(m.get("gain", 0.0) != 0.0 for m in meta["metrics"][1:])  # it learned something
     e = get_engine("shipped", checkpoint=tmp_path / "z.pt")
     assert e.net.config.zoom_voxels == 12.0
+
+
+def test_grown_box_is_the_smallest_box_holding_every_point_grown_by_the_margin():
+    """``prior.grown_box`` against a brute-force check on random points, spacings and margins
+    (2D and 3D, points on the border included): every voxel within ``margin_mm`` of a point
+    along each axis is inside, and each face is either the image's border or exactly
+    ``ceil(margin / spacing)`` voxels beyond the outermost point."""
+    import math
+
+    from reference_impl.swfastedit.prior import grown_box
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        nd = int(rng.integers(2, 4))
+        shape = tuple(int(v) for v in rng.integers(1, 20, nd))
+        pts = np.stack([rng.integers(0, n, int(rng.integers(1, 5))) for n in shape], 1)
+        if rng.random() < 0.3:
+            pts[0] = [n - 1 for n in shape]  # a border point
+        spacing = tuple(float(v) for v in rng.uniform(0.3, 5, nd))
+        margin = float(rng.uniform(0, 12))
+        box = grown_box(pts, shape, spacing, margin_mm=margin)
+        for ax, (sl, n) in enumerate(zip(box, shape, strict=True)):
+            m = math.ceil(margin / spacing[ax])
+            lo, hi = int(pts[:, ax].min()), int(pts[:, ax].max())
+            assert sl.start == max(lo - m, 0) and sl.stop == min(hi + m + 1, n)
+            assert all(sl.start <= p < sl.stop for p in pts[:, ax])
