@@ -247,7 +247,8 @@ def test_grown_box_is_the_smallest_box_holding_every_point_grown_by_the_margin()
     for _ in range(200):
         nd = int(rng.integers(2, 4))
         shape = tuple(int(v) for v in rng.integers(1, 20, nd))
-        pts = np.stack([rng.integers(0, n, int(rng.integers(1, 5))) for n in shape], 1)
+        k = int(rng.integers(1, 5))
+        pts = np.stack([rng.integers(0, n, k) for n in shape], 1)
         if rng.random() < 0.3:
             pts[0] = [n - 1 for n in shape]  # a border point
         spacing = tuple(float(v) for v in rng.uniform(0.3, 5, nd))
