@@ -221,7 +221,7 @@ def test_zoomed_model_fits_and_its_checkpoint_loads(tmp_path, toy_click_states):
     """Two fitting steps with zoom-in: gradients reach the network, and the checkpoint
     stores the zoom so the shipped engine rebuilds the same model."""
     from reference_impl.engines import get_engine
-    from reference_impl.swfastedit.train_shipped import fit_states
+    from reference_impl.swfastedit.fitting import fit_states
 
     states = toy_click_states
     settings = dict(prior="rw-noborder-cap45", roi_mm=50.0, distance_mm=50.0, steps=2, seed=0,

@@ -107,7 +107,7 @@ def test_kth_smallest_cuda_equals_kthvalue():
 def test_click_model_fits_on_cuda_as_on_the_cpu(tmp_path, toy_click_states):
     """``train_shipped --device cuda``: the same seed gives the same untrained validation
     Dice and, after two steps in fp32 (TF32 off), the same weights as the CPU fit."""
-    from reference_impl.swfastedit.train_shipped import fit_states
+    from reference_impl.swfastedit.fitting import fit_states
 
     states = toy_click_states
     settings = dict(prior="rw-noborder-cap45", roi_mm=50.0, distance_mm=50.0, steps=2, seed=0,

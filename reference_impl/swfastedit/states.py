@@ -2,9 +2,10 @@
 
 :func:`training_volumes` lists what is fitted and what chooses the checkpoint (strictly
 leave-organs-out, :mod:`reference_impl.evaluation.split`); :func:`collect_states` runs the
-robot users through the project's one interaction loop on the untrained model and keeps
-the state the network would see after each round.  Phase 2 (fitting) and the command line
-are :mod:`reference_impl.swfastedit.train_shipped`.
+robot users through the project's one interaction loop on the model (untrained, or a
+fitted network for on-policy states) and keeps the state the network would see after each
+round.  Phase 2 (fitting) is :mod:`reference_impl.swfastedit.fitting`; the recipe and the
+command line are :mod:`reference_impl.swfastedit.train_shipped`.
 """
 
 from __future__ import annotations
