@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     try:
-        import torch
+        from reference_impl.swfastedit.checkpoint_io import read_checkpoint
 
         thr = dict(
             zip(("organs", "mr", "cta"), map(float, args.thresholds.split(",")), strict=True)
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"{args.choice}: no results of candidate {args.name!r}")
         mr, mr_recs = r1_mean(_records(args.mr), args.name)
         cta, cta_recs = r1_mean(_records(args.cta), args.name)
-        ck = torch.load(args.checkpoint, map_location="cpu", weights_only=True)
+        ck = read_checkpoint(args.checkpoint)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -253,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     from reference_impl.evaluation.split import VALIDATION_CT_ORGANS, is_trainable_ct_organ
     from reference_impl.io import sample_paths
     from reference_impl.swfastedit import train_shipped as ts
+    from reference_impl.swfastedit.checkpoint_io import read_checkpoint
 
     every = [o for f in FOLDS.values() for o in f]
     assert len(set(every)) == len(every) and all(
@@ -318,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             log=print,
         )
-        info = torch.load(ck, map_location="cpu", weights_only=True)
+        info = read_checkpoint(ck)
         assert not set(FOLDS[fold]) & set(info["trained_ct_organs"])
         result["folds"].append(
             {

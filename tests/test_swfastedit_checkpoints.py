@@ -15,8 +15,9 @@ import pytest
 import torch
 
 from reference_impl.phantoms import make_phantoms
+from reference_impl.swfastedit.checkpoint_io import atomic_save
 from reference_impl.swfastedit.model import UNetConfig
-from reference_impl.swfastedit.training import TrainConfig, atomic_save, load_checkpoint, train
+from reference_impl.swfastedit.training import TrainConfig, load_checkpoint, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {
@@ -77,14 +78,14 @@ def test_atomic_save_keeps_the_previous_file_when_killed(tmp_path):
     atomic_save({"epoch": 1, "w": torch.zeros(3)}, target)
     script = textwrap.dedent(f"""
         import os, signal, torch
-        from reference_impl.swfastedit import training
+        from reference_impl.swfastedit import checkpoint_io
         real = torch.save
         def slow_save(obj, fh, *a, **k):
             fh.write(b"partial")
             fh.flush()
             os.kill(os.getpid(), signal.SIGKILL)
         torch.save = slow_save
-        training.atomic_save({{"epoch": 2}}, {str(target)!r})
+        checkpoint_io.atomic_save({{"epoch": 2}}, {str(target)!r})
     """)
     res = subprocess.run(
         [sys.executable, "-c", script],

@@ -31,10 +31,8 @@ SHIPPED_CHECKPOINT = "shipped_clicknet.pt"
 def load_clicknet(path: str | Path | None = None, *, device: str = "cpu"):
     """``(ClickNet in eval mode, checkpoint metadata)``; the shipped one when ``path`` is None."""
     import importlib.resources as resources
-    import pickle
 
-    import torch
-
+    from ..swfastedit.checkpoint_io import read_checkpoint
     from ..swfastedit.clicknet import ClickNet, ClickNetConfig
 
     if path is None:
@@ -42,14 +40,9 @@ def load_clicknet(path: str | Path | None = None, *, device: str = "cpu"):
         with resources.as_file(ref) as p:
             if not Path(p).is_file():
                 raise FileNotFoundError(f"shipped checkpoint {SHIPPED_CHECKPOINT} is not installed")
-            ck = torch.load(p, map_location=device, weights_only=True)
+            ck = read_checkpoint(p, device)
     else:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"{path}: no such checkpoint")
-        try:
-            ck = torch.load(path, map_location=device, weights_only=True)
-        except (pickle.UnpicklingError, EOFError, RuntimeError, OSError) as exc:
-            raise ValueError(f"{path}: not a readable checkpoint ({exc})") from None
+        ck = read_checkpoint(path, device)
     if not isinstance(ck, dict) or ck.get("kind") != "iseg-clicknet":
         raise ValueError(f"{path or SHIPPED_CHECKPOINT}: not a click-model checkpoint")
     net = ClickNet(ClickNetConfig.from_dict(ck["config"]))

@@ -96,8 +96,8 @@ def fit_states(
     stored in the checkpoint.  The network is fitted and validated on ``device`` (the
     weights are written as CPU tensors, and the device is recorded as ``fitted_on``).
     """
+    from .checkpoint_io import atomic_save
     from .clicknet import ClickNet, ClickNetConfig, region_logits
-    from .training import atomic_save
 
     if not fit or not val:
         raise ValueError("fit_states needs fitting and validation states")

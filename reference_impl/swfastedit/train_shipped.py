@@ -238,11 +238,11 @@ def recipe_volumes(settings: dict, *, organs=None, val_organs=None):
 
 def _is_clicknet_file(path: Path) -> bool:
     """Whether ``path`` is a click-model checkpoint (read with ``weights_only=True``)."""
-    import pickle
+    from .checkpoint_io import read_checkpoint
 
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, EOFError, RuntimeError, OSError, ValueError):
+        ck = read_checkpoint(path)
+    except (OSError, ValueError):
         return False
     return isinstance(ck, dict) and ck.get("kind") == "iseg-clicknet"
 

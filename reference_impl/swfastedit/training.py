@@ -29,10 +29,11 @@ import numpy as np
 import torch
 
 from ..io import Volume
+from .checkpoint_io import atomic_save, read_checkpoint
 from .data import augment, data_fingerprint, normalize_intensity, random_crop
 from .model import UNetConfig, build_network
 
-__all__ = ["TrainConfig", "train", "load_checkpoint", "simulate_interactions", "atomic_save"]
+__all__ = ["TrainConfig", "train", "load_checkpoint", "simulate_interactions"]
 
 
 @dataclass
@@ -381,7 +382,7 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu"):
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such checkpoint")
-    ck = _torch_load(path, device)
+    ck = read_checkpoint(path, device)
     if not isinstance(ck, dict) or "model" not in ck or "config" not in ck:
         raise ValueError(f"{path}: not an iseg training checkpoint (no model/config)")
     known = {f.name for f in fields(TrainConfig)}
@@ -392,55 +393,13 @@ def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu"):
     return net.to(device).eval(), cfg, meta
 
 
-def atomic_save(obj, path: str | Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, then ``os.replace``.
-
-    A crash or SIGKILL during the write leaves the previous file at ``path`` intact (and at
-    worst a ``.<name>.tmp-<pid>`` file, never a truncated checkpoint under the real name).
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def _torch_load(path: str | Path, device) -> dict:
-    """``torch.load(weights_only=True)`` with errors that name the file (no code execution)."""
-    import pickle
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such checkpoint")
-    try:
-        return torch.load(path, map_location=device, weights_only=True)
-    except (
-        pickle.UnpicklingError,
-        EOFError,
-        RuntimeError,
-        OSError,
-        AttributeError,
-        ValueError,
-    ) as exc:
-        raise ValueError(
-            f"{path}: not a readable checkpoint (weights-only load failed: "
-            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
-        ) from None
-
-
 #: TrainConfig fields that may differ on resume (more epochs extend a run)
 _RESUME_MAY_DIFFER = frozenset({"epochs"})
 
 
 def _load_resumable(path: str | Path, config: TrainConfig, fingerprint: str, device) -> dict:
     """Load a ``last.pt`` for ``resume`` and check that it continues *this* run."""
-    ck = _torch_load(path, device)
+    ck = read_checkpoint(path, device)
     if not isinstance(ck, dict) or "config" not in ck:
         raise ValueError(f"{path}: not an iseg training checkpoint")
     if "optimizer" not in ck or "scheduler" not in ck:
