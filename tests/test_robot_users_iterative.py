@@ -275,3 +275,18 @@ def test_r5_options_are_validated():
         ValueError, match=re.escape("amplitude must be an integer >= 0 (voxels), got -1")
     ):
         r5_realistic(lab, None, image=img, amplitude=-1)
+
+
+def test_robot_user_doctests():
+    """The Examples of the robot users' modules are part of their contract."""
+    import doctest
+    import importlib
+
+    for name in ("iterative", "uncertainty", "noniterative", "loop", "corrections"):
+        mod = importlib.import_module(f"reference_impl.robot_users.{name}")
+        result = doctest.testmod(mod)
+        assert result.failed == 0, name
+    assert (
+        doctest.testmod(importlib.import_module("reference_impl.robot_users.uncertainty")).attempted
+        > 0
+    )

@@ -44,9 +44,6 @@ if TYPE_CHECKING:  # static analysis sees the eager imports
         eligibility_scribble,
     )
     from .iterative import (
-        entropy_uncertainty,
-        epistemic_uncertainty,
-        mc_dropout_probs,
         r1_center,
         r2_uncertainty,
         r3_edt,
@@ -64,6 +61,7 @@ if TYPE_CHECKING:  # static analysis sees the eager imports
         sample_clicks,
         skeleton_scribble,
     )
+    from .uncertainty import entropy_uncertainty, epistemic_uncertainty, mc_dropout_probs
 
 _EXPORTS: dict[str, str] = {
     "autopet_clicks": "challenges",
@@ -86,9 +84,9 @@ _EXPORTS: dict[str, str] = {
     "eligibility_mask": "eligibility",
     "eligibility_polygon": "eligibility",
     "eligibility_scribble": "eligibility",
-    "entropy_uncertainty": "iterative",
-    "epistemic_uncertainty": "iterative",
-    "mc_dropout_probs": "iterative",
+    "entropy_uncertainty": "uncertainty",
+    "epistemic_uncertainty": "uncertainty",
+    "mc_dropout_probs": "uncertainty",
     "r1_center": "iterative",
     "r2_uncertainty": "iterative",
     "r3_edt": "iterative",
