@@ -7,8 +7,7 @@ import pytest
 
 from reference_impl.interactions import Click
 from reference_impl.io import Volume
-from reference_impl.pipelines._data import fit_to_budget
-from reference_impl.pipelines._geometry import crop, resample_to_shape, zoom
+from reference_impl.pipelines._geometry import crop, fit_to_budget, resample_to_shape, zoom
 
 
 def _oblique_affine(spacing=(3.0, 0.8, 1.2)) -> np.ndarray:

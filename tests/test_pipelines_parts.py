@@ -10,7 +10,8 @@ import pytest
 from reference_impl.interactions import Box, Click
 from reference_impl.io import Volume
 from reference_impl.pipelines import get_budget
-from reference_impl.pipelines._data import fit_to_budget, load_data, validate_volume
+from reference_impl.pipelines._data import load_data, validate_volume
+from reference_impl.pipelines._geometry import fit_to_budget
 from reference_impl.pipelines.online import scribble_labels
 from reference_impl.pipelines.postprocessing import postprocess
 from reference_impl.pipelines.rule_based import _slice_correct, _slice_encoder

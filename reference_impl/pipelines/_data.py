@@ -25,7 +25,7 @@ a permutation and flips, no resampling), so the same image saved with another ax
 gives the same result.  Evaluation volumes are never cropped (no crop centred on the ground
 truth): the whole volume is used, resampled only along axes longer than the budget's
 ``max_size`` with an exact affine (:mod:`._geometry`), and :attr:`Data.eval_input` records
-the input grid the results are mapped back to (:func:`to_input_grid`).  Everything here
+the input grid the results are mapped back to (:func:`._geometry.to_input_grid`).  Everything here
 runs before any training; bad inputs fail with a message naming the offending input.
 """
 
@@ -43,7 +43,7 @@ from ..orientation import Reorientation
 from ..phantoms import make_phantoms
 from ..swfastedit.data import normalize_intensity, synthetic_volumes
 from ._base import Budget
-from ._geometry import crop, resample_to_shape, zoom
+from ._geometry import fit_to_budget, working_volume
 
 __all__: list[str] = []
 
@@ -326,83 +326,6 @@ def _sample(name: str, label, budget, seed, synthetic) -> _Split:
         allowed=is_trainable_ct_organ,
         name="ct",
     )
-
-
-def fit_to_budget(vol: Volume, max_size: int, *, normalize: bool = True) -> tuple[Volume, dict]:
-    """Crop to the label's bounding box plus a margin, downsample so no axis > ``max_size``,
-    normalise intensities to [0, 1] (percentiles 0.5-99.5; ``normalize=False`` for an image
-    normalised as a whole beforehand).  Returns the volume and a record.
-
-    For *training* volumes only (the crop is centred on the label).  The affine follows the
-    crop and the resampling (:mod:`._geometry`): a voxel of the result maps to the world
-    point it was sampled from in ``vol``.
-    """
-    lab = np.asarray(vol.label) > 0
-    out = Volume(
-        np.asarray(vol.image, dtype=np.float32),
-        lab.astype(np.uint8),
-        vol.spacing,
-        np.asarray(vol.affine, dtype=np.float64),
-        vol.name,
-    )
-    rec: dict = {"name": vol.name, "original_shape": list(out.image.shape)}
-    if max(out.image.shape) > max_size:
-        idx = np.argwhere(lab)
-        lo, hi = idx.min(0), idx.max(0) + 1
-        margin = np.maximum((hi - lo) // 2, 8)
-        lo, hi = np.maximum(lo - margin, 0), np.minimum(hi + margin, lab.shape)
-        out = crop(out, lo, hi)
-        rec["crop"] = [[int(a), int(b)] for a, b in zip(lo, hi, strict=True)]
-    factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
-    if (factors < 1).any():
-        out = zoom(out, [float(f) for f in factors])
-        rec["zoom"] = [float(z) for z in factors]
-    if not np.asarray(out.label).any():
-        raise ValueError(f"{vol.name}: the label vanished when fitting the volume to the budget")
-    rec["shape"] = list(out.image.shape)
-    if normalize:
-        out.image = normalize_intensity(out.image)
-    out.label = (np.asarray(out.label) > 0).astype(np.uint8)
-    return out, rec
-
-
-def working_volume(vol: Volume, max_size: int) -> tuple[Volume, np.ndarray, dict]:
-    """An evaluation volume on its working grid: the *whole* volume (no crop), resampled only
-    along axes longer than ``max_size`` (exact affine).  Returns the normalised volume, the
-    raw image on the same grid and a record with the input grid."""
-    rec: dict = {"name": vol.name, "original_shape": list(np.shape(vol.image)), "crop": None}
-    out = Volume(
-        np.asarray(vol.image, dtype=np.float32),
-        np.asarray(vol.label).astype(np.uint8),
-        tuple(vol.spacing),
-        np.asarray(vol.affine, dtype=np.float64),
-        vol.name,
-    )
-    factors = np.minimum(1.0, max_size / np.asarray(out.image.shape, dtype=float))
-    if (factors < 1).any():
-        out = zoom(out, [float(f) for f in factors])
-        rec["zoom"] = [float(z) for z in factors]
-        if not np.asarray(out.label).any():
-            raise ValueError(
-                f"{vol.name}: the label vanished when resampling the volume to "
-                f"at most {max_size} voxels per axis"
-            )
-    rec["shape"] = list(out.image.shape)
-    raw = out.image
-    out.image = normalize_intensity(raw)
-    return out, raw, rec
-
-
-def to_input_grid(pred: np.ndarray, grid: dict) -> np.ndarray:
-    """A working-grid prediction (uint8) on the input grid of :attr:`Data.eval_input`:
-    resampled back (linear, > 0.5) when the working grid was resampled, then reoriented back
-    exactly."""
-    out = np.asarray(pred)
-    if grid["resampled"]:
-        out = resample_to_shape(out.astype(np.float32), grid["canonical_shape"], order=1) > 0.5
-    if grid["reorientation"] is not None:
-        out = grid["reorientation"].from_canonical(out)
-    return np.asarray(out).astype(np.uint8)
 
 
 def load_data(

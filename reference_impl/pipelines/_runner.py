@@ -31,7 +31,8 @@ from ..evaluation.output import (
     write_segmentation,
 )
 from ._base import Context, PipelineResult, get_budget
-from ._data import load_data, to_input_grid
+from ._data import load_data
+from ._geometry import to_input_grid
 
 __all__ = ["run_pipeline", "RunOutput"]
 
