@@ -25,8 +25,9 @@ a permutation and flips, no resampling), so the same image saved with another ax
 gives the same result.  Evaluation volumes are never cropped (no crop centred on the ground
 truth): the whole volume is used, resampled only along axes longer than the budget's
 ``max_size`` with an exact affine (:mod:`._geometry`), and :attr:`Data.eval_input` records
-the input grid the results are mapped back to (:func:`._geometry.to_input_grid`).  Everything here
-runs before any training; bad inputs fail with a message naming the offending input.
+the input grid the results are mapped back to (:func:`._geometry.to_input_grid`).
+Everything here runs before any training; bad inputs fail with a message naming the
+offending input.
 """
 
 from __future__ import annotations
