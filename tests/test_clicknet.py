@@ -147,7 +147,7 @@ def test_swfastedit_click_model_doctests():
     import doctest
     import importlib
 
-    for name in ("clicknet", "prior", "zoom", "checkpoint_io"):
+    for name in ("clicknet", "prior", "zoom", "checkpoint_io", "windows"):
         mod = importlib.import_module(f"reference_impl.swfastedit.{name}")
         result = doctest.testmod(mod)
         assert result.attempted > 0 and result.failed == 0, name

@@ -12,8 +12,9 @@ from monai.inferers import sliding_window_inference
 from reference_impl.guidance import gaussian_heatmap
 from reference_impl.interactions import Click
 from reference_impl.swfastedit.data import normalize_intensity
-from reference_impl.swfastedit.inference import SWFastEditPredictor, window_grid
+from reference_impl.swfastedit.inference import SWFastEditPredictor
 from reference_impl.swfastedit.model import UNetConfig, build_network, required_divisor
+from reference_impl.swfastedit.windows import window_grid
 
 ROI = (16, 16, 16)
 CFG = UNetConfig(width=2, levels=3)

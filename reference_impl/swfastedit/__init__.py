@@ -13,8 +13,8 @@ from .._lazy import lazy_exports
 _EXPORTS = {
     "SWFastEditPredictor": "inference",
     "Prediction": "inference",
-    "WindowGrid": "inference",
-    "window_grid": "inference",
+    "WindowGrid": "windows",
+    "window_grid": "windows",
     "UNetConfig": "model",
     "build_network": "model",
     "required_divisor": "model",
