@@ -11,6 +11,9 @@ command line are :mod:`reference_impl.swfastedit.train_shipped`.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -223,6 +226,39 @@ def interactive_dice(net, vols, *, prior: str, rounds: int = 10, device="cpu") -
     return float(np.mean(out))
 
 
+#: The environment variables that set the thread pools of OpenMP and the BLAS libraries.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Processes started inside this block run one OpenMP/BLAS thread each.
+
+    ``workers`` processes that each start one BLAS thread per core oversubscribe the cores:
+    on a 2-core machine two state workers without it collected the states several times
+    slower (``bench/state_workers.py`` measures it).  Spawned children read these variables
+    when they import numpy; the parent's environment is restored on exit.
+
+    >>> import os
+    >>> before = os.environ.get("OMP_NUM_THREADS")
+    >>> with single_threaded_children():
+    ...     os.environ["OMP_NUM_THREADS"]
+    '1'
+    >>> os.environ.get("OMP_NUM_THREADS") == before
+    True
+    """
+    old = {k: os.environ.get(k) for k in THREAD_VARS}
+    os.environ.update({k: "1" for k in THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def collect_states(
     vols,
     *,
@@ -259,12 +295,12 @@ def collect_states(
                         roi_mm,
                         augment=(e + u) % 2 == 1,
                         blob=blob,
-                    )  # fmt: skip
+                    )
                 )
     if workers > 1:
         import multiprocessing as mp
 
-        with mp.get_context("spawn").Pool(workers) as pool:
+        with single_threaded_children(), mp.get_context("spawn").Pool(workers) as pool:
             parts = pool.map(_episode, jobs, chunksize=1)
     else:
         parts = [_episode(j) for j in jobs]
