@@ -235,8 +235,8 @@ def single_threaded_children() -> Iterator[None]:
     """Processes started inside this block run one OpenMP/BLAS thread each.
 
     ``workers`` processes that each start one BLAS thread per core oversubscribe the cores:
-    on a 2-core machine two state workers without it collected the states several times
-    slower (``bench/state_workers.py`` measures it).  Spawned children read these variables
+    on a 2-core machine two state workers without it collected the same states 7.4 times
+    slower (``bench/state_workers.py``, ``bench/results/state_workers_cpu.json``).  Spawned children read these variables
     when they import numpy; the parent's environment is restored on exit.
 
     >>> import os
