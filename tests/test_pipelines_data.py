@@ -132,7 +132,7 @@ def test_folder_of_cases_holds_out_the_last_cases(tmp_path):
 
 
 def test_evaluation_volume_is_whole_on_the_input_grid(tmp_path):
-    from reference_impl.pipelines._data import to_input_grid
+    from reference_impl.pipelines._geometry import to_input_grid
 
     a, b, img, lab = _multi(tmp_path)
     d = load_data(f"{a},{b}", get_budget("small"), 0, label="liver")
