@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 
 from realdata import ROOT  # bench/ is on sys.path as a script
+from second_looks_summary import read_records
 
 from reference_impl.evaluation.output import write_text
 
@@ -48,11 +49,6 @@ def judge(scores: dict[str, float], thresholds: dict[str, float]) -> dict[str, b
     {'organs': True, 'mr': False, 'cta': True}
     """
     return {k: scores[k] > thresholds[k] for k in thresholds}
-
-
-def _records(path: Path) -> list[dict]:
-    d = json.loads(path.read_text())
-    return d if isinstance(d, list) else d["records"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         organs = [r["overall"] for r in choice["results"] if r["candidate"] == args.name]
         if not organs:
             raise ValueError(f"{args.choice}: no results of candidate {args.name!r}")
-        mr, mr_recs = r1_mean(_records(args.mr), args.name)
-        cta, cta_recs = r1_mean(_records(args.cta), args.name)
+        mr, mr_recs = r1_mean(read_records(args.mr), args.name)
+        cta, cta_recs = r1_mean(read_records(args.cta), args.name)
         ck = read_checkpoint(args.checkpoint)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from realdata import ROOT, replace_records  # bench/ is on sys.path as a script
+from realdata import ROOT, records_of, replace_records  # bench/ is on sys.path as a script
 
 
 def records_at(rev: str, path: Path) -> list[dict]:
@@ -33,8 +33,7 @@ def records_at(rev: str, path: Path) -> list[dict]:
         text=True,
         check=True,
     ).stdout
-    d = json.loads(text)
-    return d if isinstance(d, list) else d["records"]
+    return records_of(json.loads(text))
 
 
 def keep(path: Path, old: list[dict], *, engine: str, name: str) -> int:
@@ -42,7 +41,7 @@ def keep(path: Path, old: list[dict], *, engine: str, name: str) -> int:
     from reference_impl.evaluation.output import write_text
 
     d = json.loads(path.read_text())
-    recs = d if isinstance(d, list) else d["records"]
+    recs = records_of(d)
     add = [{**r, "engine": name} for r in old if r["engine"] == engine]
     recs[:] = replace_records(recs, add)
     write_text(path, json.dumps(d, indent=1) + "\n")

@@ -73,6 +73,12 @@ def _key(r: dict) -> tuple[str, str, str]:
     return r["target"], r["engine"], r["user"]
 
 
+def records_of(d: list | dict) -> list[dict]:
+    """The records of a parsed result file: a list of records, or ``{"records": [...], ...}``
+    (the list itself, so that changing it changes ``d``)."""
+    return d if isinstance(d, list) else d["records"]
+
+
 def replace_records(old: list[dict], new: list[dict]) -> list[dict]:
     """``old``'s records, those of the same target, engine and user as one of ``new``'s
     replaced: ``new``'s are appended (the merge of every result file under ``bench/``)."""

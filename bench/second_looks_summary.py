@@ -17,7 +17,8 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from realdata import ROOT, records_of  # bench/ is on sys.path as a script
+
 FILES = {
     "realdata": "realdata_cpu.json",
     "fresh_mr": "fresh_mr_cpu.json",
@@ -27,8 +28,7 @@ FILES = {
 
 def read_records(path: Path) -> list[dict]:
     """The records of a result file (a list of records, or ``{"records": [...]}``)."""
-    d = json.loads(path.read_text())
-    return d if isinstance(d, list) else d["records"]
+    return records_of(json.loads(path.read_text()))
 
 
 def table(looks: dict, shipped: str = "shipped") -> str:

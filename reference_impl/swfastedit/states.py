@@ -236,8 +236,9 @@ def single_threaded_children() -> Iterator[None]:
 
     ``workers`` processes that each start one BLAS thread per core oversubscribe the cores:
     on a 2-core machine two state workers without it collected the same states 7.4 times
-    slower (``bench/state_workers.py``, ``bench/results/state_workers_cpu.json``).  Spawned children read these variables
-    when they import numpy; the parent's environment is restored on exit.
+    slower (``bench/state_workers.py``, ``bench/results/state_workers_cpu.json``).  Spawned
+    children read these variables when they import numpy; the parent's environment is
+    restored on exit.
 
     >>> import os
     >>> before = os.environ.get("OMP_NUM_THREADS")

@@ -380,9 +380,7 @@ def _reduce(rows: np.ndarray, world: int) -> list[float]:
 def load_checkpoint(path: str | Path, *, device: str | torch.device = "cpu"):
     """Load a checkpoint: returns ``(network in eval mode, TrainConfig, metadata dict)``."""
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such checkpoint")
-    ck = read_checkpoint(path, device)
+    ck = read_checkpoint(path, device)  # FileNotFoundError / ValueError naming the file
     if not isinstance(ck, dict) or "model" not in ck or "config" not in ck:
         raise ValueError(f"{path}: not an iseg training checkpoint (no model/config)")
     known = {f.name for f in fields(TrainConfig)}
