@@ -1,12 +1,14 @@
-"""Apply the three-table rule to a click-model candidate and write its validation file.
+"""Apply the validation rule to a click-model candidate and write its validation file.
 
 The rule (docs/swfastedit.md, fixed before each candidate since the zoom-in): a candidate
-replaces the shipped checkpoint only if it beats the shipped model on all three of the
-validation organs (``overall`` of its ``bench/shipped_choice.py`` file), the abdominal MR
-(R1 mean Dice@10 of ``bench/fresh_mr.py``) and the CTA (R1 mean Dice@10 of
-``bench/fresh_cta.py``).  This script reads the three outputs, prints each score beside its
-threshold, and writes one file with the candidate's MR and CTA records (engine ``NAME``)
-and its training curve (from the checkpoint), the layout of
+replaces the shipped checkpoint only if it beats the shipped model on every validation
+table: the validation organs (``overall`` of its ``bench/shipped_choice.py`` file) and the
+R1 mean Dice@10 of each fresh table given: the abdominal MR (``--mr``,
+``bench/fresh_mr.py``), the CTA (``--cta``, ``bench/fresh_cta.py``), the brain
+(``--brain``, ``bench/fresh_brain.py``; the tenth candidate fits the MR and the CTA, so the
+brain is its only fresh validation table).  This script reads the outputs, prints each score
+beside its threshold, and writes one file with the candidate's fresh records (engine
+``NAME``) and its training curve (from the checkpoint), the layout of
 ``bench/results/onpolicy_validation_cpu.json``::
 
     python bench/candidate_rule.py --name rwonpolicy --checkpoint /work/cv/rwonpolicy.pt \\
@@ -14,6 +16,9 @@ and its training curve (from the checkpoint), the layout of
         --mr MR.json --cta CTA.json --thresholds 0.7452,0.801,0.693 \\
         --command "python -m reference_impl.swfastedit.train_shipped ..." \\
         --out bench/results/rwonpolicy_validation_cpu.json
+
+``--thresholds`` is ``ORGANS,MR,CTA`` or ``KEY=VALUE,...`` with the keys ``organs`` and
+those of the tables given (``organs=0.7452,brain=0.62``).
 
 Exit status 0 when the candidate passes, 1 when it fails, 2 on bad input.
 """
@@ -42,8 +47,46 @@ def r1_mean(records: list[dict], engine: str) -> tuple[float, list[dict]]:
     return sum(r1) / len(r1), mine
 
 
+TABLES = ("mr", "cta", "brain")
+#: table: (what it is, the command that scores a candidate on it).
+FRESH = {
+    "mr": (
+        "the MR",
+        "python bench/fresh_mr.py --data-dir DIR --checkpoint {name}=.../{ckpt} --out MR.json",
+    ),
+    "cta": (
+        "the CTA",
+        "python bench/fresh_cta.py --data-dir DIR --no-baselines --no-shipped "
+        "--checkpoint {name}=.../{ckpt} --out CTA.json",
+    ),
+    "brain": (
+        "the brain",
+        "python bench/fresh_brain.py --data-dir DIR --checkpoint {name}=.../{ckpt} --out BRAIN.json",
+    ),
+}
+
+
+def parse_thresholds(text: str) -> dict[str, float]:
+    """``{table: threshold}`` of ``--thresholds``.
+
+    >>> parse_thresholds("0.7452,0.801,0.693")
+    {'organs': 0.7452, 'mr': 0.801, 'cta': 0.693}
+    >>> parse_thresholds("organs=0.7452,brain=0.62")
+    {'organs': 0.7452, 'brain': 0.62}
+    """
+    if "=" not in text:
+        return dict(zip(("organs", "mr", "cta"), map(float, text.split(",")), strict=True))
+    out = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        if key not in ("organs", *TABLES) or key in out:
+            raise ValueError(f"--thresholds: unknown or repeated table {key!r}")
+        out[key] = float(value)
+    return out
+
+
 def judge(scores: dict[str, float], thresholds: dict[str, float]) -> dict[str, bool]:
-    """Which of the three tables the candidate beats (strictly above the threshold).
+    """Which of the tables the candidate beats (strictly above the threshold).
 
     >>> judge({"organs": 0.75, "mr": 0.80, "cta": 0.70}, {"organs": 0.7452, "mr": 0.801, "cta": 0.693})
     {'organs': True, 'mr': False, 'cta': True}
@@ -56,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", required=True, help="the candidate's engine name")
     ap.add_argument("--checkpoint", required=True, type=Path)
     ap.add_argument("--choice", required=True, type=Path, help="its shipped_choice file")
-    ap.add_argument("--mr", required=True, type=Path, help="its fresh_mr output")
-    ap.add_argument("--cta", required=True, type=Path, help="its fresh_cta output")
-    ap.add_argument("--thresholds", required=True, help="ORGANS,MR,CTA of the shipped model")
+    ap.add_argument("--mr", type=Path, help="its fresh_mr output")
+    ap.add_argument("--cta", type=Path, help="its fresh_cta output")
+    ap.add_argument("--brain", type=Path, help="its fresh_brain output")
+    ap.add_argument(
+        "--thresholds", required=True, help="ORGANS,MR,CTA or KEY=VALUE,... of the shipped model"
+    )
     ap.add_argument("--command", required=True, help="the training command")
     ap.add_argument("--protocol", default="", help="commit that fixed the protocol")
     ap.add_argument("--out", required=True, type=Path)
@@ -67,20 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from reference_impl.swfastedit.checkpoint_io import read_checkpoint
 
-        thr = dict(
-            zip(("organs", "mr", "cta"), map(float, args.thresholds.split(",")), strict=True)
-        )
+        thr = parse_thresholds(args.thresholds)
+        given = {t: getattr(args, t) for t in TABLES if getattr(args, t) is not None}
+        if set(thr) != {"organs", *given}:
+            raise ValueError(
+                f"--thresholds has {sorted(thr)} but the tables given are organs + {sorted(given)}"
+            )
         choice = json.loads(args.choice.read_text())
         organs = [r["overall"] for r in choice["results"] if r["candidate"] == args.name]
         if not organs:
             raise ValueError(f"{args.choice}: no results of candidate {args.name!r}")
-        mr, mr_recs = r1_mean(read_records(args.mr), args.name)
-        cta, cta_recs = r1_mean(read_records(args.cta), args.name)
+        fresh = {t: r1_mean(read_records(f), args.name) for t, f in given.items()}
         ck = read_checkpoint(args.checkpoint)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    scores = {"organs": organs[0], "mr": mr, "cta": cta}
+    scores = {"organs": organs[0], **{t: v[0] for t, v in fresh.items()}}
     verdict = judge(scores, thr)
     for k in thr:
         print(
@@ -95,24 +143,22 @@ def main(argv: list[str] | None = None) -> int:
         "candidate": f"{args.name} ({args.command.split('train_shipped ', 1)[-1]}, seed 0)",
         "validation": str(args.choice),
         "note": (
-            f"validation looks under the three-table rule"
-            f"{' of ' + args.protocol if args.protocol else ''}: the MR and the CTA serve as "
-            f"validation data; records of the candidate under engine {args.name!r}"
+            f"validation looks under the {len(thr)}-table rule"
+            f"{' of ' + args.protocol if args.protocol else ''}: "
+            f"{' and '.join(FRESH[t][0] for t in given)} serve as validation data; records of "
+            f"the candidate under engine {args.name!r}"
         ),
         "commands": [
             args.command,
             f"python bench/shipped_choice.py --no-baseline --checkpoint {args.name}=.../{ckpt} "
             f"--out {args.choice}",
-            f"python bench/fresh_mr.py --data-dir DIR --checkpoint {args.name}=.../{ckpt} --out MR.json",
-            f"python bench/fresh_cta.py --data-dir DIR --no-baselines --no-shipped "
-            f"--checkpoint {args.name}=.../{ckpt} --out CTA.json",
+            *(FRESH[t][1].format(name=args.name, ckpt=ckpt) for t in given),
         ],
         "thresholds": thr,
         "scores": scores,
         "passes": passed,
         "training": training,
-        "fresh_mr": mr_recs,
-        "fresh_cta": cta_recs,
+        **{f"fresh_{t}": v[1] for t, v in fresh.items()},
     }
     out_path = args.out if args.out.is_absolute() else ROOT / args.out
     write_text(out_path, json.dumps(out, indent=1) + "\n")

@@ -47,7 +47,7 @@ TARGETS: dict[str, str] = {
     "vertebrae_T12": "fitted (CT)",
 }
 #: SHA-256 of every file, checked before any compute.
-_SHA_FILE = Path(__file__).with_name("fresh_cta_sha256.json")
+SHA_FILE = Path(__file__).with_name("fresh_cta_sha256.json")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
     candidates = parse_checkpoints(p, args.checkpoint, ("shipped", "random-walker", "ball-floor"))
-    sha = json.loads(_SHA_FILE.read_text())
+    sha = json.loads(SHA_FILE.read_text())
     check_files(p, args.data_dir, sha)
     from reference_impl.evaluation.data import CaseSpec
     from reference_impl.evaluation.harness import evaluate, load_cases

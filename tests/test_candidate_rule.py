@@ -75,3 +75,33 @@ def test_bad_input_exits_2_and_writes_nothing(files, tmp_path, capsys):
     assert candidate_rule.main(_argv(files, out, "0.74,0.79,0.69")) == 2
     assert "no results of candidate 'cand'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_brain_only_rule_and_threshold_keys_must_match_the_tables(files, tmp_path, capsys):
+    ck, choice, mr, cta = files
+    out = tmp_path / "v.json"
+    base = [
+        "--name", "cand", "--checkpoint", str(ck), "--choice", str(choice),
+        "--command", "python -m reference_impl.swfastedit.train_shipped --out X", "--out", str(out),
+    ]  # fmt: skip
+    # the brain alone (the tenth candidate's rule): mr.json's R1 mean of 'cand' is 0.8
+    assert (
+        candidate_rule.main([*base, "--brain", str(mr), "--thresholds", "organs=0.74,brain=0.79"])
+        == 0
+    )
+    d = json.loads(out.read_text())
+    assert set(d["scores"]) == {"organs", "brain"} and "fresh_mr" not in d
+    assert len(d["fresh_brain"]) == 3 and "fresh_brain.py" in d["commands"][-1]
+    assert (
+        candidate_rule.main([*base, "--brain", str(mr), "--thresholds", "organs=0.76,brain=0.79"])
+        == 1
+    )
+    out.unlink()
+    # a threshold without its table, or a table without its threshold: exit 2, nothing written
+    assert (
+        candidate_rule.main([*base, "--brain", str(mr), "--thresholds", "organs=0.7,mr=0.7"]) == 2
+    )
+    assert candidate_rule.main([*base, "--mr", str(mr), "--thresholds", "organs=0.7"]) == 2
+    assert candidate_rule.main([*base, "--brain", str(mr), "--thresholds", "organs=0.7,x=1"]) == 2
+    assert "unknown or repeated table 'x'" in capsys.readouterr().err
+    assert not out.exists()

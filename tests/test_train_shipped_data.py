@@ -67,3 +67,81 @@ def test_on_policy_states_run_the_network_in_the_loop(toy_click_volumes, toy_cli
         net.scale.fill_(-1.0)
     other = collect_states(toy_click_volumes, net=net, **kw)
     assert [s["clicks"] for s in other] != [s["clicks"] for s in toy_click_states]
+
+
+def _extra_case(tmp_path):
+    """A toy image + two-class label map and a manifest entry for class 2 ('vertebrae')."""
+    import hashlib
+
+    import nibabel as nib
+
+    rng = np.random.default_rng(0)
+    img = rng.normal(100, 10, (12, 14, 10)).astype(np.float32)
+    lab = np.zeros(img.shape, np.uint8)
+    lab[2:6, 3:8, 2:6] = 1  # 80 voxels of class 1
+    lab[6:11, 5:12, 3:8] = 2  # 175 voxels of class 2
+    aff = np.diag([0.8, 0.8, 2.5, 1.0])
+    ip, lp = tmp_path / "mr.nii.gz", tmp_path / "mr_seg.nii.gz"
+    nib.save(nib.Nifti1Image(img, aff), ip)
+    nib.save(nib.Nifti1Image(lab, aff), lp)
+
+    def sha(p):
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    entry = {
+        "name": "mr:vertebrae", "organ": "vertebrae", "image": str(ip), "label": str(lp),
+        "value": 2, "sha256": {"image": sha(ip), "label": sha(lp)},
+    }  # fmt: skip
+    return entry, lab
+
+
+def test_extra_volumes_fit_one_class_of_another_image(tmp_path):
+    import json
+
+    import pytest
+
+    from reference_impl.swfastedit.states import extra_volumes, read_extra_manifest
+
+    entry, lab = _extra_case(tmp_path)
+    m = tmp_path / "extra.json"
+    m.write_text(json.dumps([entry]))
+    ((name, image, label, spacing),) = extra_volumes(read_extra_manifest(m), min_voxels=50)
+    assert name == "mr:vertebrae" and label.dtype == np.uint8
+    assert int(label.sum()) == int((lab == 2).sum()) == 175  # only the selected class
+    assert 0.0 <= image.min() and image.max() <= 1.0
+    assert sorted(np.round(spacing, 3)) == [0.8, 0.8, 2.5]
+    assert extra_volumes([entry], min_voxels=200) == []  # under min_voxels: left out
+    # a held-out organ, a part of one, a validation organ: refused when the manifest is read
+    for organ in ("liver", "aorta_true_lumen", "stomach"):
+        m.write_text(json.dumps([{**entry, "organ": organ}]))
+        with pytest.raises(ValueError, match="may not be fitted"):
+            read_extra_manifest(m)
+    m.write_text(json.dumps([{**entry, "image": str(tmp_path / "missing.nii.gz")}]))
+    with pytest.raises(ValueError, match="no such image file"):
+        read_extra_manifest(m)
+    m.write_text(json.dumps([{k: v for k, v in entry.items() if k != "sha256"}]))
+    with pytest.raises(ValueError, match="exactly the keys"):
+        read_extra_manifest(m)
+    m.write_text("[{]")
+    with pytest.raises(ValueError, match="not a readable JSON manifest"):
+        read_extra_manifest(m)
+    bad = {**entry, "sha256": {"image": "0" * 64, "label": entry["sha256"]["label"]}}
+    with pytest.raises(ValueError, match="SHA-256"):
+        extra_volumes([bad], min_voxels=50)
+
+
+def test_train_shipped_refuses_a_bad_extra_manifest_before_computing(tmp_path, capsys):
+    import json
+
+    import pytest
+
+    from reference_impl.swfastedit.train_shipped import main
+
+    entry, _ = _extra_case(tmp_path)
+    m = tmp_path / "extra.json"
+    m.write_text(json.dumps([{**entry, "organ": "spleen"}]))
+    with pytest.raises(SystemExit) as e:
+        main(["--out", str(tmp_path / "m.pt"), "--extra-fit", str(m)])
+    assert e.value.code == 2
+    assert "spleen" in capsys.readouterr().err
+    assert not (tmp_path / "m.pt").exists()

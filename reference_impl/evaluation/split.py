@@ -17,6 +17,7 @@ __all__ = [
     "EVAL_LESIONS",
     "VALIDATION_CT_ORGANS",
     "is_trainable_ct_organ",
+    "is_fittable_class",
 ]
 
 #: CT organs scored by ``bench/realdata.py`` (spleen, a kidney, liver, pancreas (644 voxels),
@@ -58,3 +59,17 @@ VALIDATION_CT_ORGANS: tuple[str, ...] = (
     "inferior_vena_cava",
     "lung_lower_lobe_right",
 )
+
+
+def is_fittable_class(name: str) -> bool:
+    """True when the shipped model may *fit* a class of this name on any image, not only on
+    the bundled CT: not a held-out evaluation organ, not a part of one (``aorta_true_lumen``
+    is part of the held-out ``aorta``), and not a validation organ (fitting the MR stomach
+    would flatter the CT stomach that chooses the checkpoint).
+
+    >>> [is_fittable_class(n) for n in ("vertebrae", "liver", "aorta_true_lumen", "colon")]
+    [True, False, False, False]
+    """
+    if name in VALIDATION_CT_ORGANS or not is_trainable_ct_organ(name):
+        return False
+    return not any(name.startswith(organ + "_") for organ in HELD_OUT_CT_ORGANS)

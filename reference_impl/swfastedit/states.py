@@ -18,7 +18,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["training_volumes", "collect_states", "model_predictor", "interactive_dice"]
+__all__ = [
+    "training_volumes",
+    "read_extra_manifest",
+    "extra_volumes",
+    "collect_states",
+    "model_predictor",
+    "interactive_dice",
+]
+
+#: Keys of one entry of an extra-data manifest (:func:`read_extra_manifest`).
+EXTRA_KEYS = ("name", "organ", "image", "label", "value", "sha256")
 
 
 def training_volumes(
@@ -31,9 +41,13 @@ def training_volumes(
     n_large: int = 0,
     organs=None,
     val_organs=None,
+    extra=(),
 ):
     """``(fit volumes, validation volumes)``, each a list of (name, image in [0, 1], label,
     spacing); ``organs`` / ``val_organs`` restrict the fitted / validation CT organs.
+
+    ``extra``: more *fitted* volumes from other images, entries of an extra-data manifest
+    (:func:`read_extra_manifest`, :func:`extra_volumes`); they never join the validation set.
 
     ``n_anisotropic`` more phantoms (16x64x64) get an MR-like anisotropic spacing (slices
     2-7 mm, in-plane 0.5-1.2 mm) and ``n_anisotropic // 3`` others join the validation set:
@@ -102,7 +116,72 @@ def training_volumes(
                 (val if name.endswith("-val") else fit).append(
                     (f"{name}:{k}", normalize_image(v.image), v.label, (z, xy, xy))
                 )
+    fit += extra_volumes(extra, min_voxels=min_voxels)
     return fit, val
+
+
+def read_extra_manifest(path) -> list[dict]:
+    """The entries of an extra-data manifest: a JSON list of objects with the keys
+    :data:`EXTRA_KEYS` (``sha256``: ``{"image": hex, "label": hex}``), one per fitted class
+    of another image; ``ValueError`` naming the file when it is not one, or when a class may
+    not be fitted (:func:`~reference_impl.evaluation.split.is_fittable_class`).  Plain JSON:
+    nothing in the file is executed."""
+    from pathlib import Path
+
+    from ..evaluation.split import is_fittable_class
+
+    p = Path(path)
+    try:
+        entries = json.loads(p.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{p}: not a readable JSON manifest ({e})") from None
+    if not isinstance(entries, list) or not entries:
+        raise ValueError(f"{p}: want a non-empty JSON list of entries")
+    for k, e in enumerate(entries):
+        if not isinstance(e, dict) or set(e) != set(EXTRA_KEYS):
+            raise ValueError(f"{p}: entry {k} must have exactly the keys {list(EXTRA_KEYS)}")
+        if not is_fittable_class(str(e["organ"])):
+            raise ValueError(
+                f"{p}: entry {k} ({e['name']}): class {e['organ']!r} is held out, part of a "
+                "held-out organ, or a validation organ; it may not be fitted"
+            )
+        if not isinstance(e["sha256"], dict) or set(e["sha256"]) != {"image", "label"}:
+            raise ValueError(f"{p}: entry {k}: sha256 must be {{'image': hex, 'label': hex}}")
+        for key in ("image", "label"):
+            if not Path(e[key]).is_file():
+                raise ValueError(f"{p}: entry {k}: no such {key} file {e[key]}")
+    return entries
+
+
+def extra_volumes(entries, *, min_voxels: int) -> list[tuple]:
+    """Fitted volumes (name, image in [0, 1], label, spacing) of manifest ``entries``
+    (:func:`read_extra_manifest`'s), read through the evaluation harness's reader (one
+    orientation, the class selected by ``value``) after every file's SHA-256 is checked;
+    classes under ``min_voxels`` voxels are left out, like the CT's."""
+    import hashlib
+    from pathlib import Path
+
+    from ..engines.seeds import normalize_image
+    from ..evaluation.data import CaseSpec
+    from ..evaluation.harness import load_cases
+    from ..evaluation.split import is_fittable_class
+
+    out: list[tuple] = []
+    images: dict[str, np.ndarray] = {}
+    for e in entries:
+        if not is_fittable_class(str(e["organ"])):
+            raise ValueError(f"{e['name']}: class {e['organ']!r} may not be fitted")
+        for key in ("image", "label"):
+            got = hashlib.sha256(Path(e[key]).read_bytes()).hexdigest()
+            if got != e["sha256"][key]:
+                raise ValueError(f"{e[key]}: SHA-256 {got} is not the manifest's")
+        (case,) = load_cases([CaseSpec(e["name"], Path(e["image"]), Path(e["label"]), e["value"])])
+        if int(case.label.sum()) < min_voxels:
+            continue
+        if e["image"] not in images:  # one windowed copy per image
+            images[e["image"]] = normalize_image(case.image)
+        out.append((e["name"], images[e["image"]], case.label.astype(np.uint8), case.spacing))
+    return out
 
 
 def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -91,6 +91,7 @@ def train_clicknet(
     on_policy: int = 0,
     select: str = "one-step",
     device: str = "cpu",
+    extra: list[dict] | tuple = (),
     log=print,
 ) -> dict:
     """Train and write ``out`` (a ``.pt`` file, atomically); returns the metadata.
@@ -131,6 +132,8 @@ def train_clicknet(
         "on_policy": on_policy,
         "select": select,
     }
+    if extra:
+        settings["extra"] = [dict(e) for e in extra]
     fit_vols, val_vols = recipe_volumes(settings, organs=organs, val_organs=val_organs)
     fit, val = recipe_states(
         settings, volumes=(fit_vols, val_vols), workers=workers, log=log, t0=t0
@@ -233,6 +236,7 @@ def recipe_volumes(settings: dict, *, organs=None, val_organs=None):
         seed=settings["seed"],
         organs=organs,
         val_organs=val_organs,
+        extra=settings.get("extra", ()),
     )
 
 
@@ -307,6 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         help="choose the step by one-step Dice on validation states, or by 10-round interactive Dice",
     )
     p.add_argument(
+        "--extra-fit",
+        type=Path,
+        help="JSON manifest of more fitted classes of other images (bench/extra_training_data.py)",
+    )
+    p.add_argument(
         "--device",
         default="cpu",
         choices=("cpu", "cuda"),
@@ -352,6 +361,14 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--zoom-voxels must be >= 2, got {args.zoom_voxels}")
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda: no CUDA device here")
+    extra: list[dict] = []
+    if args.extra_fit is not None:
+        from .states import read_extra_manifest
+
+        try:
+            extra = read_extra_manifest(args.extra_fit)
+        except ValueError as e:
+            p.error(f"--extra-fit {e}")
     torch.set_num_threads(args.threads)
     train_clicknet(
         out=args.out,
@@ -375,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         on_policy=args.on_policy,
         select=args.select,
         device=args.device,
+        extra=extra,
     )
     return 0
 
