@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .checkpoint_io import atomic_save
+
 __all__ = ["fit_states", "ct_organs"]
 
 
@@ -96,7 +98,6 @@ def fit_states(
     stored in the checkpoint.  The network is fitted and validated on ``device`` (the
     weights are written as CPU tensors, and the device is recorded as ``fitted_on``).
     """
-    from .checkpoint_io import atomic_save
     from .clicknet import ClickNet, ClickNetConfig, region_logits
 
     if not fit or not val:
