@@ -133,8 +133,8 @@ def read_extra_manifest(path) -> list[dict]:
     p = Path(path)
     try:
         entries = json.loads(p.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{p}: not a readable JSON manifest ({e})") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{p}: not a readable JSON manifest ({exc})") from None
     if not isinstance(entries, list) or not entries:
         raise ValueError(f"{p}: want a non-empty JSON list of entries")
     for k, e in enumerate(entries):
