@@ -10,7 +10,8 @@ Per prediction: a random walker seeded by the clicks gives the prior (the projec
 random-walker seeds without the volume-border seeds,
 :func:`reference_impl.swfastedit.prior.rw_prior`), the network corrects it, and the mask keeps only the components holding a positive click
 (every positive click inside, every negative click outside).  Without a positive click the
-answer is empty.
+answer is empty.  A checkpoint whose config has ``blend > 0`` averages that answer with the
+``random-walker`` engine's before the mask (an ensemble with the classical baseline).
 """
 
 from __future__ import annotations
@@ -70,38 +71,32 @@ class ShippedEngine(Engine):
         self.device = device or "cpu"
         self.net, self.meta = load_clicknet(checkpoint, device=self.device)
         self._img: np.ndarray | None = None
-        self._prior = None
+        self._model = None
 
     def _set_image(self, image: np.ndarray, spacing: tuple[float, ...]) -> None:
-        from ..swfastedit.clicknet import make_prior
+        from ..swfastedit.states import model_predictor
 
         if image.ndim != 3:
             raise ValueError(f"{self.name}: needs a 3D image, got {image.ndim}D")
         self._img = np.asarray(image, dtype=np.float32)
         self._spacing = tuple(float(v) for v in spacing)
-        self._prior = make_prior(self.net.config.prior, self._img, spacing)
+        self._model, _ = model_predictor(
+            self._img, self._spacing, self.net.config.prior, net=self.net, device=self.device
+        )
 
     def _predict(self, interactions: list[Click | Scribble | Box]) -> np.ndarray:
-        from ..swfastedit.clicknet import predict_probs
-
         for it in interactions:
             if not isinstance(it, Click):
                 raise ValueError(
                     f"engine {self.name!r} does not support {type(it).__name__.lower()} "
                     "interactions; it supports ['click']"
                 )
-        if self._img is None or self._prior is None:
+        if self._img is None or self._model is None:
             raise RuntimeError(f"{self.name}: call set_image() before predict()")
-        clicks = [c for c in interactions if isinstance(c, Click)]
-        if not any(c.label == 1 for c in clicks):
-            return np.zeros(self._img.shape, np.float32)
-        prior = self._prior(clicks)
-        prob, _, _ = predict_probs(
-            self.net, self._img, prior, clicks, spacing=self._spacing, device=self.device
-        )
+        _, prob = self._model([c for c in interactions if isinstance(c, Click)])
         return prob
 
     def reset(self) -> None:
         """Forget the image."""
         super().reset()
-        self._img, self._prior = None, None
+        self._img, self._model = None, None

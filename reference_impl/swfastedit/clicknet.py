@@ -73,8 +73,15 @@ class ClickNetConfig:
     #: distance channels are divided by the object's equivalent diameter.
     zoom_voxels: float | None = None
     zoom_max: int = 96
+    #: Weight of the project's ``random-walker`` engine in the answer: the probabilities are
+    #: ``(1 - blend) * model + blend * random walker`` before the click-consistent mask
+    #: (:func:`predict_probs`); ``0`` is the model alone.  An ensemble of the model with the
+    #: classical baseline, set on a trained checkpoint (``bench/blend_checkpoint.py``).
+    blend: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.blend, (int, float)) and 0.0 <= float(self.blend) <= 1.0):
+            raise ValueError(f"blend must be a number in [0, 1], got {self.blend!r}")
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {list(PRIORS)}, got {self.prior!r}")
         if self.distance_norm not in ("mm", "prior"):
@@ -359,14 +366,22 @@ def predict_probs(
     *,
     spacing: Sequence[float] | None = None,
     device: str | torch.device = "cpu",
+    blend_probs: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
     """One prediction: ``(probabilities, click-consistent mask, network input)``.
 
     Without a positive click the answer is empty (the model segments what is clicked).
     Outside the network's region (:func:`network_inputs`) the probability is the prior's.
-    Probabilities are made consistent with the mask (>= 0.75 inside, <= 0.25 outside), so
-    that thresholding them at 0.5 gives the mask.
+    With ``net.config.blend > 0`` the model's probabilities are averaged with
+    ``blend_probs`` (the random-walker engine's answer to the same clicks, required then)
+    with that weight before the mask is taken.  Probabilities are made consistent with the
+    mask (>= 0.75 inside, <= 0.25 outside), so that thresholding them at 0.5 gives the mask.
     """
+    w = float(net.config.blend)
+    if w > 0 and blend_probs is None:
+        raise ValueError(f"this model blends (blend={w}) and needs blend_probs")
+    if blend_probs is not None and np.shape(blend_probs) != np.shape(image):
+        raise ValueError(f"blend_probs {np.shape(blend_probs)} != image {np.shape(image)}")
     if not any(c.label == 1 for c in clicks):
         x, _ = network_inputs(net.config, image, prior, clicks, spacing=spacing)
         z = np.zeros(np.shape(image), np.float32)
@@ -376,6 +391,8 @@ def predict_probs(
         logit = logits[0, 0]
     prob = np.array(prior, dtype=np.float32, copy=True)
     prob[roi] = torch.sigmoid(logit).float().cpu().numpy()
+    if w > 0:
+        prob = ((1.0 - w) * prob + w * np.asarray(blend_probs, np.float32)).astype(np.float32)
     mask = click_consistent(prob, clicks)
     prob = np.where(mask > 0, np.maximum(prob, 0.75), np.minimum(prob, 0.25)).astype(np.float32)
     return prob, mask, x

@@ -203,11 +203,15 @@ def model_predictor(img: np.ndarray, spacing, prior_kind: str, net=None, device=
 
     Without ``net`` the untrained model: the prior made click-consistent (what phase 1
     runs); with ``net`` (a :class:`~reference_impl.swfastedit.clicknet.ClickNet`) the
-    network's click-consistent answer, as the shipped engine gives it.
+    network's click-consistent answer; the shipped engine answers through this function.
+    A model with ``config.blend > 0`` also runs the ``random-walker`` engine on the clicks.
     """
     from .clicknet import click_consistent, make_prior, predict_probs
 
     prior_fn = make_prior(prior_kind, img, spacing)
+    blend_fn = None
+    if net is not None and net.config.blend > 0:
+        blend_fn = make_prior("random-walker", img, spacing)
     last: dict = {}
 
     def predict(clicks):
@@ -218,7 +222,15 @@ def model_predictor(img: np.ndarray, spacing, prior_kind: str, net=None, device=
         last["prior"] = prior
         if net is None:
             return click_consistent(prior, clicks), prior
-        prob, mask, _ = predict_probs(net, img, prior, clicks, spacing=spacing, device=device)
+        prob, mask, _ = predict_probs(
+            net,
+            img,
+            prior,
+            clicks,
+            spacing=spacing,
+            device=device,
+            blend_probs=None if blend_fn is None else blend_fn(clicks),
+        )
         return mask, prob
 
     return predict, last
