@@ -35,35 +35,34 @@ from reference_impl.evaluation.output import write_text
 from reference_impl.evaluation.split import is_fittable_class
 
 
+def entry(name: str, organ: str, image: Path, label: Path, value: int, shas: tuple) -> dict:
+    """One manifest entry: a class ``value`` of ``label`` over ``image``, with both files'
+    absolute paths and SHA-256 (``shas``: image's, label's)."""
+    return {
+        "name": name,
+        "organ": organ,
+        "image": str(image.resolve()),
+        "label": str(label.resolve()),
+        "value": value,
+        "sha256": {"image": shas[0], "label": shas[1]},
+    }
+
+
 def entries(mr_dir: Path, cta_dir: Path, mr_sha: dict, cta_sha: dict) -> list[dict]:
     """The manifest's entries (one per fittable class), in a fixed order."""
-    out = []
     img, lab = mr_dir / fresh_mr.IMAGE, mr_dir / fresh_mr.LABEL
-    for value, organ in fresh_mr.CLASSES.items():
-        if is_fittable_class(organ):
-            out.append(
-                {
-                    "name": f"mr:{organ}",
-                    "organ": organ,
-                    "image": str(img.resolve()),
-                    "label": str(lab.resolve()),
-                    "value": value,
-                    "sha256": {"image": mr_sha[fresh_mr.IMAGE], "label": mr_sha[fresh_mr.LABEL]},
-                }
-            )
+    mr_shas = (mr_sha[fresh_mr.IMAGE], mr_sha[fresh_mr.LABEL])
+    out = [
+        entry(f"mr:{organ}", organ, img, lab, value, mr_shas)
+        for value, organ in fresh_mr.CLASSES.items()
+        if is_fittable_class(organ)
+    ]
+    cta_img = cta_dir / fresh_cta.IMAGE
     for organ in fresh_cta.TARGETS:
         if is_fittable_class(organ):
             f = f"{organ}.nii.gz"
-            out.append(
-                {
-                    "name": f"cta:{organ}",
-                    "organ": organ,
-                    "image": str((cta_dir / fresh_cta.IMAGE).resolve()),
-                    "label": str((cta_dir / f).resolve()),
-                    "value": 1,
-                    "sha256": {"image": cta_sha[fresh_cta.IMAGE], "label": cta_sha[f]},
-                }
-            )
+            shas = (cta_sha[fresh_cta.IMAGE], cta_sha[f])
+            out.append(entry(f"cta:{organ}", organ, cta_img, cta_dir / f, 1, shas))
     return out
 
 

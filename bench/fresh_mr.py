@@ -31,13 +31,14 @@ between the ``fresh-mr-table`` markers.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
 
 from organ_cv import paired, paired_cells  # bench/ is on sys.path as a script
 from realdata import ROOT, tables, write_section
+
+from reference_impl.io import check_sha256
 
 OUT = ROOT / "bench" / "results" / "fresh_mr_cpu.json"
 BEGIN, END = "<!-- fresh-mr-table -->", "<!-- /fresh-mr-table -->"
@@ -131,11 +132,12 @@ def check_files(p: argparse.ArgumentParser, folder: Path, sha256: dict[str, str]
     """``{name: path}`` of the files named in ``sha256`` inside ``folder``; exit 2 (before
     any compute) when one is missing or is not the file the protocol was fixed for."""
     files = {n: folder / n for n in sha256}
-    for n, f in files.items():
-        if not f.is_file():
-            p.error(f"{f}: no such file")
-        if hashlib.sha256(f.read_bytes()).hexdigest() != sha256[n]:
-            p.error(f"{f}: not the file this protocol was fixed for (SHA-256 differs)")
+    try:
+        check_sha256({files[n]: sha for n, sha in sha256.items()})
+    except FileNotFoundError as e:
+        p.error(str(e))
+    except ValueError as e:
+        p.error(f"{e} (not the file this protocol was fixed for)")
     return files
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "load_sample",
     "sample_paths",
     "list_cases",
+    "check_sha256",
 ]
 
 #: Largest volume :func:`read_volume` decodes unless told otherwise (2**28 voxels, 1 GiB
@@ -303,6 +304,35 @@ def load_case(
             lab, target=label_value, names=read_label_names(label_path), path=label_path
         )
     return Volume(image, label, spacing, affine, name or Path(image_path).name.split(".")[0])
+
+
+def check_sha256(expected: dict[str | Path, str]) -> None:
+    """Check that every file ``path`` exists and has the SHA-256 ``expected[path]``, each
+    file read once (a path named twice with two digests is refused); raises
+    ``FileNotFoundError`` or ``ValueError`` naming the file.  The one checker of the files a
+    fixed protocol or a training manifest names.
+
+    >>> check_sha256({"/no/such/file": "0" * 64})
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: /no/such/file: no such file
+    """
+    import hashlib
+
+    wanted: dict[Path, str] = {}
+    for path, sha in expected.items():
+        key = Path(path).resolve()
+        if wanted.setdefault(key, str(sha)) != str(sha):
+            raise ValueError(f"{path}: named with two different SHA-256 digests")
+    for key, sha in wanted.items():
+        if not key.is_file():
+            raise FileNotFoundError(f"{key}: no such file")
+        h = hashlib.sha256()
+        with open(key, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        if h.hexdigest() != sha:
+            raise ValueError(f"{key}: SHA-256 {h.hexdigest()} is not the expected {sha}")
 
 
 def shared_data_dir() -> Path | None:

@@ -259,3 +259,54 @@ def test_grown_box_is_the_smallest_box_holding_every_point_grown_by_the_margin()
             lo, hi = int(pts[:, ax].min()), int(pts[:, ax].max())
             assert sl.start == max(lo - m, 0) and sl.stop == min(hi + m + 1, n)
             assert all(sl.start <= p < sl.stop for p in pts[:, ax])
+
+
+def test_blend_weight_is_checked_and_old_configs_do_not_blend():
+    assert ClickNetConfig().blend == 0.0
+    assert ClickNetConfig.from_dict({"channels": [8, 16, 32]}).blend == 0.0
+    for bad in (-0.1, 1.5, "0.5", float("nan"), True):
+        with pytest.raises(ValueError, match="blend"):
+            ClickNetConfig(blend=bad)
+
+
+@pytest.mark.parametrize("weight", [0.0, 0.5, 1.0])
+def test_blended_probabilities_are_the_weighted_mean_before_the_mask(weight):
+    """``blend`` w: the mask is the click-consistent mask of ``(1-w)·model + w·other``."""
+    from reference_impl.swfastedit.clicknet import click_consistent, region_logits
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(3)
+    img = rng.random((8, 16, 16)).astype(np.float32)
+    prior = np.zeros(img.shape, np.float32)
+    prior[2:6, 4:12, 4:12] = 0.9
+    other = np.zeros(img.shape, np.float32)
+    other[2:6, 6:14, 2:10] = 0.8
+    clicks = [Click(1, (4, 8, 8)), Click(0, (1, 1, 1))]
+    plain = ClickNet(ClickNetConfig(channels=(4, 8)))
+    blended = ClickNet(ClickNetConfig(channels=(4, 8), blend=weight))
+    blended.load_state_dict(plain.state_dict())
+    with torch.no_grad():  # a non-zero correction, so the model is not its prior
+        plain.gain.fill_(0.7)
+        blended.gain.fill_(0.7)
+    p0, _, _ = predict_probs(plain, img, prior, clicks, spacing=(1.0, 1.0, 1.0))
+    with torch.no_grad():  # the model's own probabilities, before the mask
+        logits, roi, _ = region_logits(plain, img, prior, clicks, spacing=(1.0, 1.0, 1.0))
+    raw = prior.copy()
+    raw[roi] = torch.sigmoid(logits[0, 0]).numpy()
+    pb, mb, _ = predict_probs(
+        blended, img, prior, clicks, spacing=(1.0, 1.0, 1.0), blend_probs=other
+    )
+    assert np.array_equal(mb, click_consistent((1 - weight) * raw + weight * other, clicks))
+    if weight == 0.0:
+        assert np.array_equal(pb, p0)
+    if weight == 1.0:  # only the other answer counts
+        assert np.array_equal(mb, click_consistent(other, clicks))
+    assert 0 < mb.sum() < mb.size and mb[4, 8, 8] == 1 and mb[1, 1, 1] == 0
+    assert np.array_equal(mb, (pb > 0.5).astype(np.uint8))
+    if weight > 0:
+        with pytest.raises(ValueError, match="blend_probs"):
+            predict_probs(blended, img, prior, clicks, spacing=(1.0, 1.0, 1.0))
+        with pytest.raises(ValueError, match="blend_probs"):
+            predict_probs(
+                blended, img, prior, clicks, spacing=(1.0, 1.0, 1.0), blend_probs=other[:4]
+            )

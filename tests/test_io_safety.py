@@ -199,3 +199,26 @@ def test_iseg_data_must_exist(monkeypatch, tmp_path):
         shared_data_dir()
     monkeypatch.setenv("ISEG_DATA", str(tmp_path))
     assert shared_data_dir() == tmp_path
+
+
+def test_check_sha256_reads_each_file_once_and_names_the_bad_one(tmp_path, monkeypatch):
+    import hashlib
+
+    from reference_impl.io import check_sha256
+
+    a, b = tmp_path / "a.nii.gz", tmp_path / "b.nii.gz"
+    a.write_bytes(b"image")
+    b.write_bytes(b"label")
+    sha = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (a, b)}
+    calls = []
+    real = hashlib.sha256
+    monkeypatch.setattr(hashlib, "sha256", lambda *x: calls.append(1) or real(*x))
+    # the same file named twice (two spellings of one path) is read once
+    check_sha256({a: sha[a], str(tmp_path / "." / "a.nii.gz"): sha[a], b: sha[b]})
+    assert len(calls) == 2
+    with pytest.raises(ValueError, match="b.nii.gz: SHA-256"):
+        check_sha256({a: sha[a], b: sha[a]})
+    with pytest.raises(ValueError, match="two different SHA-256"):
+        check_sha256({a: sha[a], str(a): sha[b]})
+    with pytest.raises(FileNotFoundError, match="missing.nii.gz: no such file"):
+        check_sha256({tmp_path / "missing.nii.gz": sha[a]})

@@ -212,3 +212,51 @@ def test_iseg_segment_with_five_world_clicks_on_the_ct_spleen(tmp_path, shared_d
     mask, _, affine = read_volume(out)
     assert np.allclose(affine, v.affine) and nib.load(str(out)).shape == (122, 101, 30)
     assert dice(mask > 0, v.label) >= 0.7
+
+
+def test_blended_checkpoint_averages_the_model_with_the_random_walker(tmp_path, capsys):
+    """``bench/blend_checkpoint.py``: the shipped weights with ``blend`` set; at weight 1 the
+    engine's mask is the random walker's made click-consistent, at 0.5 it follows clicks."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import blend_checkpoint
+
+    from reference_impl.swfastedit.checkpoint_io import read_checkpoint
+    from reference_impl.swfastedit.clicknet import click_consistent
+
+    rng = np.random.default_rng(1)
+    img = rng.normal(0, 0.1, (16, 32, 32)).astype(np.float32)
+    lab = np.zeros(img.shape, np.uint8)
+    lab[4:12, 8:20, 8:20] = 1
+    img[lab > 0] += 1.0
+    clicks = [Click(1, (8, 14, 14)), Click(0, (8, 26, 26))]
+    rw = get_engine("random-walker")
+    rw.set_image(img, spacing=(2.0, 1.0, 1.0))
+    expected = click_consistent(rw.predict(clicks), clicks)
+    for w in (1.0, 0.5):
+        out = tmp_path / f"blend{w}.pt"
+        assert blend_checkpoint.main(["--weight", str(w), "--out", str(out)]) == 0
+        ck = read_checkpoint(out)
+        assert ck["config"]["blend"] == w and len(ck["blended_from"]["sha256"]) == 64
+        e = get_engine("shipped", checkpoint=out)
+        shipped = get_engine("shipped")
+        for k, v in shipped.net.state_dict().items():  # the weights are the shipped ones
+            assert torch.equal(v, e.net.state_dict()[k])
+        e.set_image(img, spacing=(2.0, 1.0, 1.0))
+        mask = e.predict(clicks) > 0.5
+        if w == 1.0:
+            assert np.array_equal(mask, expected > 0)
+        assert mask[8, 14, 14] and not mask[8, 26, 26] and dice(mask, lab) > 0.8
+    before = out.read_bytes()
+    assert blend_checkpoint.main(["--weight", "0.2", "--out", str(out)]) == 2  # never overwritten
+    assert out.read_bytes() == before and "exists" in capsys.readouterr().err
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    assert (
+        blend_checkpoint.main(
+            ["--source", str(bad), "--weight", "0.5", "--out", str(tmp_path / "x.pt")]
+        )
+        == 2
+    )
+    assert blend_checkpoint.main(["--weight", "1.5", "--out", str(tmp_path / "y.pt")]) == 2
+    assert not (tmp_path / "x.pt").exists() and not (tmp_path / "y.pt").exists()
+    assert "blend must be" in capsys.readouterr().err

@@ -80,7 +80,9 @@ class ClickNetConfig:
     blend: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.blend, (int, float)) and 0.0 <= float(self.blend) <= 1.0):
+        if isinstance(self.blend, bool) or not (
+            isinstance(self.blend, (int, float)) and 0.0 <= float(self.blend) <= 1.0
+        ):
             raise ValueError(f"blend must be a number in [0, 1], got {self.blend!r}")
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {list(PRIORS)}, got {self.prior!r}")

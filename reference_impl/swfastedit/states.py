@@ -158,23 +158,22 @@ def extra_volumes(entries, *, min_voxels: int) -> list[tuple]:
     (:func:`read_extra_manifest`'s), read through the evaluation harness's reader (one
     orientation, the class selected by ``value``) after every file's SHA-256 is checked;
     classes under ``min_voxels`` voxels are left out, like the CT's."""
-    import hashlib
     from pathlib import Path
 
     from ..engines.seeds import normalize_image
     from ..evaluation.data import CaseSpec
     from ..evaluation.harness import load_cases
     from ..evaluation.split import is_fittable_class
+    from ..io import check_sha256
 
-    out: list[tuple] = []
-    images: dict[str, np.ndarray] = {}
     for e in entries:
         if not is_fittable_class(str(e["organ"])):
             raise ValueError(f"{e['name']}: class {e['organ']!r} may not be fitted")
-        for key in ("image", "label"):
-            got = hashlib.sha256(Path(e[key]).read_bytes()).hexdigest()
-            if got != e["sha256"][key]:
-                raise ValueError(f"{e[key]}: SHA-256 {got} is not the manifest's")
+    # every file once, before a voxel is read (an image shared by 9 classes is hashed once)
+    check_sha256({e[k]: e["sha256"][k] for e in entries for k in ("image", "label")})
+    out: list[tuple] = []
+    images: dict[str, np.ndarray] = {}
+    for e in entries:
         (case,) = load_cases([CaseSpec(e["name"], Path(e["image"]), Path(e["label"]), e["value"])])
         if int(case.label.sum()) < min_voxels:
             continue
