@@ -332,7 +332,7 @@ def check_sha256(expected: dict[str | Path, str]) -> None:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 h.update(chunk)
         if h.hexdigest() != sha:
-            raise ValueError(f"{key}: SHA-256 {h.hexdigest()} is not the expected {sha}")
+            raise ValueError(f"{key}: SHA-256 differs: {h.hexdigest()}, expected {sha}")
 
 
 def shared_data_dir() -> Path | None:
