@@ -1,11 +1,12 @@
-"""The shipped click model, and the one it replaced, against the random walker on every test.
+"""The shipped click model, and the ones it replaced, against the random walker on every test.
 
 Reads the committed result files of the held-out table (``bench/realdata.py``), the organ
 cross-validation (``bench/organ_cv.py``, engine ``shipped-recipe``), and the fresh MR, CTA
 and brain tests; per test and robot user: targets, mean Dice@10 of the model and of the
 random walker on the same targets, wins, and the bootstrap 95 % interval of the mean paired
 difference (:func:`organ_cv.paired`), for the current model (engine ``shipped``) and the
-previous one (``shipped-previous``, kept by ``bench/keep_previous.py``); a last row per model
+ones before it (``shipped-unblended``, ``shipped-previous``, kept by
+``bench/keep_previous.py``); a last row per model
 pools the targets of every test but the held-out table (their names never repeat across
 tests).  Writes the table between the ``scoreboard`` markers
 of docs/evaluation.md; ``--check`` only compares (exit 1 when the doc is stale).
@@ -27,13 +28,16 @@ BEGIN, END = "<!-- scoreboard -->", "<!-- /scoreboard -->"
 TESTS: dict[str, tuple[str, str]] = {
     "held-out table": ("realdata_cpu.json", "looked at while the models were designed"),
     "organ cross-validation": ("organ_cv_cpu.json", "each model's recipe refitted per fold"),
-    "abdominal MR": ("fresh_mr_cpu.json", "fresh for the previous model; chose the current"),
-    "CT angiography": ("fresh_cta_cpu.json", "fresh for the previous model; chose the current"),
-    "brain MR": ("fresh_brain_cpu.json", "fresh for the previous model; chose nothing"),
+    "abdominal MR": ("fresh_mr_cpu.json", "fresh for the previous model; chose the other two"),
+    "CT angiography": ("fresh_cta_cpu.json", "fresh for the previous model; chose the other two"),
+    "brain MR": ("fresh_brain_cpu.json", "fresh for previous and unblended; chose the current"),
 }
-#: model: its engine name in the result files, and in the organ cross-validation's.
+#: model: its engine name in the result files, and in the organ cross-validation's (the
+#: current model, the unblended one blended 0.5 with the random walker, has no
+#: cross-validation records: its rows there are left out).
 MODELS: dict[str, tuple[str, str]] = {
-    "current": ("shipped", "shipped-recipe"),
+    "current": ("shipped", "shipped-recipe-blend"),
+    "unblended": ("shipped-unblended", "shipped-recipe"),
     "previous": ("shipped-previous", "shipped-recipe-previous"),
 }
 

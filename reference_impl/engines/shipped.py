@@ -11,7 +11,8 @@ random-walker seeds without the volume-border seeds,
 :func:`reference_impl.swfastedit.prior.rw_prior`), the network corrects it, and the mask keeps only the components holding a positive click
 (every positive click inside, every negative click outside).  Without a positive click the
 answer is empty.  A checkpoint whose config has ``blend > 0`` averages that answer with the
-``random-walker`` engine's before the mask (an ensemble with the classical baseline).
+``random-walker`` engine's before the mask (an ensemble with the classical baseline; the
+installed checkpoint has ``blend`` 0.5).
 """
 
 from __future__ import annotations
