@@ -10,9 +10,6 @@ failed run leaves no partial output.
 
 from __future__ import annotations
 
-import json
-import math
-import platform
 import shutil
 import threading
 import time
@@ -33,6 +30,7 @@ from ..evaluation.output import (
 from ._base import Context, PipelineResult, get_budget
 from ._data import load_data
 from ._geometry import to_input_grid
+from ._report import interactive_metrics, run_config, run_versions, write_report
 
 __all__ = ["run_pipeline", "RunOutput"]
 
@@ -59,84 +57,6 @@ class RunOutput:
         if not 0 <= index < len(self.segmentations):
             return None
         return self.segmentations[index]
-
-
-def _versions() -> dict[str, str]:
-    import monai
-    import torch
-
-    try:
-        from importlib.metadata import version
-
-        iseg = version("iseg-navigator")
-    except Exception:  # noqa: BLE001 - not installed as a distribution
-        iseg = "unknown"
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
-        "monai": monai.__version__,
-        "iseg-navigator": iseg,
-    }
-
-
-def _interactive_metrics(res: PipelineResult, n: int) -> dict[str, Any]:
-    from ..metrics import auc, consistent_improvement, final, noc_summary
-
-    out: dict[str, Any] = {
-        "dice": res.curve,
-        "dice_per_volume": res.per_volume,
-        "final": final(res.curve),
-        "initial": float(res.curve[0]),
-    }
-    if len(res.curve) > 1:
-        out["auc"] = auc(res.curve)
-        out["consistent_improvement"] = float(
-            np.mean([consistent_improvement(c) for c in res.per_volume])
-        )
-    if res.curve_kind == "interaction" and len(res.curve) > 1:
-        out.update(noc_summary(res.per_volume, thresholds=(0.85, 0.90), max_clicks=n))
-    return out
-
-
-def _clean(obj):
-    """JSON-safe copy: NaN/inf -> None, numpy scalars -> Python."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
-
-
-def _config(pipe, data, label, device, budget, seed, n_interactions) -> dict[str, Any]:
-    return {
-        "pipeline": pipe.id,
-        "leaf": pipe.leaf,
-        "data": data if isinstance(data, str | Path) else "<in-memory volumes>",
-        "label": label,
-        "device": str(device),
-        "budget": budget,
-        "seed": int(seed),
-        "interactions": int(n_interactions),
-    }
-
-
-def _write(tmp: Path, metrics: dict, res: PipelineResult, config: dict, title: str) -> None:
-    import yaml
-
-    from ._plots import dice_curve, overlay
-
-    (tmp / "metrics.json").write_text(json.dumps(_clean(metrics), indent=2) + "\n")
-    cfg = {k: (str(v) if isinstance(v, Path) else v) for k, v in config.items()}
-    header = "# Reproduce with: iseg run --config config.yaml --out DIR\n"
-    (tmp / "config.yaml").write_text(header + yaml.safe_dump(cfg, sort_keys=False))
-    dice_curve(res, tmp / "dice_curve.png", title=title)
-    if res.trajectories:
-        overlay(res.trajectories[0], tmp / "overlay.png", title=title)
 
 
 _DEVICES = ("auto", "cpu", "cuda")
@@ -263,7 +183,7 @@ def run_pipeline(
         try:
             if out_path is not None:
                 tmp = make_tmp(out_path)
-            config = _config(pipe, data, label, device, budget, seed, n)
+            config = run_config(pipe, data, label, device, budget, seed, n)
             return _execute(
                 pipe, d, bud, dev, config, tmp, out_path, progress, cancel, bar, t_start, t_data
             )
@@ -375,7 +295,7 @@ def _execute(
         "leaf": pipe.leaf,
         "summary": pipe.summary,
         "curve_kind": res.curve_kind,
-        **_interactive_metrics(res, n),
+        **interactive_metrics(res, n),
         "guidance": res.guidance_name,
         "evaluation": res.evaluation,
         "split": split,
@@ -399,14 +319,14 @@ def _execute(
             **res.timings,
             "total_s": time.perf_counter() - t_start,
         },
-        "versions": _versions(),
+        "versions": run_versions(),
         "torch_threads": torch.get_num_threads(),
         **res.extra,
     }
     ctx.report(0.99, "writing outputs")
     segmentations: list[Path] = []
     if tmp is not None:
-        _write(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
+        write_report(tmp, metrics, res, config, f"{pipe.leaf} {pipe.id}")
         seg = tmp / "segmentation"
         seg.mkdir()
         names = _segmentation_names([g["name"] for g in d.eval_input])
