@@ -52,10 +52,10 @@ import tempfile
 from pathlib import Path
 
 from fresh_mr import (
-    USERS,
     check_files,
     parse_checkpoints,
     report,
+    score_runs,
     update_doc,
 )  # bench/ is on sys.path
 from realdata import ROOT, replace_records
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from reference_impl.evaluation.data import CaseSpec
-    from reference_impl.evaluation.harness import evaluate, load_cases
+    from reference_impl.evaluation.harness import load_cases
 
     image, label = read_scan(files[FILE])
     voxels = {f"brain_{t}": int((label == k).sum()) for k, t in enumerate(TARGETS, 1)}
@@ -196,16 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         del image, label
         for t in targets:
             case = load_cases([CaseSpec(f"brain_{t}", img, lab, list(TARGETS).index(t) + 1)])
-            for name, engine, path in runs:
-                opts = {"shipped": {"checkpoint": path}} if path else None
-                for res in evaluate(case, [engine], list(USERS), rounds=10, engine_options=opts):
-                    r = {**res.record, "engine": name}
-                    result["records"].append(r)
-                    save(result)
-                    print(
-                        f"{r['target']:>36} {r['engine']:>14} {r['user']} {r['dice'][-1]:.3f}",
-                        flush=True,
-                    )
+            score_runs(case, runs, result, args.out)
     save(result)
     print(report(result))
     return 0

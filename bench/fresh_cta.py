@@ -26,7 +26,7 @@ import json
 import sys
 from pathlib import Path
 
-from fresh_mr import USERS, report  # bench/ is on sys.path as a script
+from fresh_mr import report  # bench/ is on sys.path as a script
 from realdata import ROOT
 
 OUT = ROOT / "bench" / "results" / "fresh_cta_cpu.json"
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
     args = p.parse_args(argv)
-    from fresh_mr import check_files, parse_checkpoints, update_doc
+    from fresh_mr import check_files, parse_checkpoints, score_runs, update_doc
 
     if args.table_only:
         update_doc(json.loads(args.out.read_text()), BEGIN, END)
@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     sha = json.loads(SHA_FILE.read_text())
     check_files(p, args.data_dir, sha)
     from reference_impl.evaluation.data import CaseSpec
-    from reference_impl.evaluation.harness import evaluate, load_cases
-    from reference_impl.evaluation.output import write_text
+    from reference_impl.evaluation.harness import load_cases
 
     d = args.data_dir
     cases = load_cases([CaseSpec(f"cta_{t}", d / IMAGE, d / f"{t}.nii.gz") for t in TARGETS])
@@ -105,17 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if old is not None:  # keep the other engines' records
         result["records"] = [r for r in old["records"] if r["engine"] not in names_run]
 
-    def save() -> None:
-        write_text(args.out, json.dumps(result, indent=1) + "\n")
-
-    for name, engine, path in runs:
-        opts = {"shipped": {"checkpoint": path}} if path else None
-        for res in evaluate(cases, [engine], list(USERS), rounds=10, engine_options=opts):
-            rec = {**res.record, "engine": name}
-            result["records"].append(rec)
-            save()
-            print(f"{rec['target']:>32} {name:>14} {rec['user']} {rec['dice'][-1]:.3f}", flush=True)
-    save()
+    score_runs(cases, runs, result, args.out)
     if args.out == OUT:
         update_doc(result, BEGIN, END)
     print(report(result))

@@ -153,6 +153,27 @@ def parse_checkpoints(p: argparse.ArgumentParser, items: list[str], reserved=())
     return out
 
 
+def score_runs(cases, runs: list, result: dict, out: Path) -> None:
+    """Score every ``(name, engine, checkpoint or None)`` of ``runs`` on ``cases`` with R1
+    and R4, 10 rounds, through the evaluation harness: each record (its engine renamed
+    ``name``) joins ``result["records"]`` and ``out`` is rewritten atomically after each
+    one, so an interrupted run keeps what it scored."""
+    from reference_impl.evaluation.harness import evaluate
+    from reference_impl.evaluation.output import write_text
+
+    def keep(res, name: str) -> None:
+        r = {**res.record, "engine": name}
+        result["records"].append(r)
+        write_text(out, json.dumps(result, indent=1) + "\n")
+        print(f"{r['target']:>34} {name:>17} {r['user']} {r['dice'][-1]:.3f}", flush=True)
+
+    for name, engine, path in runs:
+        opts = {"shipped": {"checkpoint": path}} if path else None
+        evaluate(cases, [engine], list(USERS), rounds=10, engine_options=opts,
+                 on_result=lambda res, n=name: keep(res, n))  # fmt: skip
+    write_text(out, json.dumps(result, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", type=Path, help=f"folder holding {IMAGE} and {LABEL}")
@@ -180,8 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     candidates = parse_checkpoints(p, args.checkpoint, ENGINES)
     files = check_files(p, args.data_dir, SHA256)
     from reference_impl.evaluation.data import CaseSpec
-    from reference_impl.evaluation.harness import evaluate, load_cases
-    from reference_impl.evaluation.output import write_text
+    from reference_impl.evaluation.harness import load_cases
 
     cases = load_cases(
         [CaseSpec(f"mr_{name}", files[IMAGE], files[LABEL], v) for v, name in CLASSES.items()]
@@ -203,20 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(args.out.read_text())["records"]
         result["records"] = [r for r in old if r["engine"] not in names]
 
-    def keep(res, name: str | None = None) -> None:
-        res.record["engine"] = name or res.record["engine"]
-        result["records"].append(res.record)
-        write_text(args.out, json.dumps(result, indent=1) + "\n")
-        r = res.record
-        print(f"{r['target']:>34} {r['engine']:>14} {r['user']} {r['dice'][-1]:.3f}", flush=True)
-
-    if engines:
-        evaluate(cases, engines, list(USERS), rounds=10, on_result=keep)
-    for name, path in candidates:
-        evaluate(cases, ["shipped"], list(USERS), rounds=10,
-                 engine_options={"shipped": {"checkpoint": path}},
-                 on_result=lambda res, n=name: keep(res, n))  # fmt: skip
-    write_text(args.out, json.dumps(result, indent=1) + "\n")
+    runs = [(e, e, None) for e in engines] + [(n, "shipped", path) for n, path in candidates]
+    score_runs(cases, runs, result, args.out)
     if args.out == OUT:
         update_doc(result)
     print(report(result))

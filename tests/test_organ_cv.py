@@ -83,6 +83,31 @@ def test_fresh_cta_refuses_other_files(tmp_path, capsys):
     assert "--checkpoint 'x=/no/such.pt'" in capsys.readouterr().err
 
 
+def test_fresh_lung_refuses_other_files(tmp_path, capsys):
+    """bench/fresh_lung.py checks every data file's and every older checkpoint's SHA-256,
+    and the checkpoint's name, before any compute."""
+    import fresh_lung
+
+    for name in fresh_lung.SHA256:
+        (tmp_path / name).write_bytes(b"not the file")
+    out = tmp_path / "r.json"
+    with pytest.raises(SystemExit) as e:
+        fresh_lung.main(["--data-dir", str(tmp_path), "--out", str(out)])
+    assert e.value.code == 2
+    assert "SHA-256 differs" in capsys.readouterr().err
+    fake = tmp_path / "fake.pt"
+    fake.write_bytes(b"not a checkpoint")
+    for item, says in (
+        (f"shipped-unblended={fake}", "SHA-256 differs"),  # not the file at f745199
+        (f"other={fake}", "NAME must be one of"),
+        (f"shipped={fake}", "--checkpoint"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            fresh_lung.main(["--data-dir", str(tmp_path), "--out", str(out), "--checkpoint", item])
+        assert e.value.code == 2 and says in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_fresh_brain_refuses_other_files(tmp_path, capsys):
     """bench/fresh_brain.py checks the scan's SHA-256 before any compute, and its reader
     names a file that is not the expected pair of arrays."""
