@@ -53,12 +53,13 @@ from pathlib import Path
 
 from fresh_mr import (
     check_files,
+    merge_results,
     parse_checkpoints,
     report,
     score_runs,
     update_doc,
 )  # bench/ is on sys.path
-from realdata import ROOT, replace_records
+from realdata import ROOT
 
 OUT = ROOT / "bench" / "results" / "fresh_brain_cpu.json"
 BEGIN, END = "<!-- fresh-brain-table -->", "<!-- /fresh-brain-table -->"
@@ -144,16 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         update_doc(json.loads(args.out.read_text()), BEGIN, END)
         return 0
     if args.merge:
-        for f in args.merge:
-            if not f.is_file():
-                p.error(f"--merge {f}: no such file")
-        parts = [json.loads(f.read_text()) for f in args.merge]
-        if args.out.exists():  # --out's records, replaced by the parts' of the same run
-            parts.insert(0, json.loads(args.out.read_text()))
-        records: list[dict] = []
-        for q in parts:
-            records = replace_records(records, q["records"])
-        merged = {"data": parts[0]["data"], "records": records}
+        merged = merge_results(p, args.merge, args.out)
         save(merged)
         print(report(merged))
         return 0

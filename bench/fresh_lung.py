@@ -13,8 +13,13 @@ are read from the package's source distribution on PyPI, pyradiomics 3.1.0 (BSD-
     tar xzf pyradiomics-3.1.0.tar.gz pyradiomics-3.1.0/data
     git show f745199:reference_impl/swfastedit/checkpoints/shipped_clicknet.pt > /tmp/unblended.pt
     git show bb2d798^:reference_impl/swfastedit/checkpoints/shipped_clicknet.pt > /tmp/previous.pt
-    python bench/fresh_lung.py --data-dir pyradiomics-3.1.0/data \\
+    python bench/fresh_lung.py --data-dir pyradiomics-3.1.0/data --out /tmp/a.json
+    python bench/fresh_lung.py --data-dir pyradiomics-3.1.0/data --out /tmp/b.json \\
         --checkpoint shipped-unblended=/tmp/unblended.pt --checkpoint shipped-previous=/tmp/previous.pt
+    python bench/fresh_lung.py --merge /tmp/a.json /tmp/b.json
+
+(the first two can run at once, ``OMP_NUM_THREADS=1`` each; with ``--checkpoint`` only those
+models run unless ``--engine`` names more).
 
 Every file's SHA-256 (:data:`SHA256`, and :data:`CHECKPOINTS` for the two older models) is
 checked before anything runs.
@@ -49,7 +54,14 @@ import json
 import sys
 from pathlib import Path
 
-from fresh_mr import check_files, parse_checkpoints, report, score_runs, update_doc
+from fresh_mr import (
+    check_files,
+    merge_results,
+    parse_checkpoints,
+    report,
+    score_runs,
+    update_doc,
+)
 from realdata import ROOT
 
 OUT = ROOT / "bench" / "results" / "fresh_lung_cpu.json"
@@ -82,9 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
+    p.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        help="merge these result files into --out (their records replace those of the same "
+        "target, engine and user), so engines can run as separate processes",
+    )
     args = p.parse_args(argv)
-    if args.table_only:
-        update_doc(json.loads(args.out.read_text()), BEGIN, END)
+    if args.table_only or args.merge:
+        result = merge_results(p, args.merge, args.out) if args.merge else None
+        update_doc(result or json.loads(args.out.read_text()), BEGIN, END)
         return 0
     if args.data_dir is None:
         p.error("--data-dir is required (see the module docstring for where the files come from)")
@@ -110,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "records": [],
     }
-    engines = args.engine or list(ENGINES)
+    engines = args.engine or ([] if candidates else list(ENGINES))
     runs = [(e, e, None) for e in engines] + [(n, "shipped", path) for n, path in candidates]
     if args.out.exists():  # keep the other engines' records
         old = json.loads(args.out.read_text())

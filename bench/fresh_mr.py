@@ -36,7 +36,7 @@ import sys
 from pathlib import Path
 
 from organ_cv import paired, paired_cells  # bench/ is on sys.path as a script
-from realdata import ROOT, tables, write_section
+from realdata import ROOT, replace_records, tables, write_section
 
 from reference_impl.io import check_sha256
 
@@ -151,6 +151,27 @@ def parse_checkpoints(p: argparse.ArgumentParser, items: list[str], reserved=())
             p.error(f"--checkpoint {item!r}: want NAME=PATH of an existing file (NAME new)")
         out.append((name, path))
     return out
+
+
+def merge_results(p: argparse.ArgumentParser, parts: list[Path], out: Path) -> dict:
+    """The result of merging ``parts`` into ``out`` (its records first, when it exists):
+    records of the same target, engine and user are replaced by the later file's, the
+    ``data`` dicts are merged key by key.  Writes ``out``; ``p.error`` (exit 2, nothing
+    written) when a part is missing."""
+    from reference_impl.evaluation.output import write_text
+
+    for f in parts:
+        if not f.is_file():
+            p.error(f"--merge {f}: no such file")
+    results = [json.loads(f.read_text()) for f in ([out] if out.exists() else []) + parts]
+    merged: dict = {"data": {}, "records": []}
+    for q in results:
+        for k, v in q["data"].items():
+            both = isinstance(v, dict) and isinstance(merged["data"].get(k), dict)
+            merged["data"][k] = {**merged["data"][k], **v} if both else v
+        merged["records"] = replace_records(merged["records"], q["records"])
+    write_text(out, json.dumps(merged, indent=1) + "\n")
+    return merged
 
 
 def score_runs(cases, runs: list, result: dict, out: Path) -> None:
