@@ -1,8 +1,8 @@
 """The shipped click model, and the ones it replaced, against the random walker on every test.
 
 Reads the committed result files of the held-out table (``bench/realdata.py``), the organ
-cross-validation (``bench/organ_cv.py``, engine ``shipped-recipe``), and the fresh MR, CTA
-and brain tests; per test and robot user: targets, mean Dice@10 of the model and of the
+cross-validation (``bench/organ_cv.py``, engine ``shipped-recipe``), and the fresh MR, CTA,
+brain and lung tests; per test and robot user: targets, mean Dice@10 of the model and of the
 random walker on the same targets, wins, and the bootstrap 95 % interval of the mean paired
 difference (:func:`organ_cv.paired`), for the current model (engine ``shipped``) and the
 ones before it (``shipped-unblended``, ``shipped-previous``, kept by
@@ -31,6 +31,7 @@ TESTS: dict[str, tuple[str, str]] = {
     "abdominal MR": ("fresh_mr_cpu.json", "fresh for the previous model; chose the other two"),
     "CT angiography": ("fresh_cta_cpu.json", "fresh for the previous model; chose the other two"),
     "brain MR": ("fresh_brain_cpu.json", "fresh for previous and unblended; chose the current"),
+    "lung CT lesions": ("fresh_lung_cpu.json", "fresh for all three; chose nothing"),
 }
 #: model: its engine name in the result files, and in the organ cross-validation's, or None
 #: where the model has no cross-validation (the current model, the unblended one blended 0.5
