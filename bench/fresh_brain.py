@@ -53,6 +53,7 @@ from pathlib import Path
 
 from fresh_mr import (
     check_files,
+    keep_other_records,
     merge_results,
     parse_checkpoints,
     report,
@@ -177,9 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     engines = args.engine or ([] if candidates else list(ENGINES))
     runs = [(e, e, None) for e in engines] + [(n, "shipped", path) for n, path in candidates]
-    if args.out.exists():  # keep the other engines' records
-        old = json.loads(args.out.read_text())["records"]
-        result["records"] = [r for r in old if r["engine"] not in {n for n, _, _ in runs}]
+    keep_other_records(result, args.out, runs)
     targets = args.target or list(TARGETS)
     with tempfile.TemporaryDirectory() as tmp:
         img, lab = Path(tmp) / "brain.nii.gz", Path(tmp) / "brain_seg.nii.gz"

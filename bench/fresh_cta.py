@@ -67,7 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--table-only", action="store_true")
     args = p.parse_args(argv)
-    from fresh_mr import check_files, parse_checkpoints, score_runs, update_doc
+    from fresh_mr import (
+        check_files,
+        keep_other_records,
+        parse_checkpoints,
+        score_runs,
+        update_doc,
+    )
 
     if args.table_only:
         update_doc(json.loads(args.out.read_text()), BEGIN, END)
@@ -82,7 +88,6 @@ def main(argv: list[str] | None = None) -> int:
 
     d = args.data_dir
     cases = load_cases([CaseSpec(f"cta_{t}", d / IMAGE, d / f"{t}.nii.gz") for t in TARGETS])
-    old = json.loads(args.out.read_text()) if args.out.exists() else None
     result: dict = {
         "data": {
             "source": "wasserth/TotalSegmentator@0e65a44 "
@@ -100,10 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         runs += [] if args.no_baselines else [("ball-floor", "ball-floor", None)]
         runs += [] if args.no_shipped else [("shipped", "shipped", None)]
         runs += [(n, "shipped", path) for n, path in candidates]
-    names_run = {n for n, _, _ in runs}
-    if old is not None:  # keep the other engines' records
-        result["records"] = [r for r in old["records"] if r["engine"] not in names_run]
-
+    keep_other_records(result, args.out, runs)
     score_runs(cases, runs, result, args.out)
     if args.out == OUT:
         update_doc(result, BEGIN, END)

@@ -56,6 +56,7 @@ from pathlib import Path
 
 from fresh_mr import (
     check_files,
+    keep_other_records,
     merge_results,
     parse_checkpoints,
     report,
@@ -132,15 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     }
     engines = args.engine or ([] if candidates else list(ENGINES))
     runs = [(e, e, None) for e in engines] + [(n, "shipped", path) for n, path in candidates]
-    if args.out.exists():  # keep the other engines' records
-        old = json.loads(args.out.read_text())
+    old = keep_other_records(result, args.out, runs)
+    if old is not None:  # the older checkpoints' hashes of earlier runs
         result["data"]["checkpoints_sha256"] = {
             **old["data"].get("checkpoints_sha256", {}),
             **result["data"]["checkpoints_sha256"],
         }
-        result["records"] = [
-            r for r in old["records"] if r["engine"] not in {n for n, _, _ in runs}
-        ]
     score_runs(cases, runs, result, args.out)
     if args.out == OUT:
         update_doc(result, BEGIN, END)

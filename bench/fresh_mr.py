@@ -174,6 +174,18 @@ def merge_results(p: argparse.ArgumentParser, parts: list[Path], out: Path) -> d
     return merged
 
 
+def keep_other_records(result: dict, out: Path, runs: list) -> dict | None:
+    """Put ``out``'s records of the engines that ``runs`` (``(name, engine, checkpoint)``)
+    does not rerun before ``result``'s, so a run of some engines keeps the others'; return
+    ``out``'s result, or None when there is no ``out`` yet."""
+    if not out.exists():
+        return None
+    old = json.loads(out.read_text())
+    names = {n for n, _, _ in runs}
+    result["records"] = [r for r in old["records"] if r["engine"] not in names] + result["records"]
+    return old
+
+
 def score_runs(cases, runs: list, result: dict, out: Path) -> None:
     """Score every ``(name, engine, checkpoint or None)`` of ``runs`` on ``cases`` with R1
     and R4, 10 rounds, through the evaluation harness: each record (its engine renamed
@@ -239,12 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         "records": [],
     }
     engines = args.engine or ([] if candidates else list(ENGINES))
-    names = {*engines, *(n for n, _ in candidates)}
-    if (args.engine or candidates) and args.out.exists():
-        old = json.loads(args.out.read_text())["records"]
-        result["records"] = [r for r in old if r["engine"] not in names]
-
     runs = [(e, e, None) for e in engines] + [(n, "shipped", path) for n, path in candidates]
+    keep_other_records(result, args.out, runs)
     score_runs(cases, runs, result, args.out)
     if args.out == OUT:
         update_doc(result)
