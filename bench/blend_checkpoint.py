@@ -20,12 +20,29 @@ import sys
 from pathlib import Path
 
 
+def write_blended(src: Path, weight: float, out: Path) -> str:
+    """Write ``src`` with ``config["blend"] = weight`` and ``blended_from`` to ``out``
+    (atomically); return the source's SHA-256.  ``ValueError`` naming the file when ``src``
+    is not a readable click-model checkpoint or the weight is refused."""
+    from reference_impl.swfastedit.checkpoint_io import atomic_save, read_checkpoint
+    from reference_impl.swfastedit.clicknet import ClickNetConfig
+
+    try:
+        ck = read_checkpoint(src)
+        if not isinstance(ck, dict) or ck.get("kind") != "iseg-clicknet":
+            raise ValueError(f"{src}: not a click-model checkpoint")
+        config = ClickNetConfig.from_dict({**ck["config"], "blend": weight}).to_dict()
+    except (OSError, KeyError, TypeError) as exc:
+        raise ValueError(str(exc)) from exc
+    sha = hashlib.sha256(Path(src).read_bytes()).hexdigest()
+    atomic_save({**ck, "config": config, "blended_from": {"path": str(src), "sha256": sha}}, out)
+    return sha
+
+
 def main(argv: list[str] | None = None) -> int:
     import importlib.resources as resources
 
     from reference_impl.engines.shipped import SHIPPED_CHECKPOINT
-    from reference_impl.swfastedit.checkpoint_io import atomic_save, read_checkpoint
-    from reference_impl.swfastedit.clicknet import ClickNetConfig
 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--source", type=Path, default=None, help="default: the shipped checkpoint")
@@ -41,16 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         with resources.as_file(ref) as path:
             src = Path(path)
     try:
-        ck = read_checkpoint(src)
-        if not isinstance(ck, dict) or ck.get("kind") != "iseg-clicknet":
-            raise ValueError(f"{src}: not a click-model checkpoint")
-        config = ClickNetConfig.from_dict({**ck["config"], "blend": args.weight}).to_dict()
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        sha = write_blended(src, args.weight, args.out)
+    except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    sha = hashlib.sha256(Path(src).read_bytes()).hexdigest()
-    blob = {**ck, "config": config, "blended_from": {"path": str(src), "sha256": sha}}
-    atomic_save(blob, args.out)
     print(f"{args.out}: blend {args.weight} of {src} (sha256 {sha[:12]})")
     return 0
 

@@ -50,6 +50,8 @@ BASELINES = ("random-walker", "ball-floor")
 #: geodesic joined the first run afterwards (``--add-baseline``).
 CLASSICAL = (*BASELINES, "geodesic")
 ENGINE = "shipped-recipe"
+#: ``--blend W``: each fold model, blended with the random walker (``bench/blend_checkpoint.py``).
+BLEND_ENGINE = "shipped-recipe-blend"
 
 #: The folds, fixed before any run: every fitted CT organ of the shipped model exactly once.
 FOLDS: dict[str, tuple[str, ...]] = {
@@ -160,7 +162,8 @@ def add_baseline(out: Path, engine: str) -> int:
 def merge(out: Path, parts: list[Path]) -> int:
     """Write the folds and records of ``parts`` (runs of disjoint ``--fold`` sets with one
     protocol) into ``out``: the parts' records replace ``out``'s of the same engine and
-    target, ``out``'s fold-model records (another run) are dropped, its other records stay.
+    target, ``out``'s fold-model records (:data:`ENGINE` and :data:`BLEND_ENGINE`: another
+    run) are dropped, its other records stay.
     The docs tables are regenerated when ``out`` is :data:`OUT`."""
     from reference_impl.evaluation.output import write_text
 
@@ -181,7 +184,7 @@ def merge(out: Path, parts: list[Path]) -> int:
         records += [
             x
             for x in json.loads(out.read_text())["records"]
-            if x["engine"] != ENGINE and (x["engine"], x["target"]) not in run
+            if x["engine"] not in (ENGINE, BLEND_ENGINE) and (x["engine"], x["target"]) not in run
         ]
     result = {
         **runs[0],
@@ -226,6 +229,14 @@ def main(argv: list[str] | None = None) -> int:
         "of the fold organs from --baselines-from",
     )
     p.add_argument("--baselines-from", type=Path, default=OUT)
+    p.add_argument(
+        "--blend",
+        type=float,
+        default=None,
+        metavar="W",
+        help=f"also score each fold model blended with the random walker at weight W as engine "
+        f"{BLEND_ENGINE} (the shipped model's recipe since the eleventh candidate)",
+    )
     p.add_argument("--merge", nargs="+", type=Path, help="merge these part files into --out")
     p.add_argument("--table-only", action="store_true")
     p.add_argument(
@@ -245,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--workers must be at least 1, got {args.workers}")
     if args.model_only and not args.baselines_from.is_file():
         p.error(f"--baselines-from {args.baselines_from}: no such file")
+    if args.blend is not None and not 0 < args.blend <= 1:
+        p.error(f"--blend must be in (0, 1], got {args.blend}")
     import torch
 
     from reference_impl.evaluation.data import CaseSpec
@@ -334,14 +347,23 @@ def main(argv: list[str] | None = None) -> int:
         cases = load_cases([CaseSpec(f"ct_{o}", image, label, o) for o in FOLDS[fold]])
         names = {f"ct_{o}" for o in FOLDS[fold]}
         result["records"] += [r for r in baseline_records if r["target"] in names]
-        engines = (ENGINE,) if args.model_only else (ENGINE, *BASELINES)
-        for engine, opts in ((e, {"checkpoint": ck} if e == ENGINE else {}) for e in engines):
+        models = {ENGINE: ck}
+        if args.blend is not None:
+            from blend_checkpoint import write_blended
+
+            models[BLEND_ENGINE] = ckdir / f"{fold}-blend.pt"
+            write_blended(ck, args.blend, models[BLEND_ENGINE])
+            result["folds"][-1]["blend"] = args.blend
+        engines = (*models, *(() if args.model_only else BASELINES))
+        for engine in engines:
             for res in evaluate(
                 cases,
-                ["shipped" if engine == ENGINE else engine],
+                ["shipped" if engine in models else engine],
                 list(USERS),
                 rounds=10,
-                engine_options={"shipped": opts} if engine == ENGINE else None,
+                engine_options={"shipped": {"checkpoint": models[engine]}}
+                if engine in models
+                else None,
             ):
                 rec = {**res.record, "engine": engine, "fold": fold}
                 result["records"].append(rec)
