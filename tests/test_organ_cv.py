@@ -264,12 +264,13 @@ def test_organ_cv_merge_takes_disjoint_folds_of_one_recipe(tmp_path, capsys):
     )
     n = len({r["target"] for r in merged["records"] if r["engine"] == organ_cv.ENGINE})
     assert f"| R1 | all | {n} |" in capsys.readouterr().out
-    # into an existing file: its fold-model records go, its other engines' records stay
+    # into an existing file: its fold-model records (blended too) go, its other engines' stay
     extra = {**committed["records"][0], "engine": "kept-model", "target": "ct_x"}
-    out.write_text(json.dumps({**committed, "records": [*committed["records"], extra]}))
+    blended = {**committed["records"][0], "engine": organ_cv.BLEND_ENGINE, "target": "ct_y"}
+    out.write_text(json.dumps({**committed, "records": [*committed["records"], extra, blended]}))
     assert organ_cv.main(["--merge", str(a), "--out", str(out)]) == 0
     again = json.loads(out.read_text())["records"]
-    assert extra in again
+    assert extra in again and blended not in again
     model = {r["target"] for r in again if r["engine"] == organ_cv.ENGINE}
     assert model == {r["target"] for r in part(first)["records"]}
     assert {r["target"] for r in again if r["engine"] == "random-walker"} == {
@@ -307,11 +308,17 @@ def test_keep_previous_adds_an_engines_old_records_under_a_new_name(tmp_path, ca
 
 
 def test_organ_cv_refuses_fewer_than_one_worker(tmp_path, capsys):
-    """``--workers 0`` is refused (exit 2, naming the option) before anything is trained."""
+    """``--workers 0`` and a ``--blend`` weight outside (0, 1] are refused (exit 2, naming the
+    option) before anything is trained."""
     import organ_cv
 
-    with pytest.raises(SystemExit) as e:
-        organ_cv.main(["--workers", "0", "--out", str(tmp_path / "cv.json")])
-    assert e.value.code == 2
-    assert "--workers must be at least 1" in capsys.readouterr().err
+    for args, says in (
+        (["--workers", "0"], "--workers must be at least 1"),
+        (["--blend", "0"], "--blend must be in (0, 1]"),
+        (["--blend", "1.5"], "--blend must be in (0, 1]"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            organ_cv.main([*args, "--out", str(tmp_path / "cv.json")])
+        assert e.value.code == 2
+        assert says in capsys.readouterr().err
     assert not (tmp_path / "cv.json").exists()
