@@ -103,21 +103,23 @@ def paired_cells(p: dict, a: str = ENGINE, b: str = "random-walker") -> str:
 
 
 def report(result: dict) -> str:
-    """Markdown: the paired summary per user and fold, then :func:`realdata.tables`."""
+    """Markdown: the paired summary per fold model (unblended, and blended where scored),
+    user and fold, then :func:`realdata.tables`."""
     recs = result["records"]
     out = [
-        f"| user | fold | targets | {ENGINE} Dice@10 | random-walker Dice@10 | wins "
+        "| fold model | user | fold | targets | model Dice@10 | random-walker Dice@10 | wins "
         "| mean difference (95 % bootstrap) |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for user in USERS:
-        for fold in [*FOLDS, "all"]:
-            rs = [r for r in recs if fold == "all" or r.get("fold") == fold]
-            ts = {r["target"] for r in rs if r["engine"] == ENGINE}
-            p = paired([r for r in recs if r["target"] in ts], user)
-            if not p["n"]:
-                continue
-            out.append(f"| {user} | {fold} | {paired_cells(p)}")
+    for engine in (ENGINE, BLEND_ENGINE):
+        for user in USERS:
+            for fold in [*FOLDS, "all"]:
+                rs = [r for r in recs if fold == "all" or r.get("fold") == fold]
+                ts = {r["target"] for r in rs if r["engine"] == engine}
+                p = paired([r for r in recs if r["target"] in ts], user, a=engine)
+                if not p["n"]:
+                    continue
+                out.append(f"| {engine} | {user} | {fold} | {paired_cells(p, engine)}")
     folds = ["", "| fold | organs | fitted CT organs | best step | validation Dice |"]
     folds.append("|---|---|---|---|---|")
     for f in result["folds"]:

@@ -263,7 +263,7 @@ def test_organ_cv_merge_takes_disjoint_folds_of_one_recipe(tmp_path, capsys):
         json.dumps(r) for r in committed["records"] if r.get("fold") in names
     )
     n = len({r["target"] for r in merged["records"] if r["engine"] == organ_cv.ENGINE})
-    assert f"| R1 | all | {n} |" in capsys.readouterr().out
+    assert f"| {organ_cv.ENGINE} | R1 | all | {n} |" in capsys.readouterr().out
     # into an existing file: its fold-model records (blended too) go, its other engines' stay
     extra = {**committed["records"][0], "engine": "kept-model", "target": "ct_x"}
     blended = {**committed["records"][0], "engine": organ_cv.BLEND_ENGINE, "target": "ct_y"}
