@@ -315,7 +315,11 @@ def main(argv: list[str] | None = None) -> int:
             "rounds": 10,
             "commit": _commit(),
         },
-        "machine": {"machine": platform.machine(), "cpus": os.cpu_count()},
+        "machine": {
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),  # the fits differ between thread counts
+        },
         "folds": [],
         "records": [],
     }
